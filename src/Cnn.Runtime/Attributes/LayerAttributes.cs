@@ -1,0 +1,144 @@
+namespace Cnn;
+
+/// <summary>Base of every layer attribute; the order of layer attributes on the class is the order of the layers.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public abstract class LayerAttribute : Attribute
+{
+    /// <summary>The layer's name in summaries and weight files; default: Keras's (<c>conv2d</c>, <c>conv2d_1</c>, ...).</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>2D convolution over a <c>[height, width, channels]</c> input (Keras <c>Conv2D</c>).</summary>
+public sealed class Conv2DAttribute : LayerAttribute
+{
+    /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> convolution with <paramref name="filters"/> output channels.</summary>
+    public Conv2DAttribute(int filters, int kernel) : this(filters, kernel, kernel) { }
+
+    /// <summary>A <paramref name="kernelHeight"/> x <paramref name="kernelWidth"/> convolution with <paramref name="filters"/> output channels.</summary>
+    public Conv2DAttribute(int filters, int kernelHeight, int kernelWidth)
+    {
+        Filters = filters;
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+    }
+
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+    /// <summary>Kernel height.</summary>
+    public int KernelHeight { get; }
+    /// <summary>Kernel width.</summary>
+    public int KernelWidth { get; }
+    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per filter (default true).</summary>
+    public bool UseBias { get; set; } = true;
+}
+
+/// <summary>Max pooling (Keras <c>MaxPooling2D</c>); padded cells are ignored.</summary>
+public sealed class MaxPool2DAttribute : LayerAttribute
+{
+    /// <summary>A <paramref name="size"/> x <paramref name="size"/> window; the stride defaults to the size.</summary>
+    public MaxPool2DAttribute(int size) : this(size, size) { }
+    /// <summary>A <paramref name="height"/> x <paramref name="width"/> window; the stride defaults to the window.</summary>
+    public MaxPool2DAttribute(int height, int width) { PoolHeight = height; PoolWidth = width; }
+    /// <summary>Window height.</summary>
+    public int PoolHeight { get; }
+    /// <summary>Window width.</summary>
+    public int PoolWidth { get; }
+    /// <summary>Stride in both directions; defaults to the window size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+}
+
+/// <summary>Average pooling (Keras <c>AveragePooling2D</c>); divides by the cells inside the input.</summary>
+public sealed class AvgPool2DAttribute : LayerAttribute
+{
+    /// <summary>A <paramref name="size"/> x <paramref name="size"/> window; the stride defaults to the size.</summary>
+    public AvgPool2DAttribute(int size) : this(size, size) { }
+    /// <summary>A <paramref name="height"/> x <paramref name="width"/> window; the stride defaults to the window.</summary>
+    public AvgPool2DAttribute(int height, int width) { PoolHeight = height; PoolWidth = width; }
+    /// <summary>Window height.</summary>
+    public int PoolHeight { get; }
+    /// <summary>Window width.</summary>
+    public int PoolWidth { get; }
+    /// <summary>Stride in both directions; defaults to the window size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+}
+
+/// <summary>Fully connected layer over a vector (Keras <c>Dense</c>).</summary>
+public sealed class DenseAttribute : LayerAttribute
+{
+    /// <summary>A layer with <paramref name="units"/> outputs.</summary>
+    public DenseAttribute(int units) => Units = units;
+    /// <summary>Number of outputs.</summary>
+    public int Units { get; }
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per unit (default true).</summary>
+    public bool UseBias { get; set; } = true;
+}
+
+/// <summary>Flattens <c>[h, w, c]</c> into a vector of h·w·c values, row-major (Keras <c>Flatten</c>).</summary>
+public sealed class FlattenAttribute : LayerAttribute;
+
+/// <summary>Drops a fraction of values while training, scaling the rest by 1 / (1 - rate); the identity at inference.</summary>
+public sealed class DropoutAttribute : LayerAttribute
+{
+    /// <summary>Drops each value with probability <paramref name="rate"/> (in [0, 1)).</summary>
+    public DropoutAttribute(double rate) => Rate = rate;
+    /// <summary>The probability of dropping a value.</summary>
+    public double Rate { get; }
+}
+
+/// <summary>Standalone ReLU layer (Keras <c>ReLU</c>).</summary>
+public sealed class ReLUAttribute : LayerAttribute;
+/// <summary>Standalone sigmoid layer (Keras <c>Activation("sigmoid")</c>).</summary>
+public sealed class SigmoidAttribute : LayerAttribute;
+/// <summary>Standalone tanh layer (Keras <c>Activation("tanh")</c>).</summary>
+public sealed class TanhAttribute : LayerAttribute;
+/// <summary>Standalone softmax layer over a vector (Keras <c>Softmax</c>).</summary>
+public sealed class SoftmaxAttribute : LayerAttribute;
+
+/// <summary>Build-time assertion: the shape produced by the layers above this attribute.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ExpectShapeAttribute : Attribute
+{
+    /// <summary>The expected shape: (height, width, channels) or (features).</summary>
+    public ExpectShapeAttribute(params int[] dims) => Dims = dims;
+    /// <summary>The expected dimensions.</summary>
+    public int[] Dims { get; }
+}
+
+/// <summary>Build-time assertion on the model's total parameter count (Keras <c>count_params()</c>).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ExpectParametersAttribute : Attribute
+{
+    /// <summary>The expected total.</summary>
+    public ExpectParametersAttribute(int count) => Count = count;
+    /// <summary>The expected total.</summary>
+    public int Count { get; }
+}
+
+/// <summary>
+/// Compiles a safetensors weight file into the model (path relative to the project, passed to the
+/// generator as an AdditionalFile). The generator checks it against the network at build time (CNN0009).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class EmbeddedWeightsAttribute : Attribute
+{
+    /// <summary>The weight file, relative to the project.</summary>
+    public EmbeddedWeightsAttribute(string path) => Path = path;
+    /// <summary>The weight file, relative to the project.</summary>
+    public string Path { get; }
+}

@@ -1,0 +1,27 @@
+namespace Cnn;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a network and gives its input shape. The layers are the layer
+/// attributes on the same declaration, in source order (Keras <c>Sequential</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class ModelAttribute : Attribute
+{
+    /// <summary>An image input of <paramref name="height"/> x <paramref name="width"/> x <paramref name="channels"/> (channels last).</summary>
+    public ModelAttribute(int height, int width, int channels) => Shape = [height, width, channels];
+
+    /// <summary>A vector input of <paramref name="features"/> values.</summary>
+    public ModelAttribute(int features) => Shape = [features];
+
+    /// <summary>The input shape as written.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>The training loss. Default: <see cref="Cnn.Loss.SparseCategoricalCrossEntropy"/>.</summary>
+    public Loss Loss { get; set; } = Loss.SparseCategoricalCrossEntropy;
+
+    /// <summary>
+    /// The stack budget in bytes for one sample's forward and backward buffers (default 512 KiB).
+    /// A network above it gets warning CNN0007.
+    /// </summary>
+    public int StackBudget { get; set; } = 512 * 1024;
+}

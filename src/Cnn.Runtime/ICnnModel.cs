@@ -1,0 +1,104 @@
+namespace Cnn;
+
+/// <summary>
+/// What every generated model implements, so that training, evaluation, weight files and benchmarks
+/// can work with any network. The generated class also has the same members as constants and static
+/// properties (<c>MnistCnn.InputSize</c>, <c>MnistCnn.Summary</c>, ...).
+/// </summary>
+/// <remarks>
+/// <see cref="Forward"/>, <see cref="Predict"/>, the <c>AccumulateGradients</c> overloads and
+/// <see cref="InputGradient"/> only read <see cref="Parameters"/>: one instance may serve many threads at once.
+/// </remarks>
+public interface ICnnModel
+{
+    /// <summary>Number of input values (height·width·channels, or features).</summary>
+    int InputSize { get; }
+
+    /// <summary>Number of output values.</summary>
+    int OutputSize { get; }
+
+    /// <summary>Number of trainable parameters (Keras <c>model.count_params()</c>).</summary>
+    int ParameterCount { get; }
+
+    /// <summary>The input shape: <c>[height, width, channels]</c> or <c>[features]</c>.</summary>
+    ReadOnlySpan<int> InputShape { get; }
+
+    /// <summary>The output shape.</summary>
+    ReadOnlySpan<int> OutputShape { get; }
+
+    /// <summary>The loss the model was declared with.</summary>
+    Loss Loss { get; }
+
+    /// <summary>The Keras-style <c>model.summary()</c> table.</summary>
+    string Summary { get; }
+
+    /// <summary>The layers in order, with their output shapes and parameter tensors.</summary>
+    IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>
+    /// Every parameter tensor (<c>&lt;layer&gt;.kernel</c>, <c>&lt;layer&gt;.bias</c>) with its place in <see cref="Parameters"/>.
+    /// </summary>
+    IReadOnlyList<ParameterTensorInfo> ParameterTensors { get; }
+
+    /// <summary>All parameters, layer by layer, each kernel then its bias. A view of the model's own storage.</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>Glorot-uniform kernels and zero biases (Keras defaults), from <paramref name="seed"/>.</summary>
+    void InitializeParameters(int seed);
+
+    /// <summary>Inference on one sample (dropout is the identity). Allocates nothing.</summary>
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>The index of the largest output of <see cref="Forward"/>.</summary>
+    int Predict(ReadOnlySpan<float> input);
+
+    /// <summary>
+    /// One sample's loss against a class index (SparseCategoricalCrossEntropy); its gradient with respect
+    /// to every parameter is added into <paramref name="gradients"/>. Dropout is the identity.
+    /// </summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, int target, Span<float> gradients);
+
+    /// <summary>One sample's loss against <see cref="OutputSize"/> target values; its gradient is added into <paramref name="gradients"/>.</summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients);
+
+    /// <summary>
+    /// As <see cref="AccumulateGradients(ReadOnlySpan{float}, int, Span{float})"/>, with dropout active
+    /// (inverted scaling); the dropped units are drawn from <paramref name="dropoutSeed"/>, so the same seed
+    /// gives the same result on any thread.
+    /// </summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, int target, Span<float> gradients, ulong dropoutSeed);
+
+    /// <summary>As <see cref="AccumulateGradients(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>, with dropout active.</summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients, ulong dropoutSeed);
+
+    /// <summary>
+    /// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to the input:
+    /// a saliency map, or the step for gradient ascent on the input.
+    /// </summary>
+    void InputGradient(ReadOnlySpan<float> input, int outputIndex, Span<float> inputGradient);
+}
+
+/// <summary>One parameter tensor of a model: its safetensors name, its shape, and where it sits in <see cref="ICnnModel.Parameters"/>.</summary>
+/// <param name="Name">The tensor name: <c>&lt;layerName&gt;.kernel</c> or <c>&lt;layerName&gt;.bias</c>.</param>
+/// <param name="Offset">The index of its first value in <see cref="ICnnModel.Parameters"/>.</param>
+/// <param name="Shape">Its shape: <c>[kh, kw, in, filters]</c>, <c>[in, units]</c> or <c>[n]</c>.</param>
+public sealed record ParameterTensorInfo(string Name, int Offset, int[] Shape)
+{
+    /// <summary>The number of values (the product of <see cref="Shape"/>).</summary>
+    public int Length
+    {
+        get
+        {
+            int n = 1;
+            foreach (int d in Shape) n *= d;
+            return n;
+        }
+    }
+}
+
+/// <summary>One layer of a model as the summary shows it.</summary>
+/// <param name="Name">The layer name (<c>conv2d</c>, <c>dense_1</c>, ...).</param>
+/// <param name="Type">The Keras class name (<c>Conv2D</c>, <c>MaxPooling2D</c>, ...).</param>
+/// <param name="OutputShape">The shape the layer produces.</param>
+/// <param name="ParameterCount">Its number of parameters.</param>
+public sealed record LayerInfo(string Name, string Type, int[] OutputShape, int ParameterCount);

@@ -1,0 +1,136 @@
+using System.ComponentModel;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Cnn;
+
+/// <summary>
+/// The small vector routines the generated code calls. Every shape is decided by the caller (the
+/// generated code passes constant-length slices); these only do the arithmetic.
+/// Layout conventions follow SPEC §2: a weight matrix <c>w</c> is <c>[rows = x.Length, columns = y.Length]</c>, row-major.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Kernels
+{
+    /// <summary>y[j] += Σ_i x[i]·w[i, j]: one tap row of a convolution, or a dense layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAccumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
+    {
+        int n = y.Length;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float xi = x[i];
+            // A zero input (ReLU output, zero padding) contributes nothing: skipping it is exact.
+            if (xi != 0f) TensorPrimitives.MultiplyAdd(w.Slice(i * n, n), xi, y, y);
+        }
+    }
+
+    /// <summary>dw[i, j] += x[i]·g[j]: the weight gradient of <see cref="MultiplyAccumulate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AccumulateOuter(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dw)
+    {
+        int n = g.Length;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float xi = x[i];
+            if (xi != 0f)
+            {
+                Span<float> row = dw.Slice(i * n, n);
+                TensorPrimitives.MultiplyAdd(g, xi, row, row);
+            }
+        }
+    }
+
+    /// <summary>dx[i] += Σ_j w[i, j]·g[j]: the input gradient of <see cref="MultiplyAccumulate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyTransposedAccumulate(ReadOnlySpan<float> w, ReadOnlySpan<float> g, Span<float> dx)
+    {
+        int n = g.Length;
+        for (int i = 0; i < dx.Length; i++)
+            dx[i] += TensorPrimitives.Dot(w.Slice(i * n, n), g);
+    }
+
+    /// <summary>x = max(0, x), in place.</summary>
+    public static void ReLU(Span<float> x) => TensorPrimitives.Max(x, 0f, x);
+
+    /// <summary>x = 1 / (1 + e^-x), in place.</summary>
+    public static void Sigmoid(Span<float> x) => TensorPrimitives.Sigmoid(x, x);
+
+    /// <summary>x = tanh(x), in place.</summary>
+    public static void Tanh(Span<float> x) => TensorPrimitives.Tanh(x, x);
+
+    /// <summary>x = softmax(x), in place, shifted by the maximum for stability.</summary>
+    public static void Softmax(Span<float> x) => TensorPrimitives.SoftMax(x, x);
+
+    /// <summary>dy *= (y &gt; 0): ReLU's derivative taken from its output (0 at 0, as PyTorch and TensorFlow).</summary>
+    public static void ReLUBackward(ReadOnlySpan<float> y, Span<float> dy)
+    {
+        for (int i = 0; i < dy.Length; i++)
+            if (!(y[i] > 0f)) dy[i] = 0f;
+    }
+
+    /// <summary>dy *= y·(1 - y): the sigmoid's derivative from its output.</summary>
+    public static void SigmoidBackward(ReadOnlySpan<float> y, Span<float> dy)
+    {
+        for (int i = 0; i < dy.Length; i++) dy[i] *= y[i] * (1f - y[i]);
+    }
+
+    /// <summary>dy *= 1 - y²: tanh's derivative from its output.</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, Span<float> dy)
+    {
+        for (int i = 0; i < dy.Length; i++) dy[i] *= 1f - y[i] * y[i];
+    }
+
+    /// <summary>dy = y ⊙ (dy - Σ_j dy_j·y_j): the softmax Jacobian-vector product, in place.</summary>
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, Span<float> dy)
+    {
+        float dot = TensorPrimitives.Dot(y, dy);
+        for (int i = 0; i < dy.Length; i++) dy[i] = y[i] * (dy[i] - dot);
+    }
+
+    /// <summary>
+    /// Inverted dropout, in place: each value is zeroed with probability <paramref name="rate"/> and the
+    /// others scaled by 1 / (1 - rate). The mask comes from <paramref name="seed"/> alone, so
+    /// <see cref="DropoutBackward"/> with the same seed applies the same mask.
+    /// </summary>
+    public static void Dropout(Span<float> x, float rate, ulong seed) => ApplyDropoutMask(x, rate, seed);
+
+    /// <summary>The gradient of <see cref="Dropout"/>: the same mask and scale applied to <paramref name="dy"/>.</summary>
+    public static void DropoutBackward(Span<float> dy, float rate, ulong seed) => ApplyDropoutMask(dy, rate, seed);
+
+    private static void ApplyDropoutMask(Span<float> x, float rate, ulong seed)
+    {
+        if (rate <= 0f) return;
+        var random = new RandomSource(seed);
+        float scale = 1f / (1f - rate);
+        for (int i = 0; i < x.Length; i++)
+            x[i] = random.NextSingle() < rate ? 0f : x[i] * scale;
+    }
+
+    /// <summary>The index of the largest value (the first one on ties); NaN never wins.</summary>
+    public static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++)
+            if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="actual"/> is <paramref name="expected"/>.</summary>
+    public static void CheckLength(int actual, int expected, string parameterName)
+    {
+        if (actual != expected)
+            ThrowLength(actual, expected, parameterName);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int expected, string parameterName) =>
+        throw new ArgumentException($"'{parameterName}' has {actual} values, but this model needs exactly {expected}.", parameterName);
+
+    /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> unless 0 ≤ <paramref name="index"/> &lt; <paramref name="count"/>.</summary>
+    public static void CheckIndex(int index, int count, string parameterName)
+    {
+        if ((uint)index >= (uint)count)
+            throw new ArgumentOutOfRangeException(parameterName, index, $"'{parameterName}' must be in [0, {count}).");
+    }
+}
