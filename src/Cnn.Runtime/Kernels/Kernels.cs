@@ -50,6 +50,18 @@ public static class Kernels
             dx[i] += TensorPrimitives.Dot(w.Slice(i * n, n), g);
     }
 
+    /// <summary>acc = max(acc, x), element by element (one max-pooling tap over all channels).</summary>
+    public static void Max(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Max(acc, x, acc);
+
+    /// <summary>acc += x.</summary>
+    public static void Add(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
+
+    /// <summary>acc += scale·x.</summary>
+    public static void AddScaled(Span<float> acc, ReadOnlySpan<float> x, float scale) => TensorPrimitives.MultiplyAdd(x, scale, acc, acc);
+
+    /// <summary>x *= scale.</summary>
+    public static void Scale(Span<float> x, float scale) => TensorPrimitives.Multiply(x, scale, x);
+
     /// <summary>x = max(0, x), in place.</summary>
     public static void ReLU(Span<float> x) => TensorPrimitives.Max(x, 0f, x);
 

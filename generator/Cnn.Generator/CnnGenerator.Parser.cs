@@ -1,0 +1,275 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Cnn.Generator.Diagnostics;
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Cnn.Generator;
+
+public sealed partial class CnnGenerator
+{
+    /// <summary>
+    /// The front end: the only stage that touches Roslyn symbols. It reads the attributes in source order,
+    /// hands plain data to the validator, and turns the validator's problems into located diagnostics.
+    /// It never writes code and never throws on bad input.
+    /// </summary>
+    internal static class Parser
+    {
+        private const string AttributeNamespace = "Cnn";
+
+        /// <summary>Parses and validates the model class in <paramref name="context"/>.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            var diagnostics = new List<DiagnosticInfo>();
+
+            bool declarationValid = CheckPartial(classSyntax, diagnostics);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Attribute data by the syntax that applied it, so the list can be read in source order.
+            var byNode = new Dictionary<SyntaxNode, AttributeData>();
+            foreach (AttributeData attribute in symbol.GetAttributes())
+                if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is { } node)
+                    byNode[node] = attribute;
+
+            AttributeData model = context.Attributes[0];
+            var modelSyntax = model.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+            (int[]? inputDims, Loss loss, long stackBudget) = ReadModel(model);
+
+            var items = new List<ParsedItem>();
+            var itemSyntax = new List<(AttributeSyntax Syntax, AttributeData Data)>();
+            foreach (AttributeListSyntax list in classSyntax.AttributeLists)
+            {
+                foreach (AttributeSyntax attributeSyntax in list.Attributes)
+                {
+                    if (!byNode.TryGetValue(attributeSyntax, out AttributeData? data) || !IsCnnAttribute(data, out string name))
+                        continue;
+                    if (!IsListItem(name))
+                        continue;
+                    if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+                    {
+                        // The compiler reports the binding error itself; we say which layer could not be read.
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, attributeSyntax.GetLocation(),
+                            $"The arguments of [{name.Substring(0, name.Length - "Attribute".Length)}] could not be read: fix the compiler error on this attribute"));
+                        declarationValid = false;
+                        continue;
+                    }
+                    if (ReadItem(name, data) is { } item)
+                    {
+                        items.Add(item);
+                        itemSyntax.Add((attributeSyntax, data));
+                    }
+                }
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+
+            declarationValid &= CheckSplitDeclarations(symbol, classSyntax, byNode, diagnostics, cancellationToken);
+
+            ValidationResult result = NetworkValidator.Validate(inputDims, loss, stackBudget, items);
+            foreach (Problem problem in result.Problems)
+            {
+                Location? location = problem.ItemIndex < 0
+                    ? modelSyntax?.GetLocation()
+                    : ArgumentLocation(itemSyntax[problem.ItemIndex].Syntax, itemSyntax[problem.ItemIndex].Data, problem.Argument);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForId(problem.Id), location, problem.Message));
+            }
+
+            bool hasError = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+            NetworkSpec? spec = declarationValid && !hasError
+                ? new NetworkSpec(ReadHierarchy(symbol), InputShape(inputDims!), loss, result.Layers, result.StackBytes, stackBudget)
+                : null;
+            return new ParseResult(spec, diagnostics.ToEquatableArray());
+        }
+
+        private static bool CheckPartial(ClassDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)
+        {
+            bool valid = true;
+            for (SyntaxNode? node = classSyntax; node is TypeDeclarationSyntax type; node = node.Parent)
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, type.Identifier.GetLocation(), type.Identifier.ValueText));
+                    valid = false;
+                }
+            }
+            return valid;
+        }
+
+        /// <summary>CNN0010: the order of the layers only exists on one declaration, the one with [Model].</summary>
+        private static bool CheckSplitDeclarations(INamedTypeSymbol symbol, ClassDeclarationSyntax modelDeclaration,
+            Dictionary<SyntaxNode, AttributeData> byNode, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        {
+            bool valid = true;
+            foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not ClassDeclarationSyntax other || other == modelDeclaration)
+                    continue;
+                foreach (AttributeSyntax attributeSyntax in other.AttributeLists.SelectMany(l => l.Attributes))
+                {
+                    if (byNode.TryGetValue(attributeSyntax, out AttributeData? data) && IsCnnAttribute(data, out string name) && IsListItem(name))
+                    {
+                        string shortName = name.Substring(0, name.Length - "Attribute".Length);
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SplitDeclarations, attributeSyntax.GetLocation(),
+                            $"[{shortName}] is on another partial declaration of '{symbol.Name}' than [Model]: move it to the declaration with [Model], where the order of the layers is defined"));
+                        valid = false;
+                    }
+                }
+            }
+            return valid;
+        }
+
+        private static bool IsCnnAttribute(AttributeData data, out string name)
+        {
+            name = data.AttributeClass?.Name ?? "";
+            return data.AttributeClass is { TypeKind: not TypeKind.Error } type
+                && type.ContainingNamespace is { } ns && ns.ToDisplayString() == AttributeNamespace
+                && type.ContainingType is null;
+        }
+
+        private static bool IsListItem(string name) => name switch
+        {
+            "Conv2DAttribute" or "MaxPool2DAttribute" or "AvgPool2DAttribute" or "DenseAttribute" or "FlattenAttribute"
+                or "DropoutAttribute" or "ReLUAttribute" or "SigmoidAttribute" or "TanhAttribute" or "SoftmaxAttribute"
+                or "ExpectShapeAttribute" or "ExpectParametersAttribute" => true,
+            _ => false,
+        };
+
+        private static (int[]? Dims, Loss Loss, long StackBudget) ReadModel(AttributeData model)
+        {
+            int[]? dims = null;
+            if (model.AttributeConstructor is not null && model.ConstructorArguments.All(a => a.Kind != TypedConstantKind.Error))
+            {
+                int?[] values = model.ConstructorArguments.Select(AsInt).ToArray();
+                if (values.All(v => v.HasValue)) dims = values.Select(v => v!.Value).ToArray();
+            }
+            var named = Named(model);
+            Loss loss = named.TryGetValue("Loss", out TypedConstant l) && AsInt(l) is int li && li >= 0 && li <= 3 ? (Loss)li : Loss.SparseCategoricalCrossEntropy;
+            long budget = named.TryGetValue("StackBudget", out TypedConstant b) && AsInt(b) is int bi && bi > 0 ? bi : 512 * 1024;
+            return (dims, loss, budget);
+        }
+
+        private static ParsedItem? ReadItem(string attributeName, AttributeData data)
+        {
+            var args = data.ConstructorArguments;
+            var named = Named(data);
+            int Arg(int i) => i < args.Length ? AsInt(args[i]) ?? 0 : 0;
+            int? NamedInt(string name) => named.TryGetValue(name, out TypedConstant c) ? AsInt(c) : null;
+            string Name() => named.TryGetValue("Name", out TypedConstant c) && c.Value is string s ? s : "";
+            Activation Act() => (Activation)(NamedInt("Activation") ?? 0);
+            Padding Pad() => (Padding)(NamedInt("Padding") ?? 0);
+            bool UseBias() => !named.TryGetValue("UseBias", out TypedConstant c) || c.Value is not bool b || b;
+
+            switch (attributeName)
+            {
+                case "Conv2DAttribute":
+                {
+                    int kernelHeight = Arg(1), kernelWidth = args.Length > 2 ? Arg(2) : kernelHeight;
+                    int stride = NamedInt("Stride") ?? 1;
+                    return new LayerItem(new Conv2DSpec(Arg(0), kernelHeight, kernelWidth,
+                        NamedInt("StrideHeight") ?? stride, NamedInt("StrideWidth") ?? stride, Pad(), Act(), UseBias()) { Name = Name() });
+                }
+                case "MaxPool2DAttribute":
+                case "AvgPool2DAttribute":
+                {
+                    int height = Arg(0), width = args.Length > 1 ? Arg(1) : height;
+                    int? stride = NamedInt("Stride");
+                    return new LayerItem(new Pool2DSpec(attributeName == "MaxPool2DAttribute", height, width,
+                        stride ?? height, stride ?? width, Pad()) { Name = Name() });
+                }
+                case "DenseAttribute":
+                    return new LayerItem(new DenseSpec(Arg(0), Act(), UseBias()) { Name = Name() });
+                case "FlattenAttribute":
+                    return new LayerItem(new FlattenSpec { Name = Name() });
+                case "DropoutAttribute":
+                    return new LayerItem(new DropoutSpec(args.Length > 0 && args[0].Value is double rate ? rate : double.NaN) { Name = Name() });
+                case "ReLUAttribute":
+                    return new LayerItem(new ActivationSpec(Activation.ReLU) { Name = Name() });
+                case "SigmoidAttribute":
+                    return new LayerItem(new ActivationSpec(Activation.Sigmoid) { Name = Name() });
+                case "TanhAttribute":
+                    return new LayerItem(new ActivationSpec(Activation.Tanh) { Name = Name() });
+                case "SoftmaxAttribute":
+                    return new LayerItem(new ActivationSpec(Activation.Softmax) { Name = Name() });
+                case "ExpectShapeAttribute":
+                {
+                    int[] dims = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
+                        ? args[0].Values.Select(v => AsInt(v) ?? -1).ToArray()
+                        : args.Select(v => AsInt(v) ?? -1).ToArray();
+                    return new ExpectShapeItem(new EquatableArray<int>(dims));
+                }
+                case "ExpectParametersAttribute":
+                    return new ExpectParametersItem(Arg(0));
+                default:
+                    return null;
+            }
+        }
+
+        private static Dictionary<string, TypedConstant> Named(AttributeData data)
+        {
+            var named = new Dictionary<string, TypedConstant>();
+            foreach (KeyValuePair<string, TypedConstant> pair in data.NamedArguments)
+                if (pair.Value.Kind != TypedConstantKind.Error) named[pair.Key] = pair.Value;
+            return named;
+        }
+
+        private static int? AsInt(TypedConstant constant) =>
+            constant.Kind is TypedConstantKind.Primitive or TypedConstantKind.Enum && constant.Value is int value ? value : null;
+
+        /// <summary>Argument names the validator uses that the attribute spells another way.</summary>
+        private static readonly Dictionary<string, string> s_argumentAliases = new()
+        {
+            ["kernelHeight"] = "kernel",
+            ["kernelWidth"] = "kernel",
+            ["height"] = "size",
+            ["width"] = "size",
+            ["StrideHeight"] = "Stride",
+            ["StrideWidth"] = "Stride",
+        };
+
+        /// <summary>The location of the argument to blame, or of the whole attribute.</summary>
+        private static Location ArgumentLocation(AttributeSyntax syntax, AttributeData data, string? argument)
+        {
+            if (argument is null || syntax.ArgumentList is null)
+                return syntax.GetLocation();
+            SeparatedSyntaxList<AttributeArgumentSyntax> arguments = syntax.ArgumentList.Arguments;
+            for (string? name = argument; name is not null; name = s_argumentAliases.TryGetValue(name, out string? alias) ? alias : null)
+            {
+                foreach (AttributeArgumentSyntax a in arguments)
+                    if (a.NameEquals?.Name.Identifier.ValueText == name || a.NameColon?.Name.Identifier.ValueText == name)
+                        return a.GetLocation();
+                if (data.AttributeConstructor is { } constructor)
+                {
+                    int ordinal = constructor.Parameters.IndexOf(constructor.Parameters.FirstOrDefault(p => p.Name == name)!);
+                    var positional = arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+                    if (ordinal >= 0 && ordinal < positional.Count)
+                        return positional[ordinal].GetLocation();
+                }
+            }
+            return syntax.GetLocation();
+        }
+
+        private static TensorShape InputShape(int[] dims) =>
+            dims.Length == 3 ? TensorShape.Image(dims[0], dims[1], dims[2]) : TensorShape.Vector(dims[0]);
+
+        private static HierarchyInfo ReadHierarchy(INamedTypeSymbol symbol)
+        {
+            var types = new List<TypeDeclarationInfo>();
+            for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+            {
+                string keyword = type.IsRecord
+                    ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record")
+                    : type.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
+                string name = type.TypeParameters.Length == 0 ? type.Name : $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>";
+                types.Insert(0, new TypeDeclarationInfo(keyword, name));
+            }
+            string ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+            return new HierarchyInfo(ns, types.ToEquatableArray());
+        }
+    }
+}

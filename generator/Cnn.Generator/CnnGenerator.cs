@@ -1,0 +1,70 @@
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Cnn.Generator;
+
+/// <summary>
+/// Compiles each <c>[Model]</c> class into straight-line C#: shapes inferred and checked at build time,
+/// one method per layer for the forward and backward passes, buffers on the stack.
+/// Stages: <see cref="Parser"/> (attributes → <see cref="NetworkSpec"/> + diagnostics), the pure
+/// <see cref="Validation.NetworkValidator"/> (shapes, counts, problems), and <see cref="Emitter"/> (spec → source).
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class CnnGenerator : IIncrementalGenerator
+{
+    /// <summary>The metadata name of the attribute that marks a model.</summary>
+    public const string ModelAttributeName = "Cnn.ModelAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Find models through their [Model] attribute: Roslyn only binds classes that carry it.
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ModelAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
+            .WithTrackingName(TrackingNames.ParsedModels);
+
+        // Diagnostics travel alone, so reporting them never re-runs the emitter.
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (context, diagnostics) =>
+        {
+            foreach (DiagnosticInfo diagnostic in diagnostics)
+                context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
+        // Only valid networks are emitted; a spec that did not change is not emitted again.
+        IncrementalValuesProvider<NetworkSpec> specs = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.Specs);
+
+        // The few compilation facts the emitter needs, reduced to a value that rarely changes.
+        IncrementalValueProvider<CompilationData> compilationData = context.CompilationProvider
+            .Select(static (compilation, _) => CompilationData.From(compilation))
+            .WithTrackingName(TrackingNames.CompilationData);
+
+        context.RegisterSourceOutput(specs.Combine(compilationData), static (context, input) =>
+            context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.g.cs", Emitter.Emit(input.Left, input.Right)));
+    }
+}
+
+/// <summary>The parser's result for one model class: the spec when the network is valid, and every diagnostic.</summary>
+/// <param name="Spec">The network, or null when it has an error.</param>
+/// <param name="Diagnostics">Everything to report for this class.</param>
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>The compilation facts the emitter needs.</summary>
+/// <param name="SkipLocalsInit">Whether <c>[SkipLocalsInit]</c> may be emitted (it needs unsafe code allowed and the attribute type).</param>
+internal sealed record CompilationData(bool SkipLocalsInit)
+{
+    /// <summary>Reads the facts from <paramref name="compilation"/>.</summary>
+    public static CompilationData From(Compilation compilation) => new(
+        compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }
+        && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.SkipLocalsInitAttribute") is not null);
+}

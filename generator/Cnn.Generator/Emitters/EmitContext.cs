@@ -1,0 +1,72 @@
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+
+namespace Cnn.Generator.Emitters;
+
+/// <summary>Type names the generated code spells out in full (it lives inside user types, so everything is <c>global::</c>).</summary>
+internal static class Names
+{
+    /// <summary><c>Span&lt;float&gt;</c>.</summary>
+    public const string Span = "global::System.Span<float>";
+
+    /// <summary><c>ReadOnlySpan&lt;float&gt;</c>.</summary>
+    public const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+
+    /// <summary>The runtime's kernel helpers.</summary>
+    public const string Kernels = "global::Cnn.Kernels";
+
+    /// <summary><c>Math</c>.</summary>
+    public const string Math = "global::System.Math";
+}
+
+/// <summary>What a layer emitter needs besides the layer: where its parameters start in the flat span.</summary>
+/// <param name="Layer">The layer.</param>
+/// <param name="Index">Its position in the model (0-based).</param>
+/// <param name="ParameterOffset">Where its kernel starts in <c>Parameters</c>; its bias follows the kernel.</param>
+internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset)
+{
+    /// <summary>The C# identifier suffix for this layer's methods (the name is validated as an identifier).</summary>
+    public string MethodSuffix => Layer.Name;
+}
+
+/// <summary>Code shared by the layer emitters.</summary>
+internal static class EmitHelpers
+{
+    /// <summary>The call that applies <paramref name="activation"/> in place to <paramref name="span"/>, or null for none.</summary>
+    public static string? ActivationCall(Activation activation, string span) => activation switch
+    {
+        Activation.ReLU => $"{Names.Kernels}.ReLU({span});",
+        Activation.Sigmoid => $"{Names.Kernels}.Sigmoid({span});",
+        Activation.Tanh => $"{Names.Kernels}.Tanh({span});",
+        Activation.Softmax => $"{Names.Kernels}.Softmax({span});",
+        _ => null,
+    };
+
+    /// <summary>The call that multiplies <paramref name="dy"/> by the activation's derivative, taken from its output <paramref name="y"/>.</summary>
+    public static string? ActivationBackwardCall(Activation activation, string y, string dy) => activation switch
+    {
+        Activation.ReLU => $"{Names.Kernels}.ReLUBackward({y}, {dy});",
+        Activation.Sigmoid => $"{Names.Kernels}.SigmoidBackward({y}, {dy});",
+        Activation.Tanh => $"{Names.Kernels}.TanhBackward({y}, {dy});",
+        Activation.Softmax => $"{Names.Kernels}.SoftmaxBackward({y}, {dy});",
+        _ => null,
+    };
+
+    /// <summary>"ReLU", "no activation", ...: for comments.</summary>
+    public static string Describe(Activation activation) => activation == Activation.None ? "linear" : activation.ToString();
+
+    /// <summary><paramref name="a"/> * <paramref name="b"/> as C#, simplified when a factor is 0 or 1.</summary>
+    public static string Times(string a, int b) => b switch { 0 => "0", 1 => a, _ => $"{a} * {Format.Int(b)}" };
+
+    /// <summary>"<paramref name="a"/> - <paramref name="b"/>" as C#, simplified when b is 0.</summary>
+    public static string Minus(string a, int b) => b == 0 ? a : $"{a} - {Format.Int(b)}";
+
+    /// <summary>"<paramref name="a"/> + <paramref name="b"/>" as C#, simplified when b is 0.</summary>
+    public static string Plus(string a, int b) => b == 0 ? a : $"{a} + {Format.Int(b)}";
+
+    /// <summary>"<paramref name="a"/> + <paramref name="b"/>" as C#, simplified when a is 0.</summary>
+    public static string Plus(int a, string b) => a == 0 ? b : $"{Format.Int(a)} + {b}";
+
+    /// <summary>The expression in parentheses when it is not a single term.</summary>
+    public static string Group(string expression) => expression.IndexOf(' ') < 0 ? expression : $"({expression})";
+}

@@ -1,0 +1,139 @@
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+using static Cnn.Generator.Emitters.EmitHelpers;
+
+namespace Cnn.Generator.Emitters;
+
+/// <summary>
+/// Max and average pooling in HWC layout. A window tap reads all channels of one input pixel, a contiguous
+/// run, so each tap is one vector operation. With Same padding, cells outside the input are skipped: max
+/// pooling ignores them and average pooling divides by the cells inside (SPEC §2, TensorFlow's behaviour).
+/// Valid windows never leave the input, so their taps are unrolled with constant offsets.
+/// </summary>
+internal static class Pool2DEmitter
+{
+    /// <summary>A one-line description for comments.</summary>
+    public static string Describe(Pool2DSpec p) =>
+        $"{p.Name}: {p.KerasType} {p.PoolHeight}x{p.PoolWidth} stride {(p.StrideHeight == p.StrideWidth ? Format.Int(p.StrideHeight) : $"{p.StrideHeight}x{p.StrideWidth}")} {(p.Padding == Padding.Same ? "same" : "valid")}, {p.Input} -> {p.Output}";
+
+    private static bool Clips(Pool2DSpec p) => p.Padding == Padding.Same &&
+        ((p.Output.Height - 1) * p.StrideHeight + p.PoolHeight > p.Input.Height || (p.Output.Width - 1) * p.StrideWidth + p.PoolWidth > p.Input.Width);
+
+    /// <summary>Emits <c>Forward_{name}(x, y)</c>.</summary>
+    public static void EmitForward(SourceWriter w, LayerContext context)
+    {
+        var p = (Pool2DSpec)context.Layer;
+        int c = p.Input.Channels;
+        w.Line($"/// <summary>{Describe(p)}.</summary>");
+        using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.Span} y)"))
+        {
+            using (PixelLoops(w, p))
+            {
+                w.Line($"{Names.Span} o = y.Slice((oy * {p.Output.Width} + ox) * {c}, {c});");
+                if (!Clips(p))
+                {
+                    for (int py = 0; py < p.PoolHeight; py++)
+                    {
+                        for (int px = 0; px < p.PoolWidth; px++)
+                        {
+                            string tap = $"x.Slice({Tap(p, py, px)}, {c})";
+                            if (py == 0 && px == 0) w.Line($"{tap}.CopyTo(o);");
+                            else w.Line(p.IsMax ? $"{Names.Kernels}.Max(o, {tap});" : $"{Names.Kernels}.Add(o, {tap});");
+                        }
+                    }
+                    if (!p.IsMax) w.Line($"{Names.Kernels}.Scale(o, {Format.Float(1.0 / (p.PoolHeight * p.PoolWidth))});");
+                }
+                else
+                {
+                    EmitWindowBounds(w, p);
+                    w.Line(p.IsMax ? "o.Fill(float.NegativeInfinity);" : "o.Clear();");
+                    using (w.Block("for (int py = py0; py < py1; py++)"))
+                    using (w.Block("for (int px = px0; px < px1; px++)"))
+                        w.Line(p.IsMax
+                            ? $"{Names.Kernels}.Max(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));"
+                            : $"{Names.Kernels}.Add(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));");
+                    if (!p.IsMax) w.Line($"{Names.Kernels}.Scale(o, 1f / ((py1 - py0) * (px1 - px0)));");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits <c>Backward_{name}(x, y, dy, dx)</c>. Max pooling sends each gradient to the first maximum of its
+    /// window in row-major order (as PyTorch does); average pooling spreads it evenly over the cells inside.
+    /// </summary>
+    public static void EmitBackward(SourceWriter w, LayerContext context)
+    {
+        var p = (Pool2DSpec)context.Layer;
+        int c = p.Input.Channels;
+        bool clips = Clips(p);
+        w.Line($"/// <summary>Backward pass of {p.Name}: writes the input gradient into <paramref name=\"dx\"/>.</summary>");
+        using (w.Block($"private static void Backward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.ReadOnlySpan} dy, {Names.Span} dx)"))
+        {
+            w.Line("dx.Clear();");
+            using (PixelLoops(w, p))
+            {
+                w.Line($"{Names.ReadOnlySpan} g = dy.Slice((oy * {p.Output.Width} + ox) * {c}, {c});");
+                if (clips) EmitWindowBounds(w, p);
+                if (p.IsMax)
+                {
+                    using (w.Block($"for (int ch = 0; ch < {c}; ch++)"))
+                    {
+                        w.Line("int best = -1;");
+                        w.Line("float max = float.NegativeInfinity;");
+                        if (!clips)
+                        {
+                            for (int py = 0; py < p.PoolHeight; py++)
+                                for (int px = 0; px < p.PoolWidth; px++)
+                                    w.Line($"{{ int i = {Tap(p, py, px)} + ch; if (best < 0 || x[i] > max) {{ max = x[i]; best = i; }} }}");
+                        }
+                        else
+                        {
+                            using (w.Block("for (int py = py0; py < py1; py++)"))
+                            using (w.Block("for (int px = px0; px < px1; px++)"))
+                            {
+                                w.Line($"int i = ((iy + py) * {p.Input.Width} + ix + px) * {c} + ch;");
+                                w.Line("if (best < 0 || x[i] > max) { max = x[i]; best = i; }");
+                            }
+                        }
+                        w.Line("dx[best] += g[ch];");
+                    }
+                }
+                else if (!clips)
+                {
+                    w.Line($"float share = {Format.Float(1.0 / (p.PoolHeight * p.PoolWidth))};");
+                    for (int py = 0; py < p.PoolHeight; py++)
+                        for (int px = 0; px < p.PoolWidth; px++)
+                            w.Line($"{Names.Kernels}.AddScaled(dx.Slice({Tap(p, py, px)}, {c}), g, share);");
+                }
+                else
+                {
+                    w.Line("float share = 1f / ((py1 - py0) * (px1 - px0));");
+                    using (w.Block("for (int py = py0; py < py1; py++)"))
+                    using (w.Block("for (int px = px0; px < px1; px++)"))
+                        w.Line($"{Names.Kernels}.AddScaled(dx.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}), g, share);");
+                }
+            }
+        }
+    }
+
+    private static string Tap(Pool2DSpec p, int py, int px) =>
+        $"{Group(Plus("iy", py))} * {p.Input.Width * p.Input.Channels} + {Group(Plus("ix", px))} * {p.Input.Channels}";
+
+    /// <summary>Opens the oy and ox loops and computes the window's top-left input cell (iy, ix).</summary>
+    private static SourceWriter.Scope PixelLoops(SourceWriter w, Pool2DSpec p)
+    {
+        w.Block($"for (int oy = 0; oy < {p.Output.Height}; oy++)");
+        w.Line($"int iy = {Minus(Times("oy", p.StrideHeight), p.PadTop)};");
+        w.Block($"for (int ox = 0; ox < {p.Output.Width}; ox++)");
+        w.Line($"int ix = {Minus(Times("ox", p.StrideWidth), p.PadLeft)};");
+        return SourceWriter.Scope.Nested(w, 2);
+    }
+
+    private static void EmitWindowBounds(SourceWriter w, Pool2DSpec p)
+    {
+        w.Line("// Same padding: only the window cells inside the input take part.");
+        w.Line($"int py0 = {Names.Math}.Max(0, -iy), py1 = {Names.Math}.Min({p.PoolHeight}, {p.Input.Height} - iy);");
+        w.Line($"int px0 = {Names.Math}.Max(0, -ix), px1 = {Names.Math}.Min({p.PoolWidth}, {p.Input.Width} - ix);");
+    }
+}

@@ -1,0 +1,43 @@
+using Cnn;
+
+namespace Cnn.Generator.IntegrationTests.Models;
+
+// The four models of ../shared/golden/*.safetensors, attribute lists copied from each file's metadata.
+
+/// <summary>golden/keras_mnist: the Keras MNIST CNN of the course.</summary>
+[Model(28, 28, 1, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv2D(32, 3, Activation = Activation.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.ReLU)]
+[MaxPool2D(2)]
+[Conv2D(64, 3, Activation = Activation.ReLU)]
+[ExpectShape(3, 3, 64)]
+[Flatten]
+[Dense(64, Activation = Activation.ReLU)]
+[Dense(10, Activation = Activation.Softmax)]
+[ExpectParameters(93322)]
+public partial class KerasMnist;
+
+/// <summary>golden/tiny_conv.</summary>
+[Model(8, 8, 1, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv2D(4, 3, Activation = Activation.ReLU)]
+[MaxPool2D(2)]
+[Flatten]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class TinyConv;
+
+/// <summary>golden/strided_same: stride 2, Same padding, average pooling, a non-square kernel, standalone Softmax.</summary>
+[Model(9, 9, 3, Loss = Loss.CategoricalCrossEntropy)]
+[Conv2D(6, 3, Stride = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[AvgPool2D(2, Padding = Padding.Same)]
+[Conv2D(5, 2, 3, Activation = Activation.Sigmoid)]
+[Flatten]
+[Dense(4)]
+[Softmax]
+public partial class StridedSame;
+
+/// <summary>golden/iris_mlp: a rank-1 input, sigmoid outputs and mean squared error.</summary>
+[Model(4, Loss = Loss.MeanSquaredError)]
+[Dense(8, Activation = Activation.Sigmoid)]
+[Dense(3, Activation = Activation.Sigmoid)]
+public partial class IrisMlp;
