@@ -1,0 +1,185 @@
+using Cnn.Generator.IntegrationTests.Models;
+
+namespace Cnn.Generator.IntegrationTests;
+
+/// <summary>
+/// The generated backward passes against central finite differences of the generated forward pass, on
+/// small random models that together cover every layer kind, stride, padding, bias on and off, and loss.
+/// </summary>
+public class GradientCheckTests
+{
+    public static TheoryData<string> Models => new()
+    {
+        nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
+        nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp),
+    };
+
+    internal static ICnnModel Create(string name) => name switch
+    {
+        nameof(CheckConvStrided) => new CheckConvStrided(),
+        nameof(CheckConvSame) => new CheckConvSame(),
+        nameof(CheckStandaloneActivations) => new CheckStandaloneActivations(),
+        nameof(CheckPoolingDropout) => new CheckPoolingDropout(),
+        nameof(CheckNonSquarePool) => new CheckNonSquarePool(),
+        nameof(TinyConv) => new TinyConv(),
+        nameof(StridedSame) => new StridedSame(),
+        nameof(IrisMlp) => new IrisMlp(),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static float[] RandomValues(int count, int seed, float scale = 1f)
+    {
+        var random = new RandomSource((ulong)seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (random.NextSingle() * 2f - 1f) * scale;
+        return values;
+    }
+
+    /// <summary>Targets that fit the model's loss: probabilities summing to 1 for cross-entropy, values in (0, 1) otherwise.</summary>
+    private static float[] Targets(ICnnModel model, int seed)
+    {
+        var random = new RandomSource((ulong)seed);
+        var targets = new float[model.OutputSize];
+        float sum = 0f;
+        for (int i = 0; i < targets.Length; i++) sum += targets[i] = 0.05f + random.NextSingle();
+        if (model.Loss == Loss.CategoricalCrossEntropy || model.Loss == Loss.SparseCategoricalCrossEntropy)
+            for (int i = 0; i < targets.Length; i++) targets[i] /= sum;
+        else
+            for (int i = 0; i < targets.Length; i++) targets[i] = Math.Min(targets[i], 0.95f);
+        return targets;
+    }
+
+    private static float LossOf(ICnnModel model, float[] input, float[] targets) =>
+        model.AccumulateGradients(input, targets, new float[model.ParameterCount]);
+
+    private static void AssertClose(double analytic, double numeric, string what)
+    {
+        double tolerance = 2e-3 + 2e-2 * Math.Max(Math.Abs(analytic), Math.Abs(numeric));
+        Assert.True(Math.Abs(analytic - numeric) <= tolerance, $"{what}: backward gives {analytic:G6}, finite differences {numeric:G6}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void ParameterGradients_MatchFiniteDifferences(string name)
+    {
+        ICnnModel model = Create(name);
+        model.InitializeParameters(7);
+        // Non-zero biases, so that bias-dependent paths are exercised too.
+        float[] noise = RandomValues(model.ParameterCount, 11, 0.1f);
+        for (int i = 0; i < noise.Length; i++) model.Parameters[i] += noise[i];
+        float[] input = RandomValues(model.InputSize, 3);
+        float[] targets = Targets(model, 5);
+
+        var gradients = new float[model.ParameterCount];
+        model.AccumulateGradients(input, targets, gradients);
+
+        const float h = 1e-3f;
+        foreach (ParameterTensorInfo tensor in model.ParameterTensors)
+        {
+            for (int i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
+            {
+                float saved = model.Parameters[i];
+                model.Parameters[i] = saved + h;
+                double plus = LossOf(model, input, targets);
+                model.Parameters[i] = saved - h;
+                double minus = LossOf(model, input, targets);
+                model.Parameters[i] = saved;
+                AssertClose(gradients[i], (plus - minus) / (2 * h), $"{name} {tensor.Name}[{i - tensor.Offset}]");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void InputGradient_MatchesFiniteDifferencesOfEachOutput(string name)
+    {
+        ICnnModel model = Create(name);
+        model.InitializeParameters(13);
+        float[] input = RandomValues(model.InputSize, 17);
+        var output = new float[model.OutputSize];
+        var gradient = new float[model.InputSize];
+        const float h = 1e-3f;
+        for (int k = 0; k < model.OutputSize; k++)
+        {
+            model.InputGradient(input, k, gradient);
+            for (int i = 0; i < input.Length; i++)
+            {
+                float saved = input[i];
+                input[i] = saved + h;
+                model.Forward(input, output);
+                double plus = output[k];
+                input[i] = saved - h;
+                model.Forward(input, output);
+                double minus = output[k];
+                input[i] = saved;
+                AssertClose(gradient[i], (plus - minus) / (2 * h), $"{name} d output[{k}] / d input[{i}]");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void AccumulateGradients_AddsIntoTheBuffer(string name)
+    {
+        ICnnModel model = Create(name);
+        model.InitializeParameters(1);
+        float[] input = RandomValues(model.InputSize, 2);
+        float[] targets = Targets(model, 3);
+        var once = new float[model.ParameterCount];
+        model.AccumulateGradients(input, targets, once);
+        var twice = new float[model.ParameterCount];
+        model.AccumulateGradients(input, targets, twice);
+        model.AccumulateGradients(input, targets, twice);
+        for (int i = 0; i < once.Length; i++)
+            Assert.Equal(2 * once[i], twice[i], 1e-5f * Math.Max(1f, Math.Abs(2 * once[i])));
+        Assert.Contains(once, g => g != 0f);
+    }
+
+    [Fact]
+    public void Dropout_IsTheIdentityWithoutSeed_AndAMaskWithIt()
+    {
+        var model = new CheckPoolingDropout();
+        model.InitializeParameters(4);
+        float[] input = RandomValues(CheckPoolingDropout.InputSize, 8);
+        float[] targets = [0.2f, 0.9f];
+        float plain = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount]);
+        float plainAgain = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount]);
+        Assert.Equal(plain, plainAgain);
+
+        var a = new float[CheckPoolingDropout.ParameterCount];
+        var b = new float[CheckPoolingDropout.ParameterCount];
+        float lossA = model.AccumulateGradients(input, targets, a, dropoutSeed: 42);
+        float lossB = model.AccumulateGradients(input, targets, b, dropoutSeed: 42);
+        Assert.Equal(lossA, lossB);
+        Assert.Equal(a, b);
+
+        // Some seed must drop something and change the loss (rate 0.25 over 18 values).
+        bool changed = false;
+        for (ulong seed = 1; seed < 20 && !changed; seed++)
+            changed = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount], seed) != plain;
+        Assert.True(changed);
+    }
+
+    [Fact]
+    public void DropoutGradients_MatchFiniteDifferencesUnderTheSameMask()
+    {
+        var model = new CheckPoolingDropout();
+        model.InitializeParameters(21);
+        float[] input = RandomValues(CheckPoolingDropout.InputSize, 22);
+        float[] targets = [0.3f, 0.7f];
+        const ulong seed = 5;
+        var gradients = new float[CheckPoolingDropout.ParameterCount];
+        model.AccumulateGradients(input, targets, gradients, seed);
+        const float h = 1e-3f;
+        for (int i = 0; i < CheckPoolingDropout.ParameterCount; i++)
+        {
+            float saved = model.Parameters[i];
+            model.Parameters[i] = saved + h;
+            double plus = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount], seed);
+            model.Parameters[i] = saved - h;
+            double minus = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount], seed);
+            model.Parameters[i] = saved;
+            AssertClose(gradients[i], (plus - minus) / (2 * h), $"parameter {i}");
+        }
+    }
+}
