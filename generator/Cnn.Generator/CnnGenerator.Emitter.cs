@@ -322,6 +322,20 @@ public sealed partial class CnnGenerator
             }
             w.Line();
 
+            w.Line("/// <summary>");
+            w.Line("/// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to every parameter,");
+            w.Line("/// added into <paramref name=\"gradients\"/>: which weights a class score depends on, and how strongly.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length.</exception>");
+            using (w.Block($"public void AccumulateOutputGradients({Names.ReadOnlySpan} input, int outputIndex, {Names.Span} gradients)"))
+            {
+                w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
+                w.Line($"{Names.Kernels}.CheckIndex(outputIndex, OutputSize, nameof(outputIndex));");
+                w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+                w.Line("Backpropagate(input, default, outputIndex, gradients, default, false, 0UL);");
+            }
+            w.Line();
+
             if (skip.Length > 0) w.Line(skip);
             using (w.Block($"private float AccumulateGradientsCore({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, bool dropout, ulong dropoutSeed)"))
             {

@@ -76,6 +76,12 @@ public interface ICnnModel
     /// a saliency map, or the step for gradient ascent on the input.
     /// </summary>
     void InputGradient(ReadOnlySpan<float> input, int outputIndex, Span<float> inputGradient);
+
+    /// <summary>
+    /// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to every parameter,
+    /// added into <paramref name="gradients"/>.
+    /// </summary>
+    void AccumulateOutputGradients(ReadOnlySpan<float> input, int outputIndex, Span<float> gradients);
 }
 
 /// <summary>One parameter tensor of a model: its safetensors name, its shape, and where it sits in <see cref="ICnnModel.Parameters"/>.</summary>
