@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+
+namespace Cnn;
+
+/// <summary>Stops training when a monitored figure stops improving (Keras's <c>EarlyStopping</c>).</summary>
+/// <param name="Monitor">"val_loss" (default), "loss", "val_accuracy" or "accuracy".</param>
+/// <param name="Patience">Epochs without improvement before stopping.</param>
+/// <param name="MinDelta">The smallest change that counts as an improvement.</param>
+/// <param name="RestoreBestWeights">Whether the parameters of the best epoch are restored at the end.</param>
+public sealed record EarlyStopping(string Monitor = "val_loss", int Patience = 3, double MinDelta = 0, bool RestoreBestWeights = true);
+
+/// <summary>How <see cref="Trainer.Fit{TModel}"/> trains.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Samples per gradient step (Keras default 32).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>The optimizer; default RMSprop with Keras's defaults.</summary>
+    public IOptimizer Optimizer { get; init; } = new RmsProp();
+
+    /// <summary>Seeds the shuffling and the dropout masks.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Whether the samples are shuffled every epoch.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Data evaluated after each epoch (val_loss, val_accuracy).</summary>
+    public Dataset? ValidationData { get; init; }
+
+    /// <summary>Optional early stopping.</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>Worker threads; 0 means one per core. The result does not depend on it.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>If set, the batch gradient is scaled down to this global L2 norm when it is larger.</summary>
+    public float? ClipNorm { get; init; }
+
+    /// <summary>Called after every epoch (the library itself prints nothing).</summary>
+    public Action<EpochResult>? OnEpochEnd { get; init; }
+
+    /// <summary>Called after every batch, for progress bars.</summary>
+    public Action<BatchProgress>? OnBatchEnd { get; init; }
+}
+
+/// <summary>One epoch's figures, as Keras prints them.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Loss">Mean training loss over the epoch (with dropout active).</param>
+/// <param name="Accuracy">Training accuracy of the predictions made during the epoch.</param>
+/// <param name="ValidationLoss">Loss on the validation data, if any.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation data, if any.</param>
+/// <param name="Duration">Wall time of the epoch.</param>
+public sealed record EpochResult(int Epoch, double Loss, double Accuracy, double? ValidationLoss, double? ValidationAccuracy, TimeSpan Duration)
+{
+    /// <summary>"loss: 0.4321 - accuracy: 0.8765 - val_loss: ... - 3s", Keras's epoch line.</summary>
+    public override string ToString() =>
+        FormattableString.Invariant($"loss: {Loss:F4} - accuracy: {Accuracy:F4}")
+        + (ValidationLoss is { } vl ? FormattableString.Invariant($" - val_loss: {vl:F4} - val_accuracy: {ValidationAccuracy:F4}") : "")
+        + FormattableString.Invariant($" - {Duration.TotalSeconds:F1}s");
+}
+
+/// <summary>Progress within an epoch.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Batch">1-based batch number.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="Loss">Mean loss so far this epoch.</param>
+/// <param name="Accuracy">Accuracy so far this epoch.</param>
+public readonly record struct BatchProgress(int Epoch, int Batch, int Batches, double Loss, double Accuracy);
+
+/// <summary>Loss and accuracy of a model on a dataset.</summary>
+/// <param name="Loss">Mean loss.</param>
+/// <param name="Accuracy">Fraction of samples predicted right.</param>
+public readonly record struct Evaluation(double Loss, double Accuracy);
+
+/// <summary>What <see cref="Trainer.Fit{TModel}"/> returns: one entry per epoch (Keras's <c>History</c>).</summary>
+public sealed class History
+{
+    /// <summary>The epochs run.</summary>
+    public List<EpochResult> Epochs { get; } = [];
+
+    /// <summary>The 1-based epoch with the best monitored figure (early stopping), else the last.</summary>
+    public int BestEpoch { get; internal set; }
+
+    /// <summary>Whether early stopping ended training.</summary>
+    public bool StoppedEarly { get; internal set; }
+}
+
+/// <summary>Training stopped because the loss became NaN or infinite; the parameters are those before that batch.</summary>
+public sealed class TrainingDivergedException(int epoch, int batch, double loss)
+    : Exception($"Training diverged in epoch {epoch}, batch {batch}: the loss is {loss}. The parameters are those before that batch; lower the learning rate or set ClipNorm.")
+{
+    /// <summary>1-based epoch.</summary>
+    public int Epoch { get; } = epoch;
+
+    /// <summary>1-based batch.</summary>
+    public int Batch { get; } = batch;
+}
+
+/// <summary>
+/// Keras-style training: epochs of shuffled mini-batches, the batch-mean gradient, an optimizer step.
+/// Mini-batches are data-parallel, and deterministic: each batch is cut into a fixed number of slices
+/// (independent of the thread count), each slice accumulates its samples in order into its own buffer,
+/// and the buffers are summed in slice order, so a seed gives the same weights on 1 or 16 threads.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Slices per batch: enough for the cores of a desktop, fixed so results do not depend on them.</summary>
+    public const int SlicesPerBatch = 8;
+
+    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>.</summary>
+    public static History Fit<TModel>(TModel model, Dataset train, TrainingOptions options) where TModel : ICnnModel
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        Check(model, train, nameof(train));
+        if (options.ValidationData is { } validationData) Check(model, validationData, nameof(options.ValidationData));
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
+
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        int parameterCount = model.ParameterCount;
+        var slices = new float[SlicesPerBatch][];
+        for (int s = 0; s < slices.Length; s++) slices[s] = new float[parameterCount];
+        var sliceLoss = new double[SlicesPerBatch];
+        var sliceCorrect = new int[SlicesPerBatch];
+        var gradient = new float[parameterCount];
+        var before = new float[parameterCount];
+        float[]? best = null;
+        int[] order = Enumerable.Range(0, train.Count).ToArray();
+        var history = new History();
+        double bestScore = double.NaN;
+        int bestEpoch = 0, sinceBest = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            if (options.Shuffle)
+            {
+                var random = new RandomSource(RandomSource.Mix((ulong)options.Seed, (ulong)epoch, 0x5EED));
+                Dataset.Shuffle(order, ref random);
+            }
+            int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
+            double epochLoss = 0;
+            long epochCorrect = 0;
+            int seen = 0;
+            for (int batch = 0; batch < batches; batch++)
+            {
+                int start = batch * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
+                int sliceCount = Math.Min(SlicesPerBatch, count);
+                Parallel.For(0, sliceCount, parallel, s =>
+                {
+                    float[] buffer = slices[s];
+                    Array.Clear(buffer);
+                    double loss = 0;
+                    int correct = 0;
+                    int from = start + s * count / sliceCount, to = start + (s + 1) * count / sliceCount;
+                    for (int k = from; k < to; k++)
+                    {
+                        int i = order[k];
+                        ulong seed = RandomSource.Mix((ulong)options.Seed, (ulong)epoch, (ulong)i + 1);
+                        ReadOnlySpan<float> input = train.Input(i);
+                        if (IsCorrect(model, train, i, input)) correct++;
+                        loss += train.Labels is not null
+                            ? model.AccumulateGradients(input, train.Labels[i], buffer, seed)
+                            : model.AccumulateGradients(input, train.Target(i), buffer, seed);
+                    }
+                    sliceLoss[s] = loss;
+                    sliceCorrect[s] = correct;
+                });
+
+                double batchLoss = 0;
+                Array.Clear(gradient);
+                for (int s = 0; s < sliceCount; s++)
+                {
+                    TensorPrimitives.Add(gradient, slices[s], gradient);
+                    batchLoss += sliceLoss[s];
+                    epochCorrect += sliceCorrect[s];
+                }
+                if (!double.IsFinite(batchLoss))
+                    throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count);
+                TensorPrimitives.Multiply(gradient, 1f / count, gradient);
+                if (options.ClipNorm is float clip)
+                {
+                    float norm = TensorPrimitives.Norm(gradient);
+                    if (norm > clip) TensorPrimitives.Multiply(gradient, clip / norm, gradient);
+                }
+                model.Parameters.CopyTo(before);
+                options.Optimizer.Step(model.Parameters, gradient);
+                if (!TensorPrimitives.IsFiniteAll(model.Parameters))
+                {
+                    before.CopyTo(model.Parameters);
+                    throw new TrainingDivergedException(epoch, batch + 1, double.PositiveInfinity);
+                }
+                epochLoss += batchLoss;
+                seen += count;
+                options.OnBatchEnd?.Invoke(new BatchProgress(epoch, batch + 1, batches, epochLoss / seen, (double)epochCorrect / seen));
+            }
+
+            Evaluation? validation = options.ValidationData is { } data ? Evaluate(model, data, threads) : null;
+            var result = new EpochResult(epoch, epochLoss / seen, (double)epochCorrect / seen, validation?.Loss, validation?.Accuracy, clock.Elapsed);
+            history.Epochs.Add(result);
+            options.OnEpochEnd?.Invoke(result);
+
+            if (options.EarlyStopping is { } stopping)
+            {
+                (double score, bool higherIsBetter) = Monitored(stopping.Monitor, result);
+                bool improved = double.IsNaN(bestScore) || (higherIsBetter ? score > bestScore + stopping.MinDelta : score < bestScore - stopping.MinDelta);
+                if (improved)
+                {
+                    bestScore = score;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    if (stopping.RestoreBestWeights) model.Parameters.CopyTo(best ??= new float[parameterCount]);
+                }
+                else
+                {
+                    if (++sinceBest >= stopping.Patience)
+                    {
+                        history.StoppedEarly = true;
+                        break;
+                    }
+                }
+            }
+        }
+        history.BestEpoch = options.EarlyStopping is null ? history.Epochs.Count : bestEpoch;
+        if (options.EarlyStopping is { RestoreBestWeights: true } && best is not null)
+            best.CopyTo(model.Parameters);
+        return history;
+    }
+
+    private static (double Score, bool HigherIsBetter) Monitored(string monitor, EpochResult result) => monitor switch
+    {
+        "loss" => (result.Loss, false),
+        "accuracy" => (result.Accuracy, true),
+        "val_loss" => (result.ValidationLoss ?? throw new InvalidOperationException("Early stopping on val_loss needs ValidationData."), false),
+        "val_accuracy" => (result.ValidationAccuracy ?? throw new InvalidOperationException("Early stopping on val_accuracy needs ValidationData."), true),
+        _ => throw new ArgumentException($"Unknown monitor '{monitor}': use loss, accuracy, val_loss or val_accuracy."),
+    };
+
+    /// <summary>Mean loss and accuracy of <paramref name="model"/> on <paramref name="data"/> (dropout off).</summary>
+    public static Evaluation Evaluate<TModel>(TModel model, Dataset data, int threads = 0) where TModel : ICnnModel
+    {
+        Check(model, data, nameof(data));
+        int workers = Math.Min(threads > 0 ? threads : Environment.ProcessorCount, Math.Max(1, data.Count));
+        var losses = new double[workers];
+        var correct = new int[workers];
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var output = new float[model.OutputSize];
+            for (int i = w * data.Count / workers; i < (w + 1) * data.Count / workers; i++)
+            {
+                model.Forward(data.Input(i), output);
+                losses[w] += Losses.Compute(model.Loss, output, data.Labels is null ? 0 : data.Labels[i], data.Labels is null ? data.Target(i) : OneHot(data.Labels[i], model.OutputSize));
+                if (Matches(model.Loss, output, data, i)) correct[w]++;
+            }
+        });
+        return new Evaluation(losses.Sum() / data.Count, (double)correct.Sum() / data.Count);
+    }
+
+    /// <summary>The predicted class of every sample.</summary>
+    public static int[] Predict<TModel>(TModel model, Dataset data) where TModel : ICnnModel
+    {
+        var predictions = new int[data.Count];
+        Parallel.For(0, data.Count, i => predictions[i] = model.Predict(data.Input(i)));
+        return predictions;
+    }
+
+    private static float[] OneHot(int label, int size)
+    {
+        var v = new float[size];
+        v[label] = 1f;
+        return v;
+    }
+
+    private static bool IsCorrect<TModel>(TModel model, Dataset data, int i, ReadOnlySpan<float> input) where TModel : ICnnModel
+    {
+        Span<float> output = stackalloc float[model.OutputSize];
+        model.Forward(input, output);
+        return Matches(model.Loss, output, data, i);
+    }
+
+    /// <summary>Whether the output counts as right: argmax against the label or the target's argmax; per-output 0.5 thresholds for BCE.</summary>
+    private static bool Matches(Loss loss, ReadOnlySpan<float> output, Dataset data, int i)
+    {
+        if (data.Labels is not null) return Kernels.ArgMax(output) == data.Labels[i];
+        ReadOnlySpan<float> target = data.Target(i);
+        if (loss == Loss.BinaryCrossEntropy)
+        {
+            for (int k = 0; k < output.Length; k++)
+                if ((output[k] >= 0.5f) != (target[k] >= 0.5f)) return false;
+            return true;
+        }
+        return Kernels.ArgMax(output) == Kernels.ArgMax(target);
+    }
+
+    private static void Check(ICnnModel model, Dataset data, string name)
+    {
+        if (data.SampleSize != model.InputSize)
+            throw new ArgumentException($"The samples have {data.SampleSize} values ([{string.Join(", ", data.SampleShape)}]) but the model takes {model.InputSize}.", name);
+        if (data.OutputSize != model.OutputSize)
+            throw new ArgumentException($"The data has {data.OutputSize} classes or targets but the model has {model.OutputSize} outputs.", name);
+    }
+}
