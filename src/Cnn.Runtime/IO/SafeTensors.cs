@@ -116,9 +116,9 @@ public sealed class SafeTensorsFile
         {
             throw new CnnDataException(source, $"the header is not valid JSON: {e.Message}", e);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {
-            // Invalid UTF-8 in the header surfaces as an ArgumentException from the JSON reader.
+            // Invalid UTF-8 in a name or string surfaces from the JSON reader as one of these.
             throw new CnnDataException(source, $"the header is not valid UTF-8 JSON: {e.Message}", e);
         }
 

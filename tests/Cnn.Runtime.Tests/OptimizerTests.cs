@@ -1,0 +1,86 @@
+namespace Cnn.Runtime.Tests;
+
+/// <summary>Each optimizer against its Keras formula, worked by hand in double precision for three steps.</summary>
+public class OptimizerTests
+{
+    private static readonly float[][] s_gradients = [[0.5f, -1f], [0.25f, 2f], [-0.75f, 0.5f]];
+
+    private static float[] Run(IOptimizer optimizer)
+    {
+        float[] p = [1f, -2f];
+        foreach (float[] g in s_gradients) optimizer.Step(p, g);
+        return p;
+    }
+
+    private static void AssertClose(double[] expected, float[] actual)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5, $"[{i}] expected {expected[i]}, got {actual[i]}");
+    }
+
+    [Fact]
+    public void Sgd_PlainMomentumAndNesterov()
+    {
+        double[] Reference(double lr, double momentum, bool nesterov)
+        {
+            double[] p = [1, -2], v = [0, 0];
+            foreach (float[] g in s_gradients)
+                for (int i = 0; i < 2; i++)
+                {
+                    v[i] = momentum * v[i] - lr * g[i];
+                    p[i] += nesterov ? momentum * v[i] - lr * g[i] : v[i];
+                }
+            return p;
+        }
+        AssertClose(Reference(0.1, 0, false), Run(new Sgd(0.1f)));
+        AssertClose(Reference(0.1, 0.9, false), Run(new Sgd(0.1f, 0.9f)));
+        AssertClose(Reference(0.1, 0.9, true), Run(new Sgd(0.1f, 0.9f, nesterov: true)));
+        Assert.NotEqual(Run(new Sgd(0.1f, 0.9f))[0], Run(new Sgd(0.1f, 0.9f, nesterov: true))[0]);
+    }
+
+    [Fact]
+    public void RmsProp_KerasDefaults()
+    {
+        double[] p = [1, -2], ms = [0, 0];
+        foreach (float[] g in s_gradients)
+            for (int i = 0; i < 2; i++)
+            {
+                ms[i] = 0.9 * ms[i] + 0.1 * g[i] * g[i];
+                p[i] -= 0.001 * g[i] / (Math.Sqrt(ms[i]) + 1e-7);
+            }
+        AssertClose(p, Run(new RmsProp()));
+    }
+
+    [Fact]
+    public void Adam_KerasDefaultsWithBiasCorrection()
+    {
+        double[] p = [1, -2], m = [0, 0], v = [0, 0];
+        int t = 0;
+        foreach (float[] g in s_gradients)
+        {
+            t++;
+            for (int i = 0; i < 2; i++)
+            {
+                m[i] = 0.9 * m[i] + 0.1 * g[i];
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+                p[i] -= 0.001 * (m[i] / (1 - Math.Pow(0.9, t))) / (Math.Sqrt(v[i] / (1 - Math.Pow(0.999, t))) + 1e-7);
+            }
+        }
+        AssertClose(p, Run(new Adam()));
+    }
+
+    [Fact]
+    public void Reset_ForgetsTheState()
+    {
+        var adam = new Adam(0.1f);
+        float[] first = Run(adam);
+        adam.Reset();
+        Assert.Equal(first, Run(adam));
+    }
+
+    [Fact]
+    public void WrongGradientLength_IsAnArgumentException()
+    {
+        Assert.Throws<ArgumentException>(() => new RmsProp().Step(new float[3], new float[2]));
+    }
+}
