@@ -222,8 +222,12 @@ internal static class NetworkValidator
             case Pool2DSpec p:
                 AtLeastOne(p.PoolHeight, "height", "the pool height");
                 if (p.PoolWidth != p.PoolHeight) AtLeastOne(p.PoolWidth, "width", "the pool width");
-                AtLeastOne(p.StrideHeight, "Stride", "the stride");
-                if (p.StrideWidth != p.StrideHeight) AtLeastOne(p.StrideWidth, "Stride", "the stride");
+                // The stride defaults to the window: only a stride set apart from it is checked on its own.
+                if (p.StrideHeight != p.PoolHeight || p.StrideWidth != p.PoolWidth)
+                {
+                    AtLeastOne(p.StrideHeight, "Stride", "the stride");
+                    if (p.StrideWidth != p.StrideHeight) AtLeastOne(p.StrideWidth, "Stride", "the stride");
+                }
                 Enum<Padding>((int)p.Padding, "Padding", 2);
                 break;
             case DenseSpec d:

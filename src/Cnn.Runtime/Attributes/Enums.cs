@@ -1,9 +1,15 @@
 // This file is also compiled into the generator (linked), so the generator and the runtime agree on
-// the numeric values of every enum member. Keep it free of anything netstandard2.0 lacks.
+// the numeric values of every enum member. Keep it free of anything netstandard2.0 lacks. In the
+// generator (CNN_GENERATOR) the enums are internal, so that no second public Cnn.Activation exists.
 namespace Cnn;
 
 /// <summary>The activation function applied after a layer (Keras <c>activation=</c>).</summary>
-public enum Activation
+#if CNN_GENERATOR
+internal
+#else
+public
+#endif
+enum Activation
 {
     /// <summary>No activation: the layer is linear.</summary>
     None = 0,
@@ -18,7 +24,12 @@ public enum Activation
 }
 
 /// <summary>How a convolution or pooling window treats the borders (Keras <c>padding=</c>).</summary>
-public enum Padding
+#if CNN_GENERATOR
+internal
+#else
+public
+#endif
+enum Padding
 {
     /// <summary>No padding: output = floor((in - k) / s) + 1.</summary>
     Valid = 0,
@@ -27,7 +38,12 @@ public enum Padding
 }
 
 /// <summary>The loss a model is trained with (Keras <c>loss=</c>).</summary>
-public enum Loss
+#if CNN_GENERATOR
+internal
+#else
+public
+#endif
+enum Loss
 {
     /// <summary>Cross-entropy against a class index; expects Softmax probabilities.</summary>
     SparseCategoricalCrossEntropy = 0,
