@@ -41,7 +41,7 @@ public sealed partial class CnnGenerator
 
             EmitClassDoc(w, spec, plan);
             w.Line(GeneratedCodeAttribute);
-            using (w.Block($"partial class {spec.Hierarchy.ClassName} : global::Cnn.ICnnModel"))
+            using (w.Block($"partial {spec.Hierarchy.Types[spec.Hierarchy.Types.Count - 1].Keyword} {spec.Hierarchy.ClassName} : global::Cnn.ICnnModel"))
             {
                 EmitShapeMembers(w, spec, plan);
                 EmitStorage(w, spec, plan);

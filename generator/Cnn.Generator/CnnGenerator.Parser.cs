@@ -25,7 +25,7 @@ public sealed partial class CnnGenerator
         /// <summary>Parses and validates the model class in <paramref name="context"/>.</summary>
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+            var classSyntax = (TypeDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var diagnostics = new List<DiagnosticInfo>();
 
@@ -87,14 +87,21 @@ public sealed partial class CnnGenerator
             return new ParseResult(spec, diagnostics.ToEquatableArray());
         }
 
-        private static bool CheckPartial(ClassDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)
+        private static bool CheckPartial(TypeDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)
         {
             bool valid = true;
+            if (classSyntax.Modifiers.Any(SyntaxKind.StaticKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classSyntax.Identifier.GetLocation(),
+                    $"'{classSyntax.Identifier.ValueText}' must not be static: a model is an object holding its parameters; remove 'static'"));
+                valid = false;
+            }
             for (SyntaxNode? node = classSyntax; node is TypeDeclarationSyntax type; node = node.Parent)
             {
                 if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, type.Identifier.GetLocation(), type.Identifier.ValueText));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, type.Identifier.GetLocation(),
+                        $"'{type.Identifier.ValueText}' must be declared partial: the generator adds the network's members to {(type == classSyntax ? "it" : $"'{classSyntax.Identifier.ValueText}' inside it")}"));
                     valid = false;
                 }
             }
@@ -102,13 +109,13 @@ public sealed partial class CnnGenerator
         }
 
         /// <summary>CNN0010: the order of the layers only exists on one declaration, the one with [Model].</summary>
-        private static bool CheckSplitDeclarations(INamedTypeSymbol symbol, ClassDeclarationSyntax modelDeclaration,
+        private static bool CheckSplitDeclarations(INamedTypeSymbol symbol, TypeDeclarationSyntax modelDeclaration,
             Dictionary<SyntaxNode, AttributeData> byNode, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             bool valid = true;
             foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
             {
-                if (reference.GetSyntax(cancellationToken) is not ClassDeclarationSyntax other || other == modelDeclaration)
+                if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax other || other == modelDeclaration)
                     continue;
                 foreach (AttributeSyntax attributeSyntax in other.AttributeLists.SelectMany(l => l.Attributes))
                 {

@@ -27,7 +27,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>CNN0001: <c>'MnistCnn' must be declared partial: the generator adds the network's members to it</c>.</summary>
     public static readonly DiagnosticDescriptor NotPartial = Rule(DiagnosticIds.NotPartial,
-        "Model class is not partial", "'{0}' must be declared partial: the generator adds the network's members to it",
+        "Model class is not partial", "{0}",
         DiagnosticCategories.Declaration, DiagnosticSeverity.Error,
         "Add the 'partial' modifier to the model class and to every type that contains it.");
 
