@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+
+namespace Cnn.Generator.Tests;
+
+/// <summary>
+/// The generated code compared with committed <c>Snapshots/*.verified.cs</c> files, in Verify's style: on a
+/// difference a <c>*.received.cs</c> is written beside it and the test fails; <c>CNN_ACCEPT_SNAPSHOTS=1</c>
+/// accepts the received output. They exist to catch readability regressions in what users read.
+/// </summary>
+public class SnapshotTests
+{
+    private static void Verify(string source, [CallerMemberName] string name = "", [CallerFilePath] string file = "")
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run("using Cnn;\n" + source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        string actual = Regex.Replace(Assert.Single(result.Sources), "GeneratedCode\\(\"Cnn.Generator\", \"[^\"]*\"\\)", "GeneratedCode(\"Cnn.Generator\", \"{version}\")");
+        string folder = Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
+        string verified = Path.Combine(folder, $"{name}.verified.cs"), received = Path.Combine(folder, $"{name}.received.cs");
+        if (Environment.GetEnvironmentVariable("CNN_ACCEPT_SNAPSHOTS") == "1")
+        {
+            File.WriteAllText(verified, actual);
+            File.Delete(received);
+            return;
+        }
+        string expected = File.Exists(verified) ? File.ReadAllText(verified) : "";
+        if (expected == actual)
+        {
+            File.Delete(received);
+            return;
+        }
+        File.WriteAllText(received, actual);
+        Assert.Fail($"The generated code differs from {verified}; see {received} (diff them, then set CNN_ACCEPT_SNAPSHOTS=1 to accept).");
+    }
+
+    [Fact]
+    public void SeedModel() => Verify("""
+        namespace Samples;
+        [Model(28, 28, 1)]
+        [Conv2D(32, 3, Activation = Activation.ReLU)]
+        [MaxPool2D(2)]
+        [Conv2D(64, 3, Activation = Activation.ReLU)]
+        [MaxPool2D(2)]
+        [Conv2D(64, 3, Activation = Activation.ReLU)]
+        [Flatten]
+        [Dense(64, Activation = Activation.ReLU)]
+        [Dense(10, Activation = Activation.Softmax)]
+        public partial class MnistCnn;
+        """);
+
+    [Fact]
+    public void EveryLayerKind() => Verify("""
+        namespace Samples;
+        public partial class Outer
+        {
+            [Model(9, 8, 2, Loss = Loss.CategoricalCrossEntropy)]
+            [Conv2D(4, 3, 2, Stride = 2, Padding = Padding.Same, Activation = Activation.Tanh, Name = "first")]
+            [AvgPool2D(2, Padding = Padding.Same)]
+            [Conv2D(3, 1, UseBias = false)]
+            [ReLU]
+            [MaxPool2D(2)]
+            [Flatten]
+            [Dropout(0.25)]
+            [Dense(6, Activation = Activation.Sigmoid)]
+            [Tanh]
+            [Dense(3)]
+            [Softmax]
+            public partial class Everything;
+        }
+        """);
+
+    [Fact]
+    public void GlobalNamespaceVectorModel() => Verify("""
+        [Model(4, Loss = Loss.BinaryCrossEntropy)]
+        [Dense(8, Activation = Activation.ReLU, UseBias = false)]
+        [Dense(1, Activation = Activation.Sigmoid)]
+        public partial class Binary;
+        """);
+}
