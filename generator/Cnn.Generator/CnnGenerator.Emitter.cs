@@ -32,6 +32,9 @@ public sealed partial class CnnGenerator
             w.Line("// constant worked out at build time; each layer has its own Forward_/Backward_ method.");
             w.Line("#nullable enable");
             w.Line();
+            foreach (string alias in SimdKernels.Usings)
+                w.Line(alias);
+            w.Line();
 
             var scopes = new Stack<SourceWriter.Scope>();
             if (spec.Hierarchy.Namespace.Length > 0)
@@ -542,6 +545,7 @@ public sealed partial class CnnGenerator
                         w.Line();
                         Pool2DEmitter.EmitBackward(w, context);
                         w.Line();
+                        Pool2DEmitter.EmitKernels(w, context);
                         break;
                     case FlattenSpec or DropoutSpec or ActivationSpec:
                         // Emitted inline by the orchestrating methods: one or two statements each.

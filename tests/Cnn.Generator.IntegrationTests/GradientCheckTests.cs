@@ -11,7 +11,7 @@ public class GradientCheckTests
     public static TheoryData<string> Models => new()
     {
         nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
-        nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp),
+        nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -24,6 +24,8 @@ public class GradientCheckTests
         nameof(TinyConv) => new TinyConv(),
         nameof(StridedSame) => new StridedSame(),
         nameof(IrisMlp) => new IrisMlp(),
+        nameof(CheckWide) => new CheckWide(),
+        nameof(CheckWideInput) => new CheckWideInput(),
         _ => throw new ArgumentException(name),
     };
 
@@ -180,6 +182,42 @@ public class GradientCheckTests
             double minus = model.AccumulateGradients(input, targets, new float[CheckPoolingDropout.ParameterCount], seed);
             model.Parameters[i] = saved;
             AssertClose(gradients[i], (plus - minus) / (2 * h), $"parameter {i}");
+        }
+    }
+}
+
+/// <summary>Max pooling's gradient goes to the first maximum of each window (row-major), on every SIMD lane group.</summary>
+public class MaxPoolGradientTests
+{
+    [Fact]
+    public void InputGradient_GoesToTheFirstMaximum_WithTies()
+    {
+        var model = new WideMaxPool();
+        const int H = 4, W = 6, C = 20;
+        var random = new RandomSource(5);
+        var input = new float[WideMaxPool.InputSize];
+        // Few distinct values, so that many windows hold the maximum twice or more.
+        for (int i = 0; i < input.Length; i++) input[i] = (int)(random.NextSingle() * 3f);
+        var output = new float[WideMaxPool.OutputSize];
+        model.Forward(input, output);
+        var gradient = new float[WideMaxPool.InputSize];
+        for (int oy = 0; oy < H / 2; oy++)
+        for (int ox = 0; ox < W / 2; ox++)
+        for (int c = 0; c < C; c++)
+        {
+            int k = (oy * (W / 2) + ox) * C + c;
+            // The reference: the first cell in row-major order holding the window's maximum.
+            int best = -1;
+            for (int py = 0; py < 2; py++)
+            for (int px = 0; px < 2; px++)
+            {
+                int i = ((oy * 2 + py) * W + ox * 2 + px) * C + c;
+                if (best < 0 || input[i] > input[best]) best = i;
+            }
+            Assert.Equal(input[best], output[k]);
+            model.InputGradient(input, k, gradient);
+            for (int i = 0; i < gradient.Length; i++)
+                Assert.True(gradient[i] == (i == best ? 1f : 0f), $"output {k}: input {i} gets {gradient[i]}, the first maximum is input {best}");
         }
     }
 }

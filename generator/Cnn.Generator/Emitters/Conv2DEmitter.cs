@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 using static Cnn.Generator.Emitters.EmitHelpers;
@@ -7,8 +9,9 @@ namespace Cnn.Generator.Emitters;
 /// <summary>
 /// Conv2D in HWC layout with an HWIO kernel: y[oy, ox, f] = b[f] + Σ_ky Σ_kx Σ_c x[oy·s + ky - pt, ox·s + kx - pl, c] · k[ky, kx, c, f].
 /// For one output pixel and one kernel row ky, the inputs x[iy + ky, ix .. ix + kw - 1, :] are contiguous, and so
-/// are the weights k[ky, :, :, :]: each kernel row is one vector-matrix product (<c>Kernels.MultiplyAccumulate</c>),
-/// and the kernel rows are unrolled with constant offsets.
+/// are the weights k[ky, :, :, :]: the window is kh runs of kw·c taps. The SIMD kernels (<see cref="SimdKernels"/>)
+/// hold a block of output pixels by filters in registers while those taps stream by; Same padding is a copy
+/// into a zero frame first, so the kernels never test bounds.
 /// </summary>
 internal static class Conv2DEmitter
 {
@@ -18,121 +21,191 @@ internal static class Conv2DEmitter
 
     private static string Stride(Conv2DSpec c) => c.StrideHeight == c.StrideWidth ? Format.Int(c.StrideHeight) : $"{c.StrideHeight}x{c.StrideWidth}";
 
-    /// <summary>Whether any window reaches into the zero padding (Same padding with a non-zero total).</summary>
-    private static bool Clips(Conv2DSpec c) => c.Padding == Padding.Same &&
-        ((c.Output.Height - 1) * c.StrideHeight + c.KernelHeight > c.Input.Height || (c.Output.Width - 1) * c.StrideWidth + c.KernelWidth > c.Input.Width);
+    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + kernel.</summary>
+    private static int PaddedHeight(Conv2DSpec c) => (c.Output.Height - 1) * c.StrideHeight + c.KernelHeight;
 
-    /// <summary>Emits <c>Forward_{name}(p, x, y)</c>.</summary>
+    /// <summary>Columns of the (padded) input the windows cover.</summary>
+    private static int PaddedWidth(Conv2DSpec c) => (c.Output.Width - 1) * c.StrideWidth + c.KernelWidth;
+
+    /// <summary>
+    /// Whether the input is copied into a zero-padded buffer first (Same padding, or Valid windows that leave
+    /// rows or columns unused): the kernels then always see a valid convolution with no bounds to test.
+    /// </summary>
+    private static bool Padded(Conv2DSpec c) =>
+        c.PadTop > 0 || c.PadLeft > 0 || PaddedHeight(c) != c.Input.Height || PaddedWidth(c) != c.Input.Width;
+
+    /// <summary>The valid convolution the forward kernel computes.</summary>
+    private static ConvGeometry Geometry(Conv2DSpec c) => new(PaddedHeight(c), PaddedWidth(c), c.Input.Channels,
+        c.Output.Height, c.Output.Width, c.Filters, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth);
+
+    /// <summary>
+    /// The input gradient as a valid convolution (stride 1 only): dy padded by kh - 1 rows and kw - 1 columns on
+    /// every side, convolved with the kernel flipped in both axes and with filters and channels swapped.
+    /// </summary>
+    private static ConvGeometry InputGradientGeometry(Conv2DSpec c) => new(c.Output.Height + 2 * (c.KernelHeight - 1), c.Output.Width + 2 * (c.KernelWidth - 1),
+        c.Filters, PaddedHeight(c), PaddedWidth(c), c.Input.Channels, c.KernelHeight, c.KernelWidth, 1, 1);
+
+    private static bool Single(Conv2DSpec c) => SimdKernels.SameAtAllWidths(c.Filters, c.Input.Channels);
+
+    private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
+
+    /// <summary>Emits <c>Forward_{name}(p, x, y)</c> and the SIMD kernels it calls.</summary>
     public static void EmitForward(SourceWriter w, LayerContext context)
     {
         var c = (Conv2DSpec)context.Layer;
-        int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
-        int rowWeights = kw * ch * f;
-        w.Line($"/// <summary>{Describe(c)}.</summary>");
+        ConvGeometry g = Geometry(c);
+        w.Line("/// <summary>");
+        w.Line($"/// {Describe(c)}.");
+        w.Line($"/// y[oy, ox, f] = {(c.Activation == Activation.None ? "" : c.Activation + "(")}{(c.UseBias ? "bias[f] + " : "")}Σ_ky Σ_kx Σ_c x[oy·{c.StrideHeight} + ky{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, ox·{c.StrideWidth} + kx{(c.PadLeft > 0 ? $" - {c.PadLeft}" : "")}, c] · kernel[ky, kx, c, f]{(c.Activation == Activation.None ? "" : ")")}");
+        w.Line("/// </summary>");
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
-            EmitParameterSlices(w, context, c);
-            using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
+            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+            w.Line(c.UseBias
+                ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset + c.KernelSize}); // [{c.Filters}]"
+                : "ref float bias = ref kernel; // no bias: not read");
+            string source = "x";
+            if (Padded(c))
             {
-                w.Line($"int iy = {Minus(Times("oy", c.StrideHeight), c.PadTop)};");
-                using (w.Block($"for (int ox = 0; ox < {c.Output.Width}; ox++)"))
-                {
-                    w.Line($"int ix = {Minus(Times("ox", c.StrideWidth), c.PadLeft)};");
-                    w.Line($"{Names.Span} o = y.Slice((oy * {c.Output.Width} + ox) * {f}, {f});");
-                    w.Line(c.UseBias ? "bias.CopyTo(o);" : "o.Clear();");
-                    if (!Clips(c))
-                    {
-                        for (int ky = 0; ky < c.KernelHeight; ky++)
-                        {
-                            w.Line($"// kernel row {ky}: x[iy + {ky}, ix .. ix + {kw - 1}, 0 .. {ch - 1}] times kernel[{ky}, .., .., ..]");
-                            w.Line($"{Names.Kernels}.MultiplyAccumulate(x.Slice({Group(Plus("iy", ky))} * {wd * ch} + {Times("ix", ch)}, {kw * ch}), kernel.Slice({ky * rowWeights}, {rowWeights}), o);");
-                        }
-                    }
-                    else
-                    {
-                        w.Line("// Same padding: keep only the kernel columns kx0 .. kx1 - 1 that fall inside the input (padding adds zeros).");
-                        w.Line($"int kx0 = {Names.Math}.Max(0, -ix), kx1 = {Names.Math}.Min({kw}, {wd} - ix), columns = kx1 - kx0;");
-                        for (int ky = 0; ky < c.KernelHeight; ky++)
-                        {
-                            w.Line($"if ((uint){Group(Plus("iy", ky))} < {h}u)");
-                            using (w.Indent())
-                                w.Line($"{Names.Kernels}.MultiplyAccumulate(x.Slice({Group(Plus("iy", ky))} * {wd * ch} + (ix + kx0) * {ch}, columns * {ch}), kernel.Slice({Plus(ky * rowWeights, $"kx0 * {ch * f}")}, columns * {ch * f}), o);");
-                        }
-                    }
-                }
+                EmitPaddedCopy(w, c, "x", "padded");
+                source = "padded";
             }
-            if (ActivationCall(c.Activation, "y") is { } activation)
+            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}", Single(c));
+            if (c.Activation != Activation.ReLU && ActivationCall(c.Activation, "y") is { } activation)
                 w.Line(activation);
         }
+        w.Line();
+        foreach (int width in Widths(c))
+        {
+            SimdKernels.EmitConvolution(w, $"Convolve_{context.MethodSuffix}", g, width, c.UseBias, c.Activation == Activation.ReLU,
+                $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
+            w.Line();
+        }
+    }
+
+    private static IEnumerable<int> Widths(Conv2DSpec c) => Single(c) ? new[] { 8 } : SimdKernels.Widths;
+
+    /// <summary>Copies <paramref name="x"/> into a new zero-padded stack buffer named <paramref name="padded"/>.</summary>
+    private static void EmitPaddedCopy(SourceWriter w, Conv2DSpec c, string x, string padded)
+    {
+        int hp = PaddedHeight(c), wp = PaddedWidth(c), ch = c.Input.Channels;
+        int columns = Math.Min(c.Input.Width, wp - c.PadLeft);
+        w.Line($"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
+        w.Line($"{Names.Span} {padded} = stackalloc float[{hp * wp * ch}];");
+        w.Line($"{padded}.Clear();");
+        int rows = Math.Min(c.Input.Height, hp - c.PadTop);
+        using (w.Block($"for (int iy = 0; iy < {rows}; iy++)"))
+            w.Line($"{x}.Slice(iy * {c.Input.Width * ch}, {columns * ch}).CopyTo({padded}.Slice((iy + {c.PadTop}) * {wp * ch} + {c.PadLeft * ch}, {columns * ch}));");
     }
 
     /// <summary>
     /// Emits <c>Backward_{name}(p, x, y, dy, dx, gradients, skipActivation)</c>: dy becomes the gradient before the
-    /// activation, then per pixel and kernel row dK += xᵀ·dy, db += dy, dx += K·dy.
+    /// activation, then dKernel += Σ_pixels x windowᵀ·dy, dBias += Σ_pixels dy, and dx = the transposed convolution of dy.
     /// </summary>
     public static void EmitBackward(SourceWriter w, LayerContext context)
     {
         var c = (Conv2DSpec)context.Layer;
-        int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
-        int rowWeights = kw * ch * f;
+        bool strided = c.StrideHeight != 1 || c.StrideWidth != 1;
         w.Line($"/// <summary>Backward pass of {c.Name}: adds its parameter gradients into <paramref name=\"gradients\"/> (unless empty) and writes the input gradient into <paramref name=\"dx\"/> (unless empty).</summary>");
         using (w.Block($"private static void Backward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.ReadOnlySpan} y, {Names.Span} dy, {Names.Span} dx, {Names.Span} gradients, bool skipActivation)"))
         {
             if (ActivationBackwardCall(c.Activation, "y", "dy") is { } backward)
                 w.Line($"if (!skipActivation) {backward}");
-            EmitParameterSlices(w, context, c, gradients: true);
-            w.Line("bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;");
-            w.Line("if (propagate) dx.Clear();");
-            using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
+            string source = "x";
+            if (Padded(c))
             {
-                w.Line($"int iy = {Minus(Times("oy", c.StrideHeight), c.PadTop)};");
-                using (w.Block($"for (int ox = 0; ox < {c.Output.Width}; ox++)"))
+                EmitPaddedCopy(w, c, "x", "padded");
+                source = "padded";
+            }
+            using (w.Block("if (!gradients.IsEmpty)"))
+            {
+                w.Line($"// dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·{c.StrideHeight} + ky, ox·{c.StrideWidth} + kx, c] · dy[oy, ox, f]{(Padded(c) ? " (x padded)" : "")}");
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.ParameterOffset})", Single(c));
+                if (c.UseBias)
                 {
-                    w.Line($"int ix = {Minus(Times("ox", c.StrideWidth), c.PadLeft)};");
-                    w.Line($"{Names.ReadOnlySpan} g = dy.Slice((oy * {c.Output.Width} + ox) * {f}, {f});");
-                    if (c.UseBias) w.Line($"if (accumulate) {Names.Kernels}.Add(dBias, g);");
-                    bool clips = Clips(c);
-                    if (clips)
-                        w.Line($"int kx0 = {Names.Math}.Max(0, -ix), kx1 = {Names.Math}.Min({kw}, {wd} - ix), columns = kx1 - kx0;");
-                    for (int ky = 0; ky < c.KernelHeight; ky++)
-                    {
-                        string xStart = clips ? $"{Group(Plus("iy", ky))} * {wd * ch} + (ix + kx0) * {ch}" : $"{Group(Plus("iy", ky))} * {wd * ch} + {Times("ix", ch)}";
-                        string xLength = clips ? $"columns * {ch}" : Format.Int(kw * ch);
-                        string kStart = clips ? Plus(ky * rowWeights, $"kx0 * {ch * f}") : Format.Int(ky * rowWeights);
-                        string kLength = clips ? $"columns * {ch * f}" : Format.Int(rowWeights);
-                        string accumulate = $"if (accumulate) {Names.Kernels}.AccumulateOuter(x.Slice({xStart}, {xLength}), g, dKernel.Slice({kStart}, {kLength}));";
-                        string propagate = $"if (propagate) {Names.Kernels}.MultiplyTransposedAccumulate(kernel.Slice({kStart}, {kLength}), g, dx.Slice({xStart}, {xLength}));";
-                        w.Line($"// kernel row {ky}: dKernel[{ky}] += x rowᵀ · g, dx row += kernel[{ky}] · g");
-                        if (!clips)
-                        {
-                            w.Line(accumulate);
-                            w.Line(propagate);
-                            continue;
-                        }
-                        using (w.Block($"if ((uint){Group(Plus("iy", ky))} < {h}u)"))
-                        {
-                            w.Line(accumulate);
-                            w.Line(propagate);
-                        }
-                    }
+                    w.Line("// dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]");
+                    w.Line($"{Names.Kernels}.AddRows(dy, gradients.Slice({context.ParameterOffset + c.KernelSize}, {c.Filters}));");
                 }
+            }
+            using (w.Block("if (!dx.IsEmpty)"))
+            {
+                if (strided) EmitStridedInputGradient(w, context, c);
+                else EmitInputGradient(w, context, c);
+            }
+        }
+        w.Line();
+        foreach (int width in Widths(c))
+        {
+            SimdKernels.EmitKernelGradient(w, $"KernelGradient_{context.MethodSuffix}", Geometry(c), width, $"The kernel gradient of {c.Name}");
+            w.Line();
+        }
+        if (!strided)
+        {
+            ConvGeometry g = InputGradientGeometry(c);
+            foreach (int width in Widths(c))
+            {
+                SimdKernels.EmitConvolution(w, $"InputGradient_{context.MethodSuffix}", g, width, bias: false, relu: false,
+                    $"The input gradient of {c.Name}: the padded dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}");
+                w.Line();
             }
         }
     }
 
-    private static void EmitParameterSlices(SourceWriter w, LayerContext context, Conv2DSpec c, bool gradients = false)
+    /// <summary>Stride 1: dx is a convolution of the zero-padded dy with the flipped kernel, channels and filters swapped.</summary>
+    private static void EmitInputGradient(SourceWriter w, LayerContext context, Conv2DSpec c)
     {
-        int kernelSize = (int)c.KernelSize;
-        w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.ParameterOffset}, {kernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
-        if (gradients)
+        ConvGeometry g = InputGradientGeometry(c);
+        int kh = c.KernelHeight, kw = c.KernelWidth, f = c.Filters, ch = c.Input.Channels;
+        w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
+        w.Line($"// {kh - 1} rows and {kw - 1} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f].");
+        w.Line($"{Names.Span} flipped = stackalloc float[{c.KernelSize}];");
+        w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.ParameterOffset}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
+        w.Line($"{Names.Span} framed = stackalloc float[{g.InHeight * g.InWidth * f}];");
+        w.Line("framed.Clear();");
+        using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
+            w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {kh - 1}) * {g.InWidth * f} + {(kw - 1) * f}, {c.Output.Width * f}));");
+        if (!Padded(c))
         {
-            w.Line($"{Names.Span} dKernel = gradients.IsEmpty ? default : gradients.Slice({context.ParameterOffset}, {kernelSize});");
-            if (c.UseBias)
-                w.Line($"{Names.Span} dBias = gradients.IsEmpty ? default : gradients.Slice({context.ParameterOffset + kernelSize}, {c.Filters});");
+            SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("dx")}", Single(c));
+            return;
         }
-        else if (c.UseBias)
+        int hp = PaddedHeight(c), wp = PaddedWidth(c);
+        w.Line($"{Names.Span} paddedGradient = stackalloc float[{hp * wp * ch}];");
+        SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("paddedGradient")}", Single(c));
+        w.Line("// Drop the padding: the gradient of the zeros around the input goes nowhere.");
+        w.Line("dx.Clear();");
+        int rows = Math.Min(c.Input.Height, hp - c.PadTop), columns = Math.Min(c.Input.Width, wp - c.PadLeft);
+        using (w.Block($"for (int iy = 0; iy < {rows}; iy++)"))
+            w.Line($"paddedGradient.Slice((iy + {c.PadTop}) * {wp * ch} + {c.PadLeft * ch}, {columns * ch}).CopyTo(dx.Slice(iy * {c.Input.Width * ch}, {columns * ch}));");
+    }
+
+    /// <summary>Strides above 1: per output pixel and kernel row, dx row += kernel row · dy (vector dot products).</summary>
+    private static void EmitStridedInputGradient(SourceWriter w, LayerContext context, Conv2DSpec c)
+    {
+        int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
+        int rowWeights = kw * ch * f;
+        bool clips = c.Padding == Padding.Same;
+        w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.ParameterOffset}, {c.KernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+        w.Line("dx.Clear();");
+        using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
         {
-            w.Line($"{Names.ReadOnlySpan} bias = p.Slice({context.ParameterOffset + kernelSize}, {c.Filters});");
+            w.Line($"int iy = {Minus(Times("oy", c.StrideHeight), c.PadTop)};");
+            using (w.Block($"for (int ox = 0; ox < {c.Output.Width}; ox++)"))
+            {
+                w.Line($"int ix = {Minus(Times("ox", c.StrideWidth), c.PadLeft)};");
+                w.Line($"{Names.ReadOnlySpan} g = dy.Slice((oy * {c.Output.Width} + ox) * {f}, {f});");
+                if (clips)
+                    w.Line($"int kx0 = {Names.Math}.Max(0, -ix), kx1 = {Names.Math}.Min({kw}, {wd} - ix), columns = kx1 - kx0;");
+                for (int ky = 0; ky < c.KernelHeight; ky++)
+                {
+                    string xStart = clips ? $"{Group(Plus("iy", ky))} * {wd * ch} + (ix + kx0) * {ch}" : $"{Group(Plus("iy", ky))} * {wd * ch} + {Times("ix", ch)}";
+                    string xLength = clips ? $"columns * {ch}" : Format.Int(kw * ch);
+                    string kStart = clips ? Plus(ky * rowWeights, $"kx0 * {ch * f}") : Format.Int(ky * rowWeights);
+                    string kLength = clips ? $"columns * {ch * f}" : Format.Int(rowWeights);
+                    string call = $"{Names.Kernels}.MultiplyTransposedAccumulate(kernel.Slice({kStart}, {kLength}), g, dx.Slice({xStart}, {xLength}));";
+                    w.Line(clips ? $"if ((uint){Group(Plus("iy", ky))} < {h}u) {call}" : call);
+                }
+            }
         }
     }
 }

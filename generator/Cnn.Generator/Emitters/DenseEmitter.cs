@@ -1,27 +1,53 @@
+using System.Collections.Generic;
+using System.Linq;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 using static Cnn.Generator.Emitters.EmitHelpers;
 
 namespace Cnn.Generator.Emitters;
 
-/// <summary>Dense: y = x·W + b with W laid out <c>[in, units]</c> (Keras), so each input scales one contiguous row of W.</summary>
+/// <summary>
+/// Dense: y = x·W + b with W laid out <c>[in, units]</c> (Keras), so each input scales one contiguous row of W.
+/// It is the 1x1 case of a convolution, and uses the same SIMD kernels: the units are held in vector registers
+/// while the inputs stream by.
+/// </summary>
 internal static class DenseEmitter
 {
     /// <summary>A one-line description for comments.</summary>
     public static string Describe(DenseSpec d) => $"{d.Name}: Dense, {EmitHelpers.Describe(d.Activation)}, {d.Input} -> {d.Output}";
 
-    /// <summary>Emits <c>Forward_{name}(p, x, y)</c>.</summary>
+    private static ConvGeometry Geometry(DenseSpec d) => new(1, 1, d.Input.Size, 1, 1, d.Units, 1, 1, 1, 1);
+
+    private static bool Single(DenseSpec d) => SimdKernels.SameAtAllWidths(d.Units);
+
+    private static IEnumerable<int> Widths(DenseSpec d) => Single(d) ? new[] { 8 } : SimdKernels.Widths;
+
+    private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
+
+    /// <summary>Emits <c>Forward_{name}(p, x, y)</c> and its SIMD kernels.</summary>
     public static void EmitForward(SourceWriter w, LayerContext context)
     {
         var d = (DenseSpec)context.Layer;
-        w.Line($"/// <summary>{Describe(d)}.</summary>");
+        w.Line("/// <summary>");
+        w.Line($"/// {Describe(d)}.");
+        w.Line($"/// y[j] = {(d.Activation == Activation.None ? "" : d.Activation + "(")}{(d.UseBias ? "bias[j] + " : "")}Σ_i x[i] · kernel[i, j]{(d.Activation == Activation.None ? "" : ")")}");
+        w.Line("/// </summary>");
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
-            w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.ParameterOffset}, {d.KernelSize}); // [{d.Input.Size}, {d.Units}]");
-            w.Line(d.UseBias ? $"p.Slice({context.ParameterOffset + d.KernelSize}, {d.Units}).CopyTo(y);" : "y.Clear();");
-            w.Line($"{Names.Kernels}.MultiplyAccumulate(x, kernel, y);");
-            if (ActivationCall(d.Activation, "y") is { } activation)
+            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset}); // [{d.Input.Size}, {d.Units}]");
+            w.Line(d.UseBias
+                ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset + d.KernelSize}); // [{d.Units}]"
+                : "ref float bias = ref kernel; // no bias: not read");
+            SimdKernels.EmitDispatch(w, $"Multiply_{context.MethodSuffix}", $"{Ref("x")}, ref kernel, ref bias, {Ref("y")}", Single(d));
+            if (d.Activation != Activation.ReLU && ActivationCall(d.Activation, "y") is { } activation)
                 w.Line(activation);
+        }
+        w.Line();
+        foreach (int width in Widths(d))
+        {
+            SimdKernels.EmitConvolution(w, $"Multiply_{context.MethodSuffix}", Geometry(d), width, d.UseBias, d.Activation == Activation.ReLU,
+                $"x·kernel{(d.UseBias ? " + bias" : "")} for {d.Name}{(d.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
+            w.Line();
         }
     }
 
@@ -36,15 +62,24 @@ internal static class DenseEmitter
                 w.Line($"if (!skipActivation) {backward}");
             using (w.Block("if (!gradients.IsEmpty)"))
             {
-                w.Line($"{Names.Kernels}.AccumulateOuter(x, dy, gradients.Slice({context.ParameterOffset}, {d.KernelSize}));");
+                w.Line("// dKernel[i, j] += x[i] · dy[j]");
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref("x")}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.ParameterOffset})", Single(d));
                 if (d.UseBias)
-                    w.Line($"{Names.Kernels}.Add(gradients.Slice({context.ParameterOffset + d.KernelSize}, {d.Units}), dy);");
+                    w.Line($"{Names.Kernels}.Add(gradients.Slice({context.ParameterOffset + d.KernelSize}, {d.Units}), dy); // dBias += dy");
             }
             using (w.Block("if (!dx.IsEmpty)"))
             {
+                w.Line("// dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel");
+                w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.ParameterOffset}, {d.KernelSize});");
                 w.Line("dx.Clear();");
-                w.Line($"{Names.Kernels}.MultiplyTransposedAccumulate(p.Slice({context.ParameterOffset}, {d.KernelSize}), dy, dx);");
+                w.Line($"{Names.Kernels}.MultiplyTransposedAccumulate(kernel, dy, dx);");
             }
+        }
+        w.Line();
+        foreach (int width in Widths(d))
+        {
+            SimdKernels.EmitKernelGradient(w, $"KernelGradient_{context.MethodSuffix}", Geometry(d), width, $"The kernel gradient of {d.Name}");
+            w.Line();
         }
     }
 }

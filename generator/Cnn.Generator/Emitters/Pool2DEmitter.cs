@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 using static Cnn.Generator.Emitters.EmitHelpers;
@@ -27,6 +28,11 @@ internal static class Pool2DEmitter
         w.Line($"/// <summary>{Describe(p)}.</summary>");
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
+            if (!Clips(p))
+            {
+                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)", Single(p));
+                return;
+            }
             using (PixelLoops(w, p))
             {
                 w.Line($"{Names.Span} o = y.Slice((oy * {p.Output.Width} + ox) * {c}, {c});");
@@ -58,6 +64,41 @@ internal static class Pool2DEmitter
         }
     }
 
+    private static bool Single(Pool2DSpec p) => SimdKernels.SameAtAllWidths(p.Input.Channels);
+
+    private static IEnumerable<int> Widths(Pool2DSpec p) => Single(p) ? new[] { 8 } : SimdKernels.Widths;
+
+    /// <summary>Emits the SIMD versions of a pooling layer whose windows never leave the input.</summary>
+    public static void EmitKernels(SourceWriter w, LayerContext context)
+    {
+        var p = (Pool2DSpec)context.Layer;
+        if (Clips(p)) return;
+        int c = p.Input.Channels;
+        foreach (int width in Widths(p))
+        {
+            w.Line($"/// <summary>{Describe(p)}: one vector per group of channels ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            using (w.Block($"private static void Pool_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float y)"))
+            using (PixelLoops(w, p))
+            {
+                w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
+                w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
+                SimdKernels.EmitPoolPixel(w, c, width, p.PoolHeight, p.PoolWidth, p.IsMax, (py, px) => Format.Int(py * p.Input.Width * c + px * c), "o");
+            }
+            w.Line();
+            if (!p.IsMax) continue;
+            w.Line($"/// <summary>The gradient of {p.Name}: to the first maximum of each window ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            using (w.Block($"private static void PoolGradient_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float dy, ref float dx)"))
+            using (PixelLoops(w, p))
+            {
+                w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
+                w.Line($"ref float ds = ref Unsafe.Add(ref dx, iy * {p.Input.Width * c} + ix * {c});");
+                w.Line($"ref float gs = ref Unsafe.Add(ref dy, (oy * {p.Output.Width} + ox) * {c});");
+                SimdPooling.EmitMaxBackwardPixel(w, c, width, p.PoolHeight, p.PoolWidth, (py, px) => Format.Int(py * p.Input.Width * c + px * c));
+            }
+            w.Line();
+        }
+    }
+
     /// <summary>
     /// Emits <c>Backward_{name}(x, y, dy, dx)</c>. Max pooling sends each gradient to the first maximum of its
     /// window in row-major order (as PyTorch does); average pooling spreads it evenly over the cells inside.
@@ -71,6 +112,11 @@ internal static class Pool2DEmitter
         using (w.Block($"private static void Backward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.ReadOnlySpan} dy, {Names.Span} dx)"))
         {
             w.Line("dx.Clear();");
+            if (p.IsMax && !clips)
+            {
+                SimdKernels.EmitDispatch(w, $"PoolGradient_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx)", Single(p));
+                return;
+            }
             using (PixelLoops(w, p))
             {
                 w.Line($"{Names.ReadOnlySpan} g = dy.Slice((oy * {p.Output.Width} + ox) * {c}, {c});");

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cnn;
 
@@ -12,6 +14,19 @@ namespace Cnn;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class Kernels
 {
+    /// <summary>
+    /// Whether the generated code takes its <c>Vector512</c> kernels (else the <c>Vector256</c> ones): true where
+    /// <see cref="Vector512.IsHardwareAccelerated"/>. The environment variable <c>CNN_VECTOR512</c> set to 1 or 0
+    /// forces one path (tests run both on any machine; off the hardware, vectors are emulated, slowly but exactly).
+    /// It is read once: the JIT treats the field as a constant, so the other path costs nothing.
+    /// </summary>
+    public static readonly bool UseVector512 = Environment.GetEnvironmentVariable("CNN_VECTOR512") switch
+    {
+        "1" => true,
+        "0" => false,
+        _ => Vector512.IsHardwareAccelerated,
+    };
+
     /// <summary>y[j] += Σ_i x[i]·w[i, j]: one tap row of a convolution, or a dense layer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void MultiplyAccumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y)
@@ -77,8 +92,54 @@ public static class Kernels
     /// <summary>dy *= (y &gt; 0): ReLU's derivative taken from its output (0 at 0, as PyTorch and TensorFlow).</summary>
     public static void ReLUBackward(ReadOnlySpan<float> y, Span<float> dy)
     {
-        for (int i = 0; i < dy.Length; i++)
+        if (y.Length < dy.Length) ThrowLength(y.Length, dy.Length, nameof(y));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float ry = ref MemoryMarshal.GetReference(y);
+            ref float rd = ref MemoryMarshal.GetReference(dy);
+            for (; i <= dy.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref ry, (nuint)i), Vector256<float>.Zero);
+                (Vector256.LoadUnsafe(ref rd, (nuint)i) & positive).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        for (; i < dy.Length; i++)
             if (!(y[i] > 0f)) dy[i] = 0f;
+    }
+
+    /// <summary>acc[j] += Σ_r rows[r, j]: the bias gradient of a convolution (rows are pixels of acc.Length channels).</summary>
+    public static void AddRows(ReadOnlySpan<float> rows, Span<float> acc)
+    {
+        int n = acc.Length;
+        if (n == 0 || rows.Length % n != 0) ThrowLength(rows.Length, n, nameof(rows));
+        for (int r = 0; r < rows.Length; r += n)
+            TensorPrimitives.Add(acc, rows.Slice(r, n), acc);
+    }
+
+    /// <summary>
+    /// flipped[ky, kx, f, c] = kernel[kh - 1 - ky, kw - 1 - kx, c, f]: the kernel that turns a convolution's output
+    /// gradient back into its input gradient (a convolution of the zero-framed output gradient).
+    /// </summary>
+    public static void FlipAndTranspose(ReadOnlySpan<float> kernel, Span<float> flipped, int kernelHeight, int kernelWidth, int channels, int filters)
+    {
+        int size = kernelHeight * kernelWidth * channels * filters;
+        if (kernel.Length != size) ThrowLength(kernel.Length, size, nameof(kernel));
+        if (flipped.Length != size) ThrowLength(flipped.Length, size, nameof(flipped));
+        for (int ky = 0; ky < kernelHeight; ky++)
+        {
+            for (int kx = 0; kx < kernelWidth; kx++)
+            {
+                ReadOnlySpan<float> source = kernel.Slice(((kernelHeight - 1 - ky) * kernelWidth + kernelWidth - 1 - kx) * channels * filters, channels * filters);
+                Span<float> target = flipped.Slice((ky * kernelWidth + kx) * filters * channels, filters * channels);
+                for (int c = 0; c < channels; c++)
+                {
+                    ReadOnlySpan<float> row = source.Slice(c * filters, filters);
+                    for (int f = 0; f < filters; f++)
+                        target[f * channels + c] = row[f];
+                }
+            }
+        }
     }
 
     /// <summary>dy *= y·(1 - y): the sigmoid's derivative from its output.</summary>

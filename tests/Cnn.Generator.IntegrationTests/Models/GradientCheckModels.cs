@@ -57,3 +57,33 @@ public partial class CheckPoolingDropout;
 [Dense(3, Activation = Activation.Softmax)]
 #pragma warning restore CNN0008
 public partial class CheckNonSquarePool;
+
+/// <summary>
+/// Wide layers for the SIMD kernels: channel counts that fill several vector registers and leave narrower
+/// leftovers (20 = 16 + 4 lanes), several register blocks of filters (80), Same padding at stride 1 (the
+/// input gradient through the padded frame), vector average pooling. Smooth activations and no max pooling:
+/// finite differences across a kink would not test anything.
+/// </summary>
+[Model(6, 6, 3, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv2D(20, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[AvgPool2D(2)]
+[Conv2D(80, 2, Activation = Activation.Sigmoid)]
+[AvgPool2D(2)]
+[Flatten]
+[Dense(36, Activation = Activation.Tanh)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckWide;
+
+/// <summary>Wide Same convolutions at stride 1 and 2 and a 3x3 average pool with stride 2, 17 input channels.</summary>
+[Model(7, 7, 17, Loss = Loss.MeanSquaredError)]
+[Conv2D(24, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[AvgPool2D(3, Stride = 2)]
+[Conv2D(9, 2, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(2)]
+public partial class CheckWideInput;
+
+/// <summary>Max pooling alone on 20 channels (a 16-lane and a 4-lane group), for the exact first-maximum test.</summary>
+[Model(4, 6, 20, Loss = Loss.MeanSquaredError)]
+[MaxPool2D(2)]
+public partial class WideMaxPool;

@@ -3,6 +3,12 @@
 // constant worked out at build time; each layer has its own Forward_/Backward_ method.
 #nullable enable
 
+using V128 = global::System.Runtime.Intrinsics.Vector128;
+using V256 = global::System.Runtime.Intrinsics.Vector256;
+using V512 = global::System.Runtime.Intrinsics.Vector512;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
+
 namespace Samples
 {
     partial class Outer
@@ -361,71 +367,157 @@ _____________________________________________________________________________";
                 return loss;
             }
 
-            /// <summary>first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4.</summary>
+            /// <summary>
+            /// first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4.
+            /// y[oy, ox, f] = Tanh(bias[f] + Σ_ky Σ_kx Σ_c x[oy·2 + ky - 1, ox·2 + kx, c] · kernel[ky, kx, c, f])
+            /// </summary>
             private static void Forward_first(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(0, 48); // [3, 2, 2, 4]
-                global::System.ReadOnlySpan<float> bias = p.Slice(48, 4);
-                for (int oy = 0; oy < 5; oy++)
+                ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 0); // [3, 2, 2, 4]
+                ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 48); // [4]
+                // The input inside a 11x8 frame of zeros (1 rows above, 0 columns left), so that every window is whole.
+                global::System.Span<float> padded = stackalloc float[176];
+                padded.Clear();
+                for (int iy = 0; iy < 9; iy++)
                 {
-                    int iy = oy * 2 - 1;
-                    for (int ox = 0; ox < 4; ox++)
-                    {
-                        int ix = ox * 2;
-                        global::System.Span<float> o = y.Slice((oy * 4 + ox) * 4, 4);
-                        bias.CopyTo(o);
-                        // Same padding: keep only the kernel columns kx0 .. kx1 - 1 that fall inside the input (padding adds zeros).
-                        int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(2, 8 - ix), columns = kx1 - kx0;
-                        if ((uint)iy < 9u)
-                            global::Cnn.Kernels.MultiplyAccumulate(x.Slice(iy * 16 + (ix + kx0) * 2, columns * 2), kernel.Slice(kx0 * 8, columns * 8), o);
-                        if ((uint)(iy + 1) < 9u)
-                            global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 1) * 16 + (ix + kx0) * 2, columns * 2), kernel.Slice(16 + kx0 * 8, columns * 8), o);
-                        if ((uint)(iy + 2) < 9u)
-                            global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 2) * 16 + (ix + kx0) * 2, columns * 2), kernel.Slice(32 + kx0 * 8, columns * 8), o);
-                    }
+                    x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
                 }
+                Convolve_first_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Tanh(y);
             }
+
+            /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector256 version).</summary>
+            private static void Convolve_first_256(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 5; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 32);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 16);
+                    // all filters: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = V128.LoadUnsafe(ref b);
+                        var a1_0 = V128.LoadUnsafe(ref b);
+                        var a2_0 = V128.LoadUnsafe(ref b);
+                        var a3_0 = V128.LoadUnsafe(ref b);
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 16);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr);
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 4)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 8)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 12)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 5)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 9)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 13)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 6)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 10)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 14)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 3)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 7)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 11)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 15)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 4));
+                        V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 4));
+                        V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 4));
+                        V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 4));
+                    }
+                }
+            }
+
 
             /// <summary>Backward pass of first: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
             private static void Backward_first(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
             {
                 if (!skipActivation) global::Cnn.Kernels.TanhBackward(y, dy);
-                global::System.ReadOnlySpan<float> kernel = p.Slice(0, 48); // [3, 2, 2, 4]
-                global::System.Span<float> dKernel = gradients.IsEmpty ? default : gradients.Slice(0, 48);
-                global::System.Span<float> dBias = gradients.IsEmpty ? default : gradients.Slice(48, 4);
-                bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;
-                if (propagate) dx.Clear();
-                for (int oy = 0; oy < 5; oy++)
+                // The input inside a 11x8 frame of zeros (1 rows above, 0 columns left), so that every window is whole.
+                global::System.Span<float> padded = stackalloc float[176];
+                padded.Clear();
+                for (int iy = 0; iy < 9; iy++)
                 {
-                    int iy = oy * 2 - 1;
-                    for (int ox = 0; ox < 4; ox++)
+                    x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
+                }
+                if (!gradients.IsEmpty)
+                {
+                    // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·2 + kx, c] · dy[oy, ox, f] (x padded)
+                    KernelGradient_first_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
+                    // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
+                    global::Cnn.Kernels.AddRows(dy, gradients.Slice(48, 4));
+                }
+                if (!dx.IsEmpty)
+                {
+                    global::System.ReadOnlySpan<float> kernel = p.Slice(0, 48); // [3, 2, 2, 4]
+                    dx.Clear();
+                    for (int oy = 0; oy < 5; oy++)
                     {
-                        int ix = ox * 2;
-                        global::System.ReadOnlySpan<float> g = dy.Slice((oy * 4 + ox) * 4, 4);
-                        if (accumulate) global::Cnn.Kernels.Add(dBias, g);
-                        int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(2, 8 - ix), columns = kx1 - kx0;
-                        // kernel row 0: dKernel[0] += x rowᵀ · g, dx row += kernel[0] · g
-                        if ((uint)iy < 9u)
+                        int iy = oy * 2 - 1;
+                        for (int ox = 0; ox < 4; ox++)
                         {
-                            if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice(iy * 16 + (ix + kx0) * 2, columns * 2), g, dKernel.Slice(kx0 * 8, columns * 8));
-                            if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(kx0 * 8, columns * 8), g, dx.Slice(iy * 16 + (ix + kx0) * 2, columns * 2));
-                        }
-                        // kernel row 1: dKernel[1] += x rowᵀ · g, dx row += kernel[1] · g
-                        if ((uint)(iy + 1) < 9u)
-                        {
-                            if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 1) * 16 + (ix + kx0) * 2, columns * 2), g, dKernel.Slice(16 + kx0 * 8, columns * 8));
-                            if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(16 + kx0 * 8, columns * 8), g, dx.Slice((iy + 1) * 16 + (ix + kx0) * 2, columns * 2));
-                        }
-                        // kernel row 2: dKernel[2] += x rowᵀ · g, dx row += kernel[2] · g
-                        if ((uint)(iy + 2) < 9u)
-                        {
-                            if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 2) * 16 + (ix + kx0) * 2, columns * 2), g, dKernel.Slice(32 + kx0 * 8, columns * 8));
-                            if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(32 + kx0 * 8, columns * 8), g, dx.Slice((iy + 2) * 16 + (ix + kx0) * 2, columns * 2));
+                            int ix = ox * 2;
+                            global::System.ReadOnlySpan<float> g = dy.Slice((oy * 4 + ox) * 4, 4);
+                            int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(2, 8 - ix), columns = kx1 - kx0;
+                            if ((uint)iy < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(kx0 * 8, columns * 8), g, dx.Slice(iy * 16 + (ix + kx0) * 2, columns * 2));
+                            if ((uint)(iy + 1) < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(16 + kx0 * 8, columns * 8), g, dx.Slice((iy + 1) * 16 + (ix + kx0) * 2, columns * 2));
+                            if ((uint)(iy + 2) < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(32 + kx0 * 8, columns * 8), g, dx.Slice((iy + 2) * 16 + (ix + kx0) * 2, columns * 2));
                         }
                     }
                 }
             }
+
+            /// <summary>The kernel gradient of first (Vector256 version).</summary>
+            private static void KernelGradient_first_256(ref float x, ref float dy, ref float dk)
+            {
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 16);
+                    ref float dkRow = ref Unsafe.Add(ref dk, ky * 16);
+                    // 4 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f);
+                        for (int oy = 0; oy < 5; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 32 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 16);
+                            for (int ox = 0; ox < 4; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp);
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0);
+                                xp = ref Unsafe.Add(ref xp, 4);
+                                gp = ref Unsafe.Add(ref gp, 4);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 4)) + a0_0, ref dkRow, (nuint)(r * 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 4)) + a1_0, ref dkRow, (nuint)((r + 1) * 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 4)) + a2_0, ref dkRow, (nuint)((r + 2) * 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 4)) + a3_0, ref dkRow, (nuint)((r + 3) * 4));
+                    }
+                }
+            }
+
 
             /// <summary>average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4.</summary>
             private static void Forward_average_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
@@ -479,96 +571,334 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3.</summary>
+            /// <summary>
+            /// conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3.
+            /// y[oy, ox, f] = Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f]
+            /// </summary>
             private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(52, 12); // [1, 1, 4, 3]
+                ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 52); // [1, 1, 4, 3]
+                ref float bias = ref kernel; // no bias: not read
+                Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            }
+
+            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector256 version).</summary>
+            private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            {
                 for (int oy = 0; oy < 3; oy++)
                 {
-                    int iy = oy;
-                    for (int ox = 0; ox < 2; ox++)
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 6);
+                    // filters 0 .. 1: 2 output pixels at a time
                     {
-                        int ix = ox;
-                        global::System.Span<float> o = y.Slice((oy * 2 + ox) * 3, 3);
-                        o.Clear();
-                        // kernel row 0: x[iy + 0, ix .. ix + 0, 0 .. 3] times kernel[0, .., .., ..]
-                        global::Cnn.Kernels.MultiplyAccumulate(x.Slice(iy * 8 + ix * 4, 4), kernel.Slice(0, 12), o);
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 12);
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 3); var w1 = Unsafe.Add(ref kr, 4);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 9); var w1 = Unsafe.Add(ref kr, 10);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
+                        Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
+                    }
+                    // filters 2 .. 2: 2 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f;
+                        var a1_0 = 0f;
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 12);
+                            {
+                                var w0 = Unsafe.Add(ref kr, 2);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 5);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 8);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 11);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
+                        Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;
                     }
                 }
             }
+
 
             /// <summary>Backward pass of conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
             private static void Backward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(52, 12); // [1, 1, 4, 3]
-                global::System.Span<float> dKernel = gradients.IsEmpty ? default : gradients.Slice(52, 12);
-                bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;
-                if (propagate) dx.Clear();
-                for (int oy = 0; oy < 3; oy++)
+                if (!gradients.IsEmpty)
                 {
-                    int iy = oy;
-                    for (int ox = 0; ox < 2; ox++)
+                    // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
+                    KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 52));
+                }
+                if (!dx.IsEmpty)
+                {
+                    // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by
+                    // 0 rows and 0 columns of zeros with flipped[ky, kx, f, c] = kernel[0 - ky, 0 - kx, c, f].
+                    global::System.Span<float> flipped = stackalloc float[12];
+                    global::Cnn.Kernels.FlipAndTranspose(p.Slice(52, 12), flipped, 1, 1, 4, 3);
+                    global::System.Span<float> framed = stackalloc float[18];
+                    framed.Clear();
+                    for (int oy = 0; oy < 3; oy++)
                     {
-                        int ix = ox;
-                        global::System.ReadOnlySpan<float> g = dy.Slice((oy * 2 + ox) * 3, 3);
-                        // kernel row 0: dKernel[0] += x rowᵀ · g, dx row += kernel[0] · g
-                        if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice(iy * 8 + ix * 4, 4), g, dKernel.Slice(0, 12));
-                        if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(0, 12), g, dx.Slice(iy * 8 + ix * 4, 4));
+                        dy.Slice(oy * 6, 6).CopyTo(framed.Slice((oy + 0) * 6 + 0, 6));
+                    }
+                    InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                }
+            }
+
+            /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+            private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
+            {
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 8);
+                    ref float dkRow = ref Unsafe.Add(ref dk, ky * 12);
+                    // 4 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        for (int oy = 0; oy < 3; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 8 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
+                            for (int ox = 0; ox < 2; ox++)
+                            {
+                                var g0 = gp; var g1 = Unsafe.Add(ref gp, 1);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, g1, a0_1);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, g1, a1_1);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, g1, a2_1);
+                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, g1, a3_1);
+                                xp = ref Unsafe.Add(ref xp, 4);
+                                gp = ref Unsafe.Add(ref gp, 3);
+                            }
+                        }
+                        Unsafe.Add(ref dkRow, r * 3) = Unsafe.Add(ref dkRow, r * 3) + a0_0; Unsafe.Add(ref dkRow, r * 3 + 1) = Unsafe.Add(ref dkRow, r * 3 + 1) + a0_1;
+                        Unsafe.Add(ref dkRow, (r + 1) * 3) = Unsafe.Add(ref dkRow, (r + 1) * 3) + a1_0; Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) + a1_1;
+                        Unsafe.Add(ref dkRow, (r + 2) * 3) = Unsafe.Add(ref dkRow, (r + 2) * 3) + a2_0; Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) + a2_1;
+                        Unsafe.Add(ref dkRow, (r + 3) * 3) = Unsafe.Add(ref dkRow, (r + 3) * 3) + a3_0; Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) + a3_1;
+                    }
+                    // 4 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = 0f;
+                        var a1_0 = 0f;
+                        var a2_0 = 0f;
+                        var a3_0 = 0f;
+                        for (int oy = 0; oy < 3; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 8 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
+                            for (int ox = 0; ox < 2; ox++)
+                            {
+                                var g0 = Unsafe.Add(ref gp, 2);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
+                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0);
+                                xp = ref Unsafe.Add(ref xp, 4);
+                                gp = ref Unsafe.Add(ref gp, 3);
+                            }
+                        }
+                        Unsafe.Add(ref dkRow, r * 3 + 2) = Unsafe.Add(ref dkRow, r * 3 + 2) + a0_0;
+                        Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) + a1_0;
+                        Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) + a2_0;
+                        Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) + a3_0;
                     }
                 }
             }
 
+            /// <summary>The input gradient of conv2d: the padded dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
+            private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 3; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 6);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                    // all filters: 2 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 3);
+                        var a0_0 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f);
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 6);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 12);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr);
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 4)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 5)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 4));
+                        V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 4));
+                    }
+                }
+            }
+
+
             /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3.</summary>
             private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                for (int oy = 0; oy < 1; oy++)
-                {
-                    int iy = oy * 2;
-                    for (int ox = 0; ox < 1; ox++)
-                    {
-                        int ix = ox * 2;
-                        global::System.Span<float> o = y.Slice((oy * 1 + ox) * 3, 3);
-                        x.Slice(iy * 6 + ix * 3, 3).CopyTo(o);
-                        global::Cnn.Kernels.Max(o, x.Slice(iy * 6 + (ix + 1) * 3, 3));
-                        global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 6 + ix * 3, 3));
-                        global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 6 + (ix + 1) * 3, 3));
-                    }
-                }
+                Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
             }
 
             /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
             private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
             {
                 dx.Clear();
+                PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            }
+
+            /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector256 version).</summary>
+            private static void Pool_max_pooling2d_256(ref float x, ref float y)
+            {
                 for (int oy = 0; oy < 1; oy++)
                 {
                     int iy = oy * 2;
                     for (int ox = 0; ox < 1; ox++)
                     {
                         int ix = ox * 2;
-                        global::System.ReadOnlySpan<float> g = dy.Slice((oy * 1 + ox) * 3, 3);
-                        for (int ch = 0; ch < 3; ch++)
+                        ref float xs = ref Unsafe.Add(ref x, iy * 6 + ix * 3);
+                        ref float o = ref Unsafe.Add(ref y, (oy * 1 + ox) * 3);
+                        for (int c = 0; c < 3; c += 1)
                         {
-                            int best = -1;
-                            float max = float.NegativeInfinity;
-                            { int i = iy * 6 + ix * 3 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                            { int i = iy * 6 + (ix + 1) * 3 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                            { int i = (iy + 1) * 6 + ix * 3 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                            { int i = (iy + 1) * 6 + (ix + 1) * 3 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                            dx[best] += g[ch];
+                            Unsafe.Add(ref o, c) = global::System.MathF.Max(global::System.MathF.Max(global::System.MathF.Max(Unsafe.Add(ref xs, 0 + c), Unsafe.Add(ref xs, 3 + c)), Unsafe.Add(ref xs, 6 + c)), Unsafe.Add(ref xs, 9 + c));
                         }
                     }
                 }
             }
 
-            /// <summary>dense: Dense, Sigmoid, 3 -> 6.</summary>
+            /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
+            private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
+            {
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    int iy = oy * 2;
+                    for (int ox = 0; ox < 1; ox++)
+                    {
+                        int ix = ox * 2;
+                        ref float xs = ref Unsafe.Add(ref x, iy * 6 + ix * 3);
+                        ref float ds = ref Unsafe.Add(ref dx, iy * 6 + ix * 3);
+                        ref float gs = ref Unsafe.Add(ref dy, (oy * 1 + ox) * 3);
+                        for (int c = 0; c < 3; c += 1)
+                        {
+                            var t0 = Unsafe.Add(ref xs, 0 + c);
+                            var t1 = Unsafe.Add(ref xs, 3 + c);
+                            var t2 = Unsafe.Add(ref xs, 6 + c);
+                            var t3 = Unsafe.Add(ref xs, 9 + c);
+                            var m = t0;
+                            m = global::System.MathF.Max(m, t1);
+                            m = global::System.MathF.Max(m, t2);
+                            m = global::System.MathF.Max(m, t3);
+                            var g = Unsafe.Add(ref gs, c);
+                            if (t0 == m) Unsafe.Add(ref ds, 0 + c) += g;
+                            else if (t1 == m) Unsafe.Add(ref ds, 3 + c) += g;
+                            else if (t2 == m) Unsafe.Add(ref ds, 6 + c) += g;
+                            else if (t3 == m) Unsafe.Add(ref ds, 9 + c) += g;
+                        }
+                    }
+                }
+            }
+
+            /// <summary>
+            /// dense: Dense, Sigmoid, 3 -> 6.
+            /// y[j] = Sigmoid(bias[j] + Σ_i x[i] · kernel[i, j])
+            /// </summary>
             private static void Forward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(64, 18); // [3, 6]
-                p.Slice(82, 6).CopyTo(y);
-                global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
+                ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 64); // [3, 6]
+                ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 82); // [6]
+                Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Sigmoid(y);
             }
+
+            /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
+            private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 3);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 6);
+                    // all filters: 1 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 3);
+                        var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = Unsafe.Add(ref b, 4); var a0_2 = Unsafe.Add(ref b, 5);
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 3);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 18);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = Unsafe.Add(ref kr, 4); var w2 = Unsafe.Add(ref kr, 5);
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = xr; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(6)); var w1 = Unsafe.Add(ref kr, 10); var w2 = Unsafe.Add(ref kr, 11);
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = Unsafe.Add(ref xr, 1); a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(12)); var w1 = Unsafe.Add(ref kr, 16); var w2 = Unsafe.Add(ref kr, 17);
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = Unsafe.Add(ref xr, 2); a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 6)); Unsafe.Add(ref yRow, ox * 6 + 4) = a0_1; Unsafe.Add(ref yRow, ox * 6 + 5) = a0_2;
+                    }
+                }
+            }
+
 
             /// <summary>Backward pass of dense: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
             private static void Backward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
@@ -576,38 +906,213 @@ _____________________________________________________________________________";
                 if (!skipActivation) global::Cnn.Kernels.SigmoidBackward(y, dy);
                 if (!gradients.IsEmpty)
                 {
-                    global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(64, 18));
-                    global::Cnn.Kernels.Add(gradients.Slice(82, 6), dy);
+                    // dKernel[i, j] += x[i] · dy[j]
+                    KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 64));
+                    global::Cnn.Kernels.Add(gradients.Slice(82, 6), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)
                 {
+                    // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+                    global::System.ReadOnlySpan<float> kernel = p.Slice(64, 18);
                     dx.Clear();
-                    global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(64, 18), dy, dx);
+                    global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
                 }
             }
 
-            /// <summary>dense_1: Dense, linear, 6 -> 3.</summary>
+            /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+            private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+            {
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 3);
+                    ref float dkRow = ref Unsafe.Add(ref dk, ky * 18);
+                    // 3 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = V128.Create(0f); var a0_1 = 0f;
+                        var a1_0 = V128.Create(0f); var a1_1 = 0f;
+                        var a2_0 = V128.Create(0f); var a2_1 = 0f;
+                        for (int oy = 0; oy < 1; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 3 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = Unsafe.Add(ref gp, 4);
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); var x0_1 = xp; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, g1, a0_1);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1);
+                                xp = ref Unsafe.Add(ref xp, 3);
+                                gp = ref Unsafe.Add(ref gp, 6);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 6)) + a0_0, ref dkRow, (nuint)(r * 6)); Unsafe.Add(ref dkRow, r * 6 + 4) = Unsafe.Add(ref dkRow, r * 6 + 4) + a0_1;
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 6)) + a1_0, ref dkRow, (nuint)((r + 1) * 6)); Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) + a1_1;
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 6)) + a2_0, ref dkRow, (nuint)((r + 2) * 6)); Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) + a2_1;
+                    }
+                    // 3 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = 0f;
+                        var a1_0 = 0f;
+                        var a2_0 = 0f;
+                        for (int oy = 0; oy < 1; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 3 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = Unsafe.Add(ref gp, 5);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
+                                xp = ref Unsafe.Add(ref xp, 3);
+                                gp = ref Unsafe.Add(ref gp, 6);
+                            }
+                        }
+                        Unsafe.Add(ref dkRow, r * 6 + 5) = Unsafe.Add(ref dkRow, r * 6 + 5) + a0_0;
+                        Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) + a1_0;
+                        Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) + a2_0;
+                    }
+                }
+            }
+
+
+            /// <summary>
+            /// dense_1: Dense, linear, 6 -> 3.
+            /// y[j] = bias[j] + Σ_i x[i] · kernel[i, j]
+            /// </summary>
             private static void Forward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(88, 18); // [6, 3]
-                p.Slice(106, 3).CopyTo(y);
-                global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
+                ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 88); // [6, 3]
+                ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 106); // [3]
+                Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             }
+
+            /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+            private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 6);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 3);
+                    // all filters: 1 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 6);
+                        var a0_0 = b; var a0_1 = Unsafe.Add(ref b, 1); var a0_2 = Unsafe.Add(ref b, 2);
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 6);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 18);
+                            for (int r = 0; r < 6; r++)
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 3);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    }
+                }
+            }
+
 
             /// <summary>Backward pass of dense_1: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
             private static void Backward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
             {
                 if (!gradients.IsEmpty)
                 {
-                    global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(88, 18));
-                    global::Cnn.Kernels.Add(gradients.Slice(106, 3), dy);
+                    // dKernel[i, j] += x[i] · dy[j]
+                    KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 88));
+                    global::Cnn.Kernels.Add(gradients.Slice(106, 3), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)
                 {
+                    // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+                    global::System.ReadOnlySpan<float> kernel = p.Slice(88, 18);
                     dx.Clear();
-                    global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(88, 18), dy, dx);
+                    global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
                 }
             }
+
+            /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+            private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+            {
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 6);
+                    ref float dkRow = ref Unsafe.Add(ref dk, ky * 18);
+                    // 6 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        var a4_0 = 0f; var a4_1 = 0f;
+                        var a5_0 = 0f; var a5_1 = 0f;
+                        for (int oy = 0; oy < 1; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 6 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 3);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = gp; var g1 = Unsafe.Add(ref gp, 1);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, g1, a0_1);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, g1, a1_1);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, g1, a2_1);
+                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, g1, a3_1);
+                                var x4 = Unsafe.Add(ref xp, 4); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, g1, a4_1);
+                                var x5 = Unsafe.Add(ref xp, 5); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = global::System.MathF.FusedMultiplyAdd(x5, g1, a5_1);
+                                xp = ref Unsafe.Add(ref xp, 6);
+                                gp = ref Unsafe.Add(ref gp, 3);
+                            }
+                        }
+                        Unsafe.Add(ref dkRow, r * 3) = Unsafe.Add(ref dkRow, r * 3) + a0_0; Unsafe.Add(ref dkRow, r * 3 + 1) = Unsafe.Add(ref dkRow, r * 3 + 1) + a0_1;
+                        Unsafe.Add(ref dkRow, (r + 1) * 3) = Unsafe.Add(ref dkRow, (r + 1) * 3) + a1_0; Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) + a1_1;
+                        Unsafe.Add(ref dkRow, (r + 2) * 3) = Unsafe.Add(ref dkRow, (r + 2) * 3) + a2_0; Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) + a2_1;
+                        Unsafe.Add(ref dkRow, (r + 3) * 3) = Unsafe.Add(ref dkRow, (r + 3) * 3) + a3_0; Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) + a3_1;
+                        Unsafe.Add(ref dkRow, (r + 4) * 3) = Unsafe.Add(ref dkRow, (r + 4) * 3) + a4_0; Unsafe.Add(ref dkRow, (r + 4) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 4) * 3 + 1) + a4_1;
+                        Unsafe.Add(ref dkRow, (r + 5) * 3) = Unsafe.Add(ref dkRow, (r + 5) * 3) + a5_0; Unsafe.Add(ref dkRow, (r + 5) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 5) * 3 + 1) + a5_1;
+                    }
+                    // 6 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = 0f;
+                        var a1_0 = 0f;
+                        var a2_0 = 0f;
+                        var a3_0 = 0f;
+                        var a4_0 = 0f;
+                        var a5_0 = 0f;
+                        for (int oy = 0; oy < 1; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 6 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 3);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = Unsafe.Add(ref gp, 2);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
+                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0);
+                                var x4 = Unsafe.Add(ref xp, 4); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, g0, a4_0);
+                                var x5 = Unsafe.Add(ref xp, 5); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, g0, a5_0);
+                                xp = ref Unsafe.Add(ref xp, 6);
+                                gp = ref Unsafe.Add(ref gp, 3);
+                            }
+                        }
+                        Unsafe.Add(ref dkRow, r * 3 + 2) = Unsafe.Add(ref dkRow, r * 3 + 2) + a0_0;
+                        Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) + a1_0;
+                        Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) + a2_0;
+                        Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) + a3_0;
+                        Unsafe.Add(ref dkRow, (r + 4) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 4) * 3 + 2) + a4_0;
+                        Unsafe.Add(ref dkRow, (r + 5) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 5) * 3 + 2) + a5_0;
+                    }
+                }
+            }
+
 
             int global::Cnn.ICnnModel.InputSize => InputSize;
             int global::Cnn.ICnnModel.OutputSize => OutputSize;

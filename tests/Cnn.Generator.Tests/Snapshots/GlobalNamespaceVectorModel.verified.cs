@@ -3,6 +3,12 @@
 // constant worked out at build time; each layer has its own Forward_/Backward_ method.
 #nullable enable
 
+using V128 = global::System.Runtime.Intrinsics.Vector128;
+using V256 = global::System.Runtime.Intrinsics.Vector256;
+using V512 = global::System.Runtime.Intrinsics.Vector512;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
+
 /// <summary>
 /// A convolutional network compiled by Cnn.Generator: 4 in, 1 out, 41 parameters.
 /// <code>
@@ -245,14 +251,55 @@ __________________________________________________________________";
         return loss;
     }
 
-    /// <summary>dense: Dense, ReLU, 4 -> 8.</summary>
+    /// <summary>
+    /// dense: Dense, ReLU, 4 -> 8.
+    /// y[j] = ReLU(Σ_i x[i] · kernel[i, j])
+    /// </summary>
     private static void Forward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
-        global::System.ReadOnlySpan<float> kernel = p.Slice(0, 32); // [4, 8]
-        y.Clear();
-        global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
-        global::Cnn.Kernels.ReLU(y);
+        ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 0); // [4, 8]
+        ref float bias = ref kernel; // no bias: not read
+        Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
     }
+
+    /// <summary>x·kernel for dense, ReLU applied on the way out (Vector256 version).</summary>
+    private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+    {
+        for (int oy = 0; oy < 1; oy++)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, oy * 4);
+            ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+            // all filters: 1 output pixels at a time
+            {
+                const int ox = 0;
+                ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                var a0_0 = V256.Create(0f);
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xr = ref Unsafe.Add(ref window, ky * 4);
+                    ref float kr = ref Unsafe.Add(ref k, ky * 32);
+                    {
+                        var w0 = V256.LoadUnsafe(ref kr);
+                        var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                    }
+                    {
+                        var w0 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                        var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                    }
+                    {
+                        var w0 = V256.LoadUnsafe(ref kr, (nuint)(16));
+                        var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                    }
+                    {
+                        var w0 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                        var x0 = V256.Create(Unsafe.Add(ref xr, 3)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                    }
+                }
+                V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 8));
+            }
+        }
+    }
+
 
     /// <summary>Backward pass of dense: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
     private static void Backward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
@@ -260,23 +307,97 @@ __________________________________________________________________";
         if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
         if (!gradients.IsEmpty)
         {
-            global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(0, 32));
+            // dKernel[i, j] += x[i] · dy[j]
+            KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
         }
         if (!dx.IsEmpty)
         {
+            // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+            global::System.ReadOnlySpan<float> kernel = p.Slice(0, 32);
             dx.Clear();
-            global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(0, 32), dy, dx);
+            global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
         }
     }
 
-    /// <summary>dense_1: Dense, Sigmoid, 8 -> 1.</summary>
+    /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+    private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+    {
+        for (int ky = 0; ky < 1; ky++)
+        {
+            ref float xk = ref Unsafe.Add(ref x, ky * 4);
+            ref float dkRow = ref Unsafe.Add(ref dk, ky * 32);
+            // 4 taps at a time
+            {
+                const int r = 0;
+                var a0_0 = V256.Create(0f);
+                var a1_0 = V256.Create(0f);
+                var a2_0 = V256.Create(0f);
+                var a3_0 = V256.Create(0f);
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    ref float xp = ref Unsafe.Add(ref xk, oy * 4 + r);
+                    ref float gp = ref Unsafe.Add(ref dy, oy * 8);
+                    for (int ox = 0; ox < 1; ox++)
+                    {
+                        var g0 = V256.LoadUnsafe(ref gp);
+                        var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0);
+                        var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0);
+                        var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0);
+                        var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0);
+                        xp = ref Unsafe.Add(ref xp, 4);
+                        gp = ref Unsafe.Add(ref gp, 8);
+                    }
+                }
+                V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 8)) + a0_0, ref dkRow, (nuint)(r * 8));
+                V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8)) + a1_0, ref dkRow, (nuint)((r + 1) * 8));
+                V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8)) + a2_0, ref dkRow, (nuint)((r + 2) * 8));
+                V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8)) + a3_0, ref dkRow, (nuint)((r + 3) * 8));
+            }
+        }
+    }
+
+
+    /// <summary>
+    /// dense_1: Dense, Sigmoid, 8 -> 1.
+    /// y[j] = Sigmoid(bias[j] + Σ_i x[i] · kernel[i, j])
+    /// </summary>
     private static void Forward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
-        global::System.ReadOnlySpan<float> kernel = p.Slice(32, 8); // [8, 1]
-        p.Slice(40, 1).CopyTo(y);
-        global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
+        ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 32); // [8, 1]
+        ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 40); // [1]
+        Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         global::Cnn.Kernels.Sigmoid(y);
     }
+
+    /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+    private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+    {
+        for (int oy = 0; oy < 1; oy++)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+            ref float yRow = ref Unsafe.Add(ref y, oy * 1);
+            // all filters: 1 output pixels at a time
+            {
+                const int ox = 0;
+                ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                var a0_0 = b;
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                    ref float kr = ref Unsafe.Add(ref k, ky * 8);
+                    for (int r = 0; r < 8; r++)
+                    {
+                        var w0 = kr;
+                        var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                        xr = ref Unsafe.Add(ref xr, 1);
+                        kr = ref Unsafe.Add(ref kr, 1);
+                    }
+                }
+                Unsafe.Add(ref yRow, ox * 1) = a0_0;
+            }
+        }
+    }
+
 
     /// <summary>Backward pass of dense_1: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
     private static void Backward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
@@ -284,15 +405,68 @@ __________________________________________________________________";
         if (!skipActivation) global::Cnn.Kernels.SigmoidBackward(y, dy);
         if (!gradients.IsEmpty)
         {
-            global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(32, 8));
-            global::Cnn.Kernels.Add(gradients.Slice(40, 1), dy);
+            // dKernel[i, j] += x[i] · dy[j]
+            KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 32));
+            global::Cnn.Kernels.Add(gradients.Slice(40, 1), dy); // dBias += dy
         }
         if (!dx.IsEmpty)
         {
+            // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+            global::System.ReadOnlySpan<float> kernel = p.Slice(32, 8);
             dx.Clear();
-            global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(32, 8), dy, dx);
+            global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
         }
     }
+
+    /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+    private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+    {
+        for (int ky = 0; ky < 1; ky++)
+        {
+            ref float xk = ref Unsafe.Add(ref x, ky * 8);
+            ref float dkRow = ref Unsafe.Add(ref dk, ky * 8);
+            // 8 taps at a time
+            {
+                const int r = 0;
+                var a0_0 = 0f;
+                var a1_0 = 0f;
+                var a2_0 = 0f;
+                var a3_0 = 0f;
+                var a4_0 = 0f;
+                var a5_0 = 0f;
+                var a6_0 = 0f;
+                var a7_0 = 0f;
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    ref float xp = ref Unsafe.Add(ref xk, oy * 8 + r);
+                    ref float gp = ref Unsafe.Add(ref dy, oy * 1);
+                    for (int ox = 0; ox < 1; ox++)
+                    {
+                        var g0 = gp;
+                        var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
+                        var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
+                        var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
+                        var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0);
+                        var x4 = Unsafe.Add(ref xp, 4); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, g0, a4_0);
+                        var x5 = Unsafe.Add(ref xp, 5); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, g0, a5_0);
+                        var x6 = Unsafe.Add(ref xp, 6); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, g0, a6_0);
+                        var x7 = Unsafe.Add(ref xp, 7); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, g0, a7_0);
+                        xp = ref Unsafe.Add(ref xp, 8);
+                        gp = ref Unsafe.Add(ref gp, 1);
+                    }
+                }
+                Unsafe.Add(ref dkRow, r * 1) = Unsafe.Add(ref dkRow, r * 1) + a0_0;
+                Unsafe.Add(ref dkRow, (r + 1) * 1) = Unsafe.Add(ref dkRow, (r + 1) * 1) + a1_0;
+                Unsafe.Add(ref dkRow, (r + 2) * 1) = Unsafe.Add(ref dkRow, (r + 2) * 1) + a2_0;
+                Unsafe.Add(ref dkRow, (r + 3) * 1) = Unsafe.Add(ref dkRow, (r + 3) * 1) + a3_0;
+                Unsafe.Add(ref dkRow, (r + 4) * 1) = Unsafe.Add(ref dkRow, (r + 4) * 1) + a4_0;
+                Unsafe.Add(ref dkRow, (r + 5) * 1) = Unsafe.Add(ref dkRow, (r + 5) * 1) + a5_0;
+                Unsafe.Add(ref dkRow, (r + 6) * 1) = Unsafe.Add(ref dkRow, (r + 6) * 1) + a6_0;
+                Unsafe.Add(ref dkRow, (r + 7) * 1) = Unsafe.Add(ref dkRow, (r + 7) * 1) + a7_0;
+            }
+        }
+    }
+
 
     int global::Cnn.ICnnModel.InputSize => InputSize;
     int global::Cnn.ICnnModel.OutputSize => OutputSize;

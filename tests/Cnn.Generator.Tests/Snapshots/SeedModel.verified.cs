@@ -3,6 +3,12 @@
 // constant worked out at build time; each layer has its own Forward_/Backward_ method.
 #nullable enable
 
+using V128 = global::System.Runtime.Intrinsics.Vector128;
+using V256 = global::System.Runtime.Intrinsics.Vector256;
+using V512 = global::System.Runtime.Intrinsics.Vector512;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
+
 namespace Samples
 {
     /// <summary>
@@ -327,262 +333,2193 @@ _______________________________________________________________________";
             return loss;
         }
 
-        /// <summary>conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32.</summary>
+        /// <summary>
+        /// conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32.
+        /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
+        /// </summary>
         private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            global::System.ReadOnlySpan<float> kernel = p.Slice(0, 288); // [3, 3, 1, 32]
-            global::System.ReadOnlySpan<float> bias = p.Slice(288, 32);
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 0); // [3, 3, 1, 32]
+            ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 288); // [32]
+            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        }
+
+        /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector512 version).</summary>
+        private static void Convolve_conv2d_512(ref float x, ref float k, ref float b, ref float y)
+        {
             for (int oy = 0; oy < 26; oy++)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 26; ox++)
+                ref float xRow = ref Unsafe.Add(ref x, oy * 28);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 832);
+                // all filters: 8 output pixels at a time, then the last 2
+                for (int ox = 0; ox < 24; ox += 8)
                 {
-                    int ix = ox;
-                    global::System.Span<float> o = y.Slice((oy * 26 + ox) * 32, 32);
-                    bias.CopyTo(o);
-                    // kernel row 0: x[iy + 0, ix .. ix + 2, 0 .. 0] times kernel[0, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice(iy * 28 + ix, 3), kernel.Slice(0, 96), o);
-                    // kernel row 1: x[iy + 1, ix .. ix + 2, 0 .. 0] times kernel[1, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 1) * 28 + ix, 3), kernel.Slice(96, 96), o);
-                    // kernel row 2: x[iy + 2, ix .. ix + 2, 0 .. 0] times kernel[2, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 2) * 28 + ix, 3), kernel.Slice(192, 96), o);
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a2_0 = V512.LoadUnsafe(ref b); var a2_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a3_0 = V512.LoadUnsafe(ref b); var a3_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a4_0 = V512.LoadUnsafe(ref b); var a4_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a5_0 = V512.LoadUnsafe(ref b); var a5_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a6_0 = V512.LoadUnsafe(ref b); var a6_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a7_0 = V512.LoadUnsafe(ref b); var a7_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 1)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 2)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 3)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 4)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 5)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
+                            var x6 = V512.Create(Unsafe.Add(ref xr, 6)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
+                            var x7 = V512.Create(Unsafe.Add(ref xr, 7)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
+                        }
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(Unsafe.Add(ref xr, 1)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 2)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 3)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 4)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 5)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 6)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
+                            var x6 = V512.Create(Unsafe.Add(ref xr, 7)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
+                            var x7 = V512.Create(Unsafe.Add(ref xr, 8)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
+                        }
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(80));
+                            var x0 = V512.Create(Unsafe.Add(ref xr, 2)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 3)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 4)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 5)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 6)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 7)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
+                            var x6 = V512.Create(Unsafe.Add(ref xr, 8)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
+                            var x7 = V512.Create(Unsafe.Add(ref xr, 9)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a6_0), ref yRow, (nuint)((ox + 6) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a6_1), ref yRow, (nuint)((ox + 6) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a7_0), ref yRow, (nuint)((ox + 7) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a7_1), ref yRow, (nuint)((ox + 7) * 32 + 16));
+                }
+                {
+                    const int ox = 24;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 1)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(Unsafe.Add(ref xr, 1)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 2)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(80));
+                            var x0 = V512.Create(Unsafe.Add(ref xr, 2)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 3)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 16));
                 }
             }
-            global::Cnn.Kernels.ReLU(y);
         }
+
+        /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector256 version).</summary>
+        private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 26; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 28);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 832);
+                // filters 0 .. 15: 6 output pixels at a time, then the last 2
+                for (int ox = 0; ox < 24; ox += 6)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a2_0 = V256.LoadUnsafe(ref b); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a3_0 = V256.LoadUnsafe(ref b); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a4_0 = V256.LoadUnsafe(ref b); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a5_0 = V256.LoadUnsafe(ref b); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 4)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 5)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 3)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 4)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 5)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 6)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(72));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 4)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 5)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 6)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 7)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 8));
+                }
+                {
+                    const int ox = 24;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(72));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 8));
+                }
+                // filters 16 .. 31: 6 output pixels at a time, then the last 2
+                for (int ox = 0; ox < 24; ox += 6)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a5_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 4)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 5)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 3)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 4)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 5)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 6)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(80)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(88));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 4)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 5)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 6)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 7)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 24));
+                }
+                {
+                    const int ox = 24;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(80)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(88));
+                            var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 24));
+                }
+            }
+        }
+
 
         /// <summary>Backward pass of conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
         private static void Backward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
-            global::System.ReadOnlySpan<float> kernel = p.Slice(0, 288); // [3, 3, 1, 32]
-            global::System.Span<float> dKernel = gradients.IsEmpty ? default : gradients.Slice(0, 288);
-            global::System.Span<float> dBias = gradients.IsEmpty ? default : gradients.Slice(288, 32);
-            bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;
-            if (propagate) dx.Clear();
-            for (int oy = 0; oy < 26; oy++)
+            if (!gradients.IsEmpty)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 26; ox++)
+                // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
+                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
+                else KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
+                // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
+                global::Cnn.Kernels.AddRows(dy, gradients.Slice(288, 32));
+            }
+            if (!dx.IsEmpty)
+            {
+                // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by
+                // 2 rows and 2 columns of zeros with flipped[ky, kx, f, c] = kernel[2 - ky, 2 - kx, c, f].
+                global::System.Span<float> flipped = stackalloc float[288];
+                global::Cnn.Kernels.FlipAndTranspose(p.Slice(0, 288), flipped, 3, 3, 1, 32);
+                global::System.Span<float> framed = stackalloc float[28800];
+                framed.Clear();
+                for (int oy = 0; oy < 26; oy++)
                 {
-                    int ix = ox;
-                    global::System.ReadOnlySpan<float> g = dy.Slice((oy * 26 + ox) * 32, 32);
-                    if (accumulate) global::Cnn.Kernels.Add(dBias, g);
-                    // kernel row 0: dKernel[0] += x rowᵀ · g, dx row += kernel[0] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice(iy * 28 + ix, 3), g, dKernel.Slice(0, 96));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(0, 96), g, dx.Slice(iy * 28 + ix, 3));
-                    // kernel row 1: dKernel[1] += x rowᵀ · g, dx row += kernel[1] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 1) * 28 + ix, 3), g, dKernel.Slice(96, 96));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(96, 96), g, dx.Slice((iy + 1) * 28 + ix, 3));
-                    // kernel row 2: dKernel[2] += x rowᵀ · g, dx row += kernel[2] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 2) * 28 + ix, 3), g, dKernel.Slice(192, 96));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(192, 96), g, dx.Slice((iy + 2) * 28 + ix, 3));
+                    dy.Slice(oy * 832, 832).CopyTo(framed.Slice((oy + 2) * 960 + 64, 832));
+                }
+                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+            }
+        }
+
+        /// <summary>The kernel gradient of conv2d (Vector512 version).</summary>
+        private static void KernelGradient_conv2d_512(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 28);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 96);
+                // 3 taps at a time
+                {
+                    const int r = 0;
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
+                    for (int oy = 0; oy < 26; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 832);
+                        for (int ox = 0; ox < 26; ox++)
+                        {
+                            var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16));
+                            var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1);
+                            xp = ref Unsafe.Add(ref xp, 1);
+                            gp = ref Unsafe.Add(ref gp, 32);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_1, ref dkRow, (nuint)(r * 32 + 16));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 16));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 16));
                 }
             }
         }
 
+        /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+        private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 28);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 96);
+                // 3 taps at a time
+                {
+                    const int r = 0;
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 26; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 832);
+                        for (int ox = 0; ox < 26; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            xp = ref Unsafe.Add(ref xp, 1);
+                            gp = ref Unsafe.Add(ref gp, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 8)) + a0_1, ref dkRow, (nuint)(r * 32 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 8));
+                }
+                // 3 taps at a time
+                {
+                    const int r = 0;
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 26; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 832);
+                        for (int ox = 0; ox < 26; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(24));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            xp = ref Unsafe.Add(ref xp, 1);
+                            gp = ref Unsafe.Add(ref gp, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_0, ref dkRow, (nuint)(r * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 24)) + a0_1, ref dkRow, (nuint)(r * 32 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 24)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 24)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 24));
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d: the padded dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector512 version).</summary>
+        private static void InputGradient_conv2d_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 28; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 28);
+                // all filters: 8 output pixels at a time, then the last 4
+                for (int ox = 0; ox < 24; ox += 8)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    var a5_0 = 0f;
+                    var a6_0 = 0f;
+                    var a7_0 = 0f;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            var x4 = Unsafe.Add(ref xr, 128); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
+                            var x5 = Unsafe.Add(ref xr, 160); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0);
+                            var x6 = Unsafe.Add(ref xr, 192); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0);
+                            var x7 = Unsafe.Add(ref xr, 224); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, w0, a7_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 1);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
+                    Unsafe.Add(ref yRow, (ox + 4) * 1) = a4_0;
+                    Unsafe.Add(ref yRow, (ox + 5) * 1) = a5_0;
+                    Unsafe.Add(ref yRow, (ox + 6) * 1) = a6_0;
+                    Unsafe.Add(ref yRow, (ox + 7) * 1) = a7_0;
+                }
+                {
+                    const int ox = 24;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 1);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d: the padded dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector256 version).</summary>
+        private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 28; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 28);
+                // all filters: 8 output pixels at a time, then the last 4
+                for (int ox = 0; ox < 24; ox += 8)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    var a5_0 = 0f;
+                    var a6_0 = 0f;
+                    var a7_0 = 0f;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            var x4 = Unsafe.Add(ref xr, 128); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
+                            var x5 = Unsafe.Add(ref xr, 160); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0);
+                            var x6 = Unsafe.Add(ref xr, 192); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0);
+                            var x7 = Unsafe.Add(ref xr, 224); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, w0, a7_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 1);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
+                    Unsafe.Add(ref yRow, (ox + 4) * 1) = a4_0;
+                    Unsafe.Add(ref yRow, (ox + 5) * 1) = a5_0;
+                    Unsafe.Add(ref yRow, (ox + 6) * 1) = a6_0;
+                    Unsafe.Add(ref yRow, (ox + 7) * 1) = a7_0;
+                }
+                {
+                    const int ox = 24;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 1);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
+                }
+            }
+        }
+
+
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32.</summary>
         private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            for (int oy = 0; oy < 13; oy++)
-            {
-                int iy = oy * 2;
-                for (int ox = 0; ox < 13; ox++)
-                {
-                    int ix = ox * 2;
-                    global::System.Span<float> o = y.Slice((oy * 13 + ox) * 32, 32);
-                    x.Slice(iy * 832 + ix * 32, 32).CopyTo(o);
-                    global::Cnn.Kernels.Max(o, x.Slice(iy * 832 + (ix + 1) * 32, 32));
-                    global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 832 + ix * 32, 32));
-                    global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 832 + (ix + 1) * 32, 32));
-                }
-            }
+            if (global::Cnn.Kernels.UseVector512) Pool_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
         private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
         {
             dx.Clear();
+            if (global::Cnn.Kernels.UseVector512) PoolGradient_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+        }
+
+        /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector512 version).</summary>
+        private static void Pool_max_pooling2d_512(ref float x, ref float y)
+        {
             for (int oy = 0; oy < 13; oy++)
             {
                 int iy = oy * 2;
                 for (int ox = 0; ox < 13; ox++)
                 {
                     int ix = ox * 2;
-                    global::System.ReadOnlySpan<float> g = dy.Slice((oy * 13 + ox) * 32, 32);
-                    for (int ch = 0; ch < 32; ch++)
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 16)
                     {
-                        int best = -1;
-                        float max = float.NegativeInfinity;
-                        { int i = iy * 832 + ix * 32 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = iy * 832 + (ix + 1) * 32 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = (iy + 1) * 832 + ix * 32 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = (iy + 1) * 832 + (ix + 1) * 32 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        dx[best] += g[ch];
+                        V512.StoreUnsafe(V512.Max(V512.Max(V512.Max(V512.LoadUnsafe(ref xs, (nuint)(0 + c)), V512.LoadUnsafe(ref xs, (nuint)(32 + c))), V512.LoadUnsafe(ref xs, (nuint)(832 + c))), V512.LoadUnsafe(ref xs, (nuint)(864 + c))), ref o, (nuint)(c));
                     }
                 }
             }
         }
 
-        /// <summary>conv2d_1: Conv2D 3x3 stride 1 valid, ReLU, 13x13x32 -> 11x11x64.</summary>
-        private static void Forward_conv2d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector512 version).</summary>
+        private static void PoolGradient_max_pooling2d_512(ref float x, ref float dy, ref float dx)
         {
-            global::System.ReadOnlySpan<float> kernel = p.Slice(320, 18432); // [3, 3, 32, 64]
-            global::System.ReadOnlySpan<float> bias = p.Slice(18752, 64);
-            for (int oy = 0; oy < 11; oy++)
+            for (int oy = 0; oy < 13; oy++)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 11; ox++)
+                int iy = oy * 2;
+                for (int ox = 0; ox < 13; ox++)
                 {
-                    int ix = ox;
-                    global::System.Span<float> o = y.Slice((oy * 11 + ox) * 64, 64);
-                    bias.CopyTo(o);
-                    // kernel row 0: x[iy + 0, ix .. ix + 2, 0 .. 31] times kernel[0, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice(iy * 416 + ix * 32, 96), kernel.Slice(0, 6144), o);
-                    // kernel row 1: x[iy + 1, ix .. ix + 2, 0 .. 31] times kernel[1, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 1) * 416 + ix * 32, 96), kernel.Slice(6144, 6144), o);
-                    // kernel row 2: x[iy + 2, ix .. ix + 2, 0 .. 31] times kernel[2, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 2) * 416 + ix * 32, 96), kernel.Slice(12288, 6144), o);
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 832 + ix * 32);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 16)
+                    {
+                        var t0 = V512.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V512.LoadUnsafe(ref xs, (nuint)(32 + c));
+                        var t2 = V512.LoadUnsafe(ref xs, (nuint)(832 + c));
+                        var t3 = V512.LoadUnsafe(ref xs, (nuint)(864 + c));
+                        var m = t0;
+                        m = V512.Max(m, t1);
+                        m = V512.Max(m, t2);
+                        m = V512.Max(m, t3);
+                        var g = V512.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V512.Create(0f);
+                        var e0 = V512.AndNot(V512.Equals(t0, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V512.AndNot(V512.Equals(t1, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(32 + c)) + (e1 & g), ref ds, (nuint)(32 + c));
+                        taken |= e1;
+                        var e2 = V512.AndNot(V512.Equals(t2, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(832 + c)) + (e2 & g), ref ds, (nuint)(832 + c));
+                        taken |= e2;
+                        var e3 = V512.AndNot(V512.Equals(t3, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(864 + c)) + (e3 & g), ref ds, (nuint)(864 + c));
+                    }
                 }
             }
-            global::Cnn.Kernels.ReLU(y);
         }
+
+        /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector256 version).</summary>
+        private static void Pool_max_pooling2d_256(ref float x, ref float y)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 13; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 8)
+                    {
+                        V256.StoreUnsafe(V256.Max(V256.Max(V256.Max(V256.LoadUnsafe(ref xs, (nuint)(0 + c)), V256.LoadUnsafe(ref xs, (nuint)(32 + c))), V256.LoadUnsafe(ref xs, (nuint)(832 + c))), V256.LoadUnsafe(ref xs, (nuint)(864 + c))), ref o, (nuint)(c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
+        private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 13; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 832 + ix * 32);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 8)
+                    {
+                        var t0 = V256.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V256.LoadUnsafe(ref xs, (nuint)(32 + c));
+                        var t2 = V256.LoadUnsafe(ref xs, (nuint)(832 + c));
+                        var t3 = V256.LoadUnsafe(ref xs, (nuint)(864 + c));
+                        var m = t0;
+                        m = V256.Max(m, t1);
+                        m = V256.Max(m, t2);
+                        m = V256.Max(m, t3);
+                        var g = V256.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V256.Create(0f);
+                        var e0 = V256.AndNot(V256.Equals(t0, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V256.AndNot(V256.Equals(t1, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(32 + c)) + (e1 & g), ref ds, (nuint)(32 + c));
+                        taken |= e1;
+                        var e2 = V256.AndNot(V256.Equals(t2, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(832 + c)) + (e2 & g), ref ds, (nuint)(832 + c));
+                        taken |= e2;
+                        var e3 = V256.AndNot(V256.Equals(t3, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(864 + c)) + (e3 & g), ref ds, (nuint)(864 + c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// conv2d_1: Conv2D 3x3 stride 1 valid, ReLU, 13x13x32 -> 11x11x64.
+        /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
+        /// </summary>
+        private static void Forward_conv2d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        {
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 320); // [3, 3, 32, 64]
+            ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 18752); // [64]
+            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        }
+
+        /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector512 version).</summary>
+        private static void Convolve_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 11; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 416);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 704);
+                // all filters: 4 output pixels at a time, then the last 3
+                for (int ox = 0; ox < 8; ox += 4)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a0_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a0_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a1_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a1_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a2_0 = V512.LoadUnsafe(ref b); var a2_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a2_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a2_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a3_0 = V512.LoadUnsafe(ref b); var a3_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a3_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a3_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 32)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 64)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 96)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, w3, a3_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 48));
+                }
+                {
+                    const int ox = 8;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a0_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a0_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a1_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a1_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a2_0 = V512.LoadUnsafe(ref b); var a2_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a2_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a2_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 32)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 64)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 48));
+                }
+            }
+        }
+
+        /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector256 version).</summary>
+        private static void Convolve_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 11; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 416);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 704);
+                // filters 0 .. 15: 6 output pixels at a time, then the last 5
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a2_0 = V256.LoadUnsafe(ref b); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a3_0 = V256.LoadUnsafe(ref b); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a4_0 = V256.LoadUnsafe(ref b); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a5_0 = V256.LoadUnsafe(ref b); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 160)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 8));
+                }
+                {
+                    const int ox = 6;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a2_0 = V256.LoadUnsafe(ref b); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a3_0 = V256.LoadUnsafe(ref b); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a4_0 = V256.LoadUnsafe(ref b); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 8));
+                }
+                // filters 16 .. 31: 6 output pixels at a time, then the last 5
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a5_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 160)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 24));
+                }
+                {
+                    const int ox = 6;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 24));
+                }
+                // filters 32 .. 47: 6 output pixels at a time, then the last 5
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a5_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 160)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 40));
+                }
+                {
+                    const int ox = 6;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 40));
+                }
+                // filters 48 .. 63: 6 output pixels at a time, then the last 5
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a5_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a5_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 160)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 56));
+                }
+                {
+                    const int ox = 6;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 32)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 64)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 96)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 128)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 56));
+                }
+            }
+        }
+
 
         /// <summary>Backward pass of conv2d_1: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
         private static void Backward_conv2d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
-            global::System.ReadOnlySpan<float> kernel = p.Slice(320, 18432); // [3, 3, 32, 64]
-            global::System.Span<float> dKernel = gradients.IsEmpty ? default : gradients.Slice(320, 18432);
-            global::System.Span<float> dBias = gradients.IsEmpty ? default : gradients.Slice(18752, 64);
-            bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;
-            if (propagate) dx.Clear();
-            for (int oy = 0; oy < 11; oy++)
+            if (!gradients.IsEmpty)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 11; ox++)
+                // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
+                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 320));
+                else KernelGradient_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 320));
+                // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
+                global::Cnn.Kernels.AddRows(dy, gradients.Slice(18752, 64));
+            }
+            if (!dx.IsEmpty)
+            {
+                // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by
+                // 2 rows and 2 columns of zeros with flipped[ky, kx, f, c] = kernel[2 - ky, 2 - kx, c, f].
+                global::System.Span<float> flipped = stackalloc float[18432];
+                global::Cnn.Kernels.FlipAndTranspose(p.Slice(320, 18432), flipped, 3, 3, 32, 64);
+                global::System.Span<float> framed = stackalloc float[14400];
+                framed.Clear();
+                for (int oy = 0; oy < 11; oy++)
                 {
-                    int ix = ox;
-                    global::System.ReadOnlySpan<float> g = dy.Slice((oy * 11 + ox) * 64, 64);
-                    if (accumulate) global::Cnn.Kernels.Add(dBias, g);
-                    // kernel row 0: dKernel[0] += x rowᵀ · g, dx row += kernel[0] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice(iy * 416 + ix * 32, 96), g, dKernel.Slice(0, 6144));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(0, 6144), g, dx.Slice(iy * 416 + ix * 32, 96));
-                    // kernel row 1: dKernel[1] += x rowᵀ · g, dx row += kernel[1] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 1) * 416 + ix * 32, 96), g, dKernel.Slice(6144, 6144));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(6144, 6144), g, dx.Slice((iy + 1) * 416 + ix * 32, 96));
-                    // kernel row 2: dKernel[2] += x rowᵀ · g, dx row += kernel[2] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 2) * 416 + ix * 32, 96), g, dKernel.Slice(12288, 6144));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(12288, 6144), g, dx.Slice((iy + 2) * 416 + ix * 32, 96));
+                    dy.Slice(oy * 704, 704).CopyTo(framed.Slice((oy + 2) * 960 + 128, 704));
+                }
+                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_1_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_1_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+            }
+        }
+
+        /// <summary>The kernel gradient of conv2d_1 (Vector512 version).</summary>
+        private static void KernelGradient_conv2d_1_512(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 416);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 6144);
+                // 4 taps at a time
+                for (int r = 0; r < 96; r += 4)
+                {
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
+                    for (int oy = 0; oy < 11; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
+                        for (int ox = 0; ox < 11; ox++)
+                        {
+                            var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16)); var g2 = V512.LoadUnsafe(ref gp, (nuint)(32)); var g3 = V512.LoadUnsafe(ref gp, (nuint)(48));
+                            var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, g3, a2_3);
+                            var x3 = V512.Create(Unsafe.Add(ref xp, 3)); a3_0 = V512.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, g3, a3_3);
+                            xp = ref Unsafe.Add(ref xp, 32);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_1, ref dkRow, (nuint)(r * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_2, ref dkRow, (nuint)(r * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_3, ref dkRow, (nuint)(r * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 48));
                 }
             }
         }
 
+        /// <summary>The kernel gradient of conv2d_1 (Vector256 version).</summary>
+        private static void KernelGradient_conv2d_1_256(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 416);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 6144);
+                // 6 taps at a time
+                for (int r = 0; r < 96; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 11; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
+                        for (int ox = 0; ox < 11; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 32);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_1, ref dkRow, (nuint)(r * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 8));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 96; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 11; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
+                        for (int ox = 0; ox < 11; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(24));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 32);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_1, ref dkRow, (nuint)(r * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 24));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 96; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 11; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
+                        for (int ox = 0; ox < 11; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(40));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 32);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_1, ref dkRow, (nuint)(r * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 40));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 96; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 11; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
+                        for (int ox = 0; ox < 11; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(56));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 32);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_1, ref dkRow, (nuint)(r * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 56));
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d_1: the padded dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector512 version).</summary>
+        private static void InputGradient_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 416);
+                // all filters: 8 output pixels at a time, then the last 5
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
+                    var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    var a5_0 = V512.Create(0f); var a5_1 = V512.Create(0f);
+                    var a6_0 = V512.Create(0f); var a6_1 = V512.Create(0f);
+                    var a7_0 = V512.Create(0f); var a7_1 = V512.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 320)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
+                            var x6 = V512.Create(Unsafe.Add(ref xr, 384)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
+                            var x7 = V512.Create(Unsafe.Add(ref xr, 448)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 16));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 16));
+                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 16));
+                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 16));
+                    V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 16));
+                    V512.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 16));
+                    V512.StoreUnsafe(a6_0, ref yRow, (nuint)((ox + 6) * 32)); V512.StoreUnsafe(a6_1, ref yRow, (nuint)((ox + 6) * 32 + 16));
+                    V512.StoreUnsafe(a7_0, ref yRow, (nuint)((ox + 7) * 32)); V512.StoreUnsafe(a7_1, ref yRow, (nuint)((ox + 7) * 32 + 16));
+                }
+                {
+                    const int ox = 8;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
+                    var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 16));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 16));
+                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 16));
+                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 16));
+                    V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 16));
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d_1: the padded dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector256 version).</summary>
+        private static void InputGradient_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 416);
+                // filters 0 .. 15: 6 output pixels at a time, then the last 1
+                for (int ox = 0; ox < 12; ox += 6)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 320)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 8));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 8));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 8));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 8));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 8));
+                    V256.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32)); V256.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 8));
+                }
+                {
+                    const int ox = 12;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 8));
+                }
+                // filters 16 .. 31: 6 output pixels at a time, then the last 1
+                for (int ox = 0; ox < 12; ox += 6)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xr, 320)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 24));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32 + 16)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 24));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32 + 16)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 24));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32 + 16)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 24));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32 + 16)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 24));
+                    V256.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32 + 16)); V256.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 24));
+                }
+                {
+                    const int ox = 12;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 24));
+                }
+            }
+        }
+
+
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64.</summary>
         private static void Forward_max_pooling2d_1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            for (int oy = 0; oy < 5; oy++)
-            {
-                int iy = oy * 2;
-                for (int ox = 0; ox < 5; ox++)
-                {
-                    int ix = ox * 2;
-                    global::System.Span<float> o = y.Slice((oy * 5 + ox) * 64, 64);
-                    x.Slice(iy * 704 + ix * 64, 64).CopyTo(o);
-                    global::Cnn.Kernels.Max(o, x.Slice(iy * 704 + (ix + 1) * 64, 64));
-                    global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 704 + ix * 64, 64));
-                    global::Cnn.Kernels.Max(o, x.Slice((iy + 1) * 704 + (ix + 1) * 64, 64));
-                }
-            }
+            if (global::Cnn.Kernels.UseVector512) Pool_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else Pool_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of max_pooling2d_1: writes the input gradient into <paramref name="dx"/>.</summary>
         private static void Backward_max_pooling2d_1(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
         {
             dx.Clear();
+            if (global::Cnn.Kernels.UseVector512) PoolGradient_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else PoolGradient_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+        }
+
+        /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector512 version).</summary>
+        private static void Pool_max_pooling2d_1_512(ref float x, ref float y)
+        {
             for (int oy = 0; oy < 5; oy++)
             {
                 int iy = oy * 2;
                 for (int ox = 0; ox < 5; ox++)
                 {
                     int ix = ox * 2;
-                    global::System.ReadOnlySpan<float> g = dy.Slice((oy * 5 + ox) * 64, 64);
-                    for (int ch = 0; ch < 64; ch++)
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 16)
                     {
-                        int best = -1;
-                        float max = float.NegativeInfinity;
-                        { int i = iy * 704 + ix * 64 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = iy * 704 + (ix + 1) * 64 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = (iy + 1) * 704 + ix * 64 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        { int i = (iy + 1) * 704 + (ix + 1) * 64 + ch; if (best < 0 || x[i] > max) { max = x[i]; best = i; } }
-                        dx[best] += g[ch];
+                        V512.StoreUnsafe(V512.Max(V512.Max(V512.Max(V512.LoadUnsafe(ref xs, (nuint)(0 + c)), V512.LoadUnsafe(ref xs, (nuint)(64 + c))), V512.LoadUnsafe(ref xs, (nuint)(704 + c))), V512.LoadUnsafe(ref xs, (nuint)(768 + c))), ref o, (nuint)(c));
                     }
                 }
             }
         }
 
-        /// <summary>conv2d_2: Conv2D 3x3 stride 1 valid, ReLU, 5x5x64 -> 3x3x64.</summary>
-        private static void Forward_conv2d_2(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector512 version).</summary>
+        private static void PoolGradient_max_pooling2d_1_512(ref float x, ref float dy, ref float dx)
         {
-            global::System.ReadOnlySpan<float> kernel = p.Slice(18816, 36864); // [3, 3, 64, 64]
-            global::System.ReadOnlySpan<float> bias = p.Slice(55680, 64);
-            for (int oy = 0; oy < 3; oy++)
+            for (int oy = 0; oy < 5; oy++)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 3; ox++)
+                int iy = oy * 2;
+                for (int ox = 0; ox < 5; ox++)
                 {
-                    int ix = ox;
-                    global::System.Span<float> o = y.Slice((oy * 3 + ox) * 64, 64);
-                    bias.CopyTo(o);
-                    // kernel row 0: x[iy + 0, ix .. ix + 2, 0 .. 63] times kernel[0, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice(iy * 320 + ix * 64, 192), kernel.Slice(0, 12288), o);
-                    // kernel row 1: x[iy + 1, ix .. ix + 2, 0 .. 63] times kernel[1, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 1) * 320 + ix * 64, 192), kernel.Slice(12288, 12288), o);
-                    // kernel row 2: x[iy + 2, ix .. ix + 2, 0 .. 63] times kernel[2, .., .., ..]
-                    global::Cnn.Kernels.MultiplyAccumulate(x.Slice((iy + 2) * 320 + ix * 64, 192), kernel.Slice(24576, 12288), o);
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 704 + ix * 64);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 16)
+                    {
+                        var t0 = V512.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V512.LoadUnsafe(ref xs, (nuint)(64 + c));
+                        var t2 = V512.LoadUnsafe(ref xs, (nuint)(704 + c));
+                        var t3 = V512.LoadUnsafe(ref xs, (nuint)(768 + c));
+                        var m = t0;
+                        m = V512.Max(m, t1);
+                        m = V512.Max(m, t2);
+                        m = V512.Max(m, t3);
+                        var g = V512.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V512.Create(0f);
+                        var e0 = V512.AndNot(V512.Equals(t0, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V512.AndNot(V512.Equals(t1, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(64 + c)) + (e1 & g), ref ds, (nuint)(64 + c));
+                        taken |= e1;
+                        var e2 = V512.AndNot(V512.Equals(t2, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(704 + c)) + (e2 & g), ref ds, (nuint)(704 + c));
+                        taken |= e2;
+                        var e3 = V512.AndNot(V512.Equals(t3, m), taken);
+                        V512.StoreUnsafe(V512.LoadUnsafe(ref ds, (nuint)(768 + c)) + (e3 & g), ref ds, (nuint)(768 + c));
+                    }
                 }
             }
-            global::Cnn.Kernels.ReLU(y);
         }
+
+        /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector256 version).</summary>
+        private static void Pool_max_pooling2d_1_256(ref float x, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 5; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 8)
+                    {
+                        V256.StoreUnsafe(V256.Max(V256.Max(V256.Max(V256.LoadUnsafe(ref xs, (nuint)(0 + c)), V256.LoadUnsafe(ref xs, (nuint)(64 + c))), V256.LoadUnsafe(ref xs, (nuint)(704 + c))), V256.LoadUnsafe(ref xs, (nuint)(768 + c))), ref o, (nuint)(c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector256 version).</summary>
+        private static void PoolGradient_max_pooling2d_1_256(ref float x, ref float dy, ref float dx)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 5; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 704 + ix * 64);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 8)
+                    {
+                        var t0 = V256.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V256.LoadUnsafe(ref xs, (nuint)(64 + c));
+                        var t2 = V256.LoadUnsafe(ref xs, (nuint)(704 + c));
+                        var t3 = V256.LoadUnsafe(ref xs, (nuint)(768 + c));
+                        var m = t0;
+                        m = V256.Max(m, t1);
+                        m = V256.Max(m, t2);
+                        m = V256.Max(m, t3);
+                        var g = V256.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V256.Create(0f);
+                        var e0 = V256.AndNot(V256.Equals(t0, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V256.AndNot(V256.Equals(t1, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(64 + c)) + (e1 & g), ref ds, (nuint)(64 + c));
+                        taken |= e1;
+                        var e2 = V256.AndNot(V256.Equals(t2, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(704 + c)) + (e2 & g), ref ds, (nuint)(704 + c));
+                        taken |= e2;
+                        var e3 = V256.AndNot(V256.Equals(t3, m), taken);
+                        V256.StoreUnsafe(V256.LoadUnsafe(ref ds, (nuint)(768 + c)) + (e3 & g), ref ds, (nuint)(768 + c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// conv2d_2: Conv2D 3x3 stride 1 valid, ReLU, 5x5x64 -> 3x3x64.
+        /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
+        /// </summary>
+        private static void Forward_conv2d_2(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        {
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 18816); // [3, 3, 64, 64]
+            ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 55680); // [64]
+            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        }
+
+        /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector512 version).</summary>
+        private static void Convolve_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 3; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 320);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 192);
+                // all filters: 3 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a0_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a0_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a1_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a1_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a2_0 = V512.LoadUnsafe(ref b); var a2_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a2_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a2_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 48));
+                }
+            }
+        }
+
+        /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector256 version).</summary>
+        private static void Convolve_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 3; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 320);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 192);
+                // filters 0 .. 15: 3 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a2_0 = V256.LoadUnsafe(ref b); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 8));
+                }
+                // filters 16 .. 31: 3 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 24));
+                }
+                // filters 32 .. 47: 3 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(40));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 40));
+                }
+                // filters 48 .. 63: 3 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a1_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 56));
+                }
+            }
+        }
+
 
         /// <summary>Backward pass of conv2d_2: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
         private static void Backward_conv2d_2(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
-            global::System.ReadOnlySpan<float> kernel = p.Slice(18816, 36864); // [3, 3, 64, 64]
-            global::System.Span<float> dKernel = gradients.IsEmpty ? default : gradients.Slice(18816, 36864);
-            global::System.Span<float> dBias = gradients.IsEmpty ? default : gradients.Slice(55680, 64);
-            bool accumulate = !gradients.IsEmpty, propagate = !dx.IsEmpty;
-            if (propagate) dx.Clear();
-            for (int oy = 0; oy < 3; oy++)
+            if (!gradients.IsEmpty)
             {
-                int iy = oy;
-                for (int ox = 0; ox < 3; ox++)
+                // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
+                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 18816));
+                else KernelGradient_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 18816));
+                // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
+                global::Cnn.Kernels.AddRows(dy, gradients.Slice(55680, 64));
+            }
+            if (!dx.IsEmpty)
+            {
+                // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by
+                // 2 rows and 2 columns of zeros with flipped[ky, kx, f, c] = kernel[2 - ky, 2 - kx, c, f].
+                global::System.Span<float> flipped = stackalloc float[36864];
+                global::Cnn.Kernels.FlipAndTranspose(p.Slice(18816, 36864), flipped, 3, 3, 64, 64);
+                global::System.Span<float> framed = stackalloc float[3136];
+                framed.Clear();
+                for (int oy = 0; oy < 3; oy++)
                 {
-                    int ix = ox;
-                    global::System.ReadOnlySpan<float> g = dy.Slice((oy * 3 + ox) * 64, 64);
-                    if (accumulate) global::Cnn.Kernels.Add(dBias, g);
-                    // kernel row 0: dKernel[0] += x rowᵀ · g, dx row += kernel[0] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice(iy * 320 + ix * 64, 192), g, dKernel.Slice(0, 12288));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(0, 12288), g, dx.Slice(iy * 320 + ix * 64, 192));
-                    // kernel row 1: dKernel[1] += x rowᵀ · g, dx row += kernel[1] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 1) * 320 + ix * 64, 192), g, dKernel.Slice(12288, 12288));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(12288, 12288), g, dx.Slice((iy + 1) * 320 + ix * 64, 192));
-                    // kernel row 2: dKernel[2] += x rowᵀ · g, dx row += kernel[2] · g
-                    if (accumulate) global::Cnn.Kernels.AccumulateOuter(x.Slice((iy + 2) * 320 + ix * 64, 192), g, dKernel.Slice(24576, 12288));
-                    if (propagate) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(24576, 12288), g, dx.Slice((iy + 2) * 320 + ix * 64, 192));
+                    dy.Slice(oy * 192, 192).CopyTo(framed.Slice((oy + 2) * 448 + 128, 192));
+                }
+                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_2_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_2_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+            }
+        }
+
+        /// <summary>The kernel gradient of conv2d_2 (Vector512 version).</summary>
+        private static void KernelGradient_conv2d_2_512(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 320);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 12288);
+                // 4 taps at a time
+                for (int r = 0; r < 192; r += 4)
+                {
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
+                    for (int oy = 0; oy < 3; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
+                        for (int ox = 0; ox < 3; ox++)
+                        {
+                            var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16)); var g2 = V512.LoadUnsafe(ref gp, (nuint)(32)); var g3 = V512.LoadUnsafe(ref gp, (nuint)(48));
+                            var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, g3, a2_3);
+                            var x3 = V512.Create(Unsafe.Add(ref xp, 3)); a3_0 = V512.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, g3, a3_3);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_1, ref dkRow, (nuint)(r * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_2, ref dkRow, (nuint)(r * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_3, ref dkRow, (nuint)(r * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 48));
                 }
             }
         }
 
-        /// <summary>dense: Dense, ReLU, 576 -> 64.</summary>
+        /// <summary>The kernel gradient of conv2d_2 (Vector256 version).</summary>
+        private static void KernelGradient_conv2d_2_256(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 320);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 12288);
+                // 6 taps at a time
+                for (int r = 0; r < 192; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 3; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
+                        for (int ox = 0; ox < 3; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_1, ref dkRow, (nuint)(r * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 8));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 192; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 3; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
+                        for (int ox = 0; ox < 3; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(24));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_1, ref dkRow, (nuint)(r * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 24));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 192; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 3; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
+                        for (int ox = 0; ox < 3; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(40));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_1, ref dkRow, (nuint)(r * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 40));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 192; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 3; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
+                        for (int ox = 0; ox < 3; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(56));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_1, ref dkRow, (nuint)(r * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 56));
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d_2: the padded dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector512 version).</summary>
+        private static void InputGradient_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 448);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 320);
+                // all filters: 4 output pixels at a time, then the last 1
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, w3, a3_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 48));
+                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 48));
+                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 16)); V512.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 32)); V512.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 48));
+                }
+                {
+                    const int ox = 4;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
+                }
+            }
+        }
+
+        /// <summary>The input gradient of conv2d_2: the padded dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector256 version).</summary>
+        private static void InputGradient_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 448);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 320);
+                // filters 0 .. 15: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 8));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 8));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 8));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 8));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 8));
+                }
+                // filters 16 .. 31: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 16)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 24));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 16)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 24));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 16)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 24));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 16)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 24));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 16)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 24));
+                }
+                // filters 32 .. 47: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 32)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 40));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 32)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 40));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 32)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 40));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 32)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 40));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 32)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 40));
+                }
+                // filters 48 .. 63: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
+                        for (int r = 0; r < 192; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 48)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 56));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 48)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 56));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 48)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 56));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 48)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 56));
+                    V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 48)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 56));
+                }
+            }
+        }
+
+
+        /// <summary>
+        /// dense: Dense, ReLU, 576 -> 64.
+        /// y[j] = ReLU(bias[j] + Σ_i x[i] · kernel[i, j])
+        /// </summary>
         private static void Forward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            global::System.ReadOnlySpan<float> kernel = p.Slice(55744, 36864); // [576, 64]
-            p.Slice(92608, 64).CopyTo(y);
-            global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
-            global::Cnn.Kernels.ReLU(y);
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 55744); // [576, 64]
+            ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 92608); // [64]
+            if (global::Cnn.Kernels.UseVector512) Multiply_dense_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
+
+        /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector512 version).</summary>
+        private static void Multiply_dense_512(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 1; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 576);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                // all filters: 1 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 576);
+                    var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a0_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a0_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 576);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 36864);
+                        for (int r = 0; r < 576; r++)
+                        {
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 48));
+                }
+            }
+        }
+
+        /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector256 version).</summary>
+        private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 1; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 576);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                // all filters: 1 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 576);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8)); var a0_2 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_3 = V256.LoadUnsafe(ref b, (nuint)(24)); var a0_4 = V256.LoadUnsafe(ref b, (nuint)(32)); var a0_5 = V256.LoadUnsafe(ref b, (nuint)(40)); var a0_6 = V256.LoadUnsafe(ref b, (nuint)(48)); var a0_7 = V256.LoadUnsafe(ref b, (nuint)(56));
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 576);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 36864);
+                        for (int r = 0; r < 576; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8)); var w2 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w3 = V256.LoadUnsafe(ref kr, (nuint)(24)); var w4 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w5 = V256.LoadUnsafe(ref kr, (nuint)(40)); var w6 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w7 = V256.LoadUnsafe(ref kr, (nuint)(56));
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V256.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V256.FusedMultiplyAdd(x0, w3, a0_3); a0_4 = V256.FusedMultiplyAdd(x0, w4, a0_4); a0_5 = V256.FusedMultiplyAdd(x0, w5, a0_5); a0_6 = V256.FusedMultiplyAdd(x0, w6, a0_6); a0_7 = V256.FusedMultiplyAdd(x0, w7, a0_7);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 8)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 24)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_4), ref yRow, (nuint)(ox * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_5), ref yRow, (nuint)(ox * 64 + 40)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_6), ref yRow, (nuint)(ox * 64 + 48)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_7), ref yRow, (nuint)(ox * 64 + 56));
+                }
+            }
+        }
+
 
         /// <summary>Backward pass of dense: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
         private static void Backward_dense(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
@@ -590,24 +2527,241 @@ _______________________________________________________________________";
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
             if (!gradients.IsEmpty)
             {
-                global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(55744, 36864));
-                global::Cnn.Kernels.Add(gradients.Slice(92608, 64), dy);
+                // dKernel[i, j] += x[i] · dy[j]
+                if (global::Cnn.Kernels.UseVector512) KernelGradient_dense_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 55744));
+                else KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 55744));
+                global::Cnn.Kernels.Add(gradients.Slice(92608, 64), dy); // dBias += dy
             }
             if (!dx.IsEmpty)
             {
+                // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+                global::System.ReadOnlySpan<float> kernel = p.Slice(55744, 36864);
                 dx.Clear();
-                global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(55744, 36864), dy, dx);
+                global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
             }
         }
 
-        /// <summary>dense_1: Dense, Softmax, 64 -> 10.</summary>
+        /// <summary>The kernel gradient of dense (Vector512 version).</summary>
+        private static void KernelGradient_dense_512(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 576);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 36864);
+                // 4 taps at a time
+                for (int r = 0; r < 576; r += 4)
+                {
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16)); var g2 = V512.LoadUnsafe(ref gp, (nuint)(32)); var g3 = V512.LoadUnsafe(ref gp, (nuint)(48));
+                            var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, g3, a2_3);
+                            var x3 = V512.Create(Unsafe.Add(ref xp, 3)); a3_0 = V512.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, g3, a3_3);
+                            xp = ref Unsafe.Add(ref xp, 576);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_1, ref dkRow, (nuint)(r * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_2, ref dkRow, (nuint)(r * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_3, ref dkRow, (nuint)(r * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 48));
+                    V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 16)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 48));
+                }
+            }
+        }
+
+        /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+        private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 576);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 36864);
+                // 6 taps at a time
+                for (int r = 0; r < 576; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 576);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_1, ref dkRow, (nuint)(r * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 8));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 8));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 576; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(24));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 576);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_1, ref dkRow, (nuint)(r * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 24));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 576; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(40));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 576);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_1, ref dkRow, (nuint)(r * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 40));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 40));
+                }
+                // 6 taps at a time
+                for (int r = 0; r < 576; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
+                    var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
+                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(56));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 576);
+                            gp = ref Unsafe.Add(ref gp, 64);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_1, ref dkRow, (nuint)(r * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 56));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 56));
+                }
+            }
+        }
+
+
+        /// <summary>
+        /// dense_1: Dense, Softmax, 64 -> 10.
+        /// y[j] = Softmax(bias[j] + Σ_i x[i] · kernel[i, j])
+        /// </summary>
         private static void Forward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            global::System.ReadOnlySpan<float> kernel = p.Slice(92672, 640); // [64, 10]
-            p.Slice(93312, 10).CopyTo(y);
-            global::Cnn.Kernels.MultiplyAccumulate(x, kernel, y);
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 92672); // [64, 10]
+            ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 93312); // [10]
+            Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             global::Cnn.Kernels.Softmax(y);
         }
+
+        /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+        private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 1; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 64);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 10);
+                // all filters: 1 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = Unsafe.Add(ref b, 8); var a0_2 = Unsafe.Add(ref b, 9);
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 64);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 640);
+                        for (int r = 0; r < 64; r++)
+                        {
+                            var w0 = V256.LoadUnsafe(ref kr); var w1 = Unsafe.Add(ref kr, 8); var w2 = Unsafe.Add(ref kr, 9);
+                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = xr; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 10);
+                        }
+                    }
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 10)); Unsafe.Add(ref yRow, ox * 10 + 8) = a0_1; Unsafe.Add(ref yRow, ox * 10 + 9) = a0_2;
+                }
+            }
+        }
+
 
         /// <summary>Backward pass of dense_1: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
         private static void Backward_dense_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
@@ -615,15 +2769,127 @@ _______________________________________________________________________";
             if (!skipActivation) global::Cnn.Kernels.SoftmaxBackward(y, dy);
             if (!gradients.IsEmpty)
             {
-                global::Cnn.Kernels.AccumulateOuter(x, dy, gradients.Slice(92672, 640));
-                global::Cnn.Kernels.Add(gradients.Slice(93312, 10), dy);
+                // dKernel[i, j] += x[i] · dy[j]
+                KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 92672));
+                global::Cnn.Kernels.Add(gradients.Slice(93312, 10), dy); // dBias += dy
             }
             if (!dx.IsEmpty)
             {
+                // dx[i] = Σ_j kernel[i, j] · dy[j]: one dot product per row of the kernel
+                global::System.ReadOnlySpan<float> kernel = p.Slice(92672, 640);
                 dx.Clear();
-                global::Cnn.Kernels.MultiplyTransposedAccumulate(p.Slice(92672, 640), dy, dx);
+                global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel, dy, dx);
             }
         }
+
+        /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+        private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 64);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 640);
+                // 6 taps at a time, then the last 4
+                for (int r = 0; r < 60; r += 6)
+                {
+                    var a0_0 = V256.Create(0f); var a0_1 = 0f;
+                    var a1_0 = V256.Create(0f); var a1_1 = 0f;
+                    var a2_0 = V256.Create(0f); var a2_1 = 0f;
+                    var a3_0 = V256.Create(0f); var a3_1 = 0f;
+                    var a4_0 = V256.Create(0f); var a4_1 = 0f;
+                    var a5_0 = V256.Create(0f); var a5_1 = 0f;
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 10);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = Unsafe.Add(ref gp, 8);
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); var x0_1 = xp; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); var x3_1 = Unsafe.Add(ref xp, 3); a3_1 = global::System.MathF.FusedMultiplyAdd(x3_1, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); var x4_1 = Unsafe.Add(ref xp, 4); a4_1 = global::System.MathF.FusedMultiplyAdd(x4_1, g1, a4_1);
+                            var x5 = V256.Create(Unsafe.Add(ref xp, 5)); a5_0 = V256.FusedMultiplyAdd(x5, g0, a5_0); var x5_1 = Unsafe.Add(ref xp, 5); a5_1 = global::System.MathF.FusedMultiplyAdd(x5_1, g1, a5_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 10);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 10)) + a5_0, ref dkRow, (nuint)((r + 5) * 10)); Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) + a5_1;
+                }
+                {
+                    const int r = 60;
+                    var a0_0 = V256.Create(0f); var a0_1 = 0f;
+                    var a1_0 = V256.Create(0f); var a1_1 = 0f;
+                    var a2_0 = V256.Create(0f); var a2_1 = 0f;
+                    var a3_0 = V256.Create(0f); var a3_1 = 0f;
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 10);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = Unsafe.Add(ref gp, 8);
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); var x0_1 = xp; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, g1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); var x3_1 = Unsafe.Add(ref xp, 3); a3_1 = global::System.MathF.FusedMultiplyAdd(x3_1, g1, a3_1);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 10);
+                        }
+                    }
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_1;
+                }
+                // 8 taps at a time
+                for (int r = 0; r < 64; r += 8)
+                {
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    var a5_0 = 0f;
+                    var a6_0 = 0f;
+                    var a7_0 = 0f;
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 10);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = Unsafe.Add(ref gp, 9);
+                            var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
+                            var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
+                            var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
+                            var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0);
+                            var x4 = Unsafe.Add(ref xp, 4); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, g0, a4_0);
+                            var x5 = Unsafe.Add(ref xp, 5); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, g0, a5_0);
+                            var x6 = Unsafe.Add(ref xp, 6); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, g0, a6_0);
+                            var x7 = Unsafe.Add(ref xp, 7); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, g0, a7_0);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 10);
+                        }
+                    }
+                    Unsafe.Add(ref dkRow, r * 10 + 9) = Unsafe.Add(ref dkRow, r * 10 + 9) + a0_0;
+                    Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) + a1_0;
+                    Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) + a2_0;
+                    Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) + a3_0;
+                    Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) + a4_0;
+                    Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) + a5_0;
+                    Unsafe.Add(ref dkRow, (r + 6) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 6) * 10 + 9) + a6_0;
+                    Unsafe.Add(ref dkRow, (r + 7) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 7) * 10 + 9) + a7_0;
+                }
+            }
+        }
+
 
         int global::Cnn.ICnnModel.InputSize => InputSize;
         int global::Cnn.ICnnModel.OutputSize => OutputSize;

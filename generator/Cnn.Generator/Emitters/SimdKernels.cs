@@ -1,0 +1,419 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Cnn.Generator.Helpers;
+
+namespace Cnn.Generator.Emitters;
+
+/// <summary>
+/// A run of channels handled as one register: <see cref="Width"/> lanes (16 = <c>Vector512</c>, 8 = <c>Vector256</c>,
+/// 4 = <c>Vector128</c>, 1 = a plain <c>float</c>) starting at channel <see cref="Offset"/>.
+/// </summary>
+internal readonly record struct LaneGroup(int Offset, int Width)
+{
+    /// <summary>The static class that builds vectors of this width (an alias declared at the top of the file).</summary>
+    public string Vector => Width switch { 16 => "V512", 8 => "V256", 4 => "V128", _ => "" };
+
+    /// <summary>Splits <paramref name="count"/> channels into the widest groups up to <paramref name="maxWidth"/>, then narrower ones.</summary>
+    public static List<LaneGroup> Split(int count, int maxWidth)
+    {
+        var groups = new List<LaneGroup>();
+        int offset = 0;
+        foreach (int width in new[] { 16, 8, 4, 1 })
+        {
+            if (width > maxWidth) continue;
+            while (count - offset >= width)
+            {
+                groups.Add(new LaneGroup(offset, width));
+                offset += width;
+            }
+        }
+        return groups;
+    }
+
+    /// <summary>Loads this group from <c>ref <paramref name="source"/></c> at <paramref name="index"/> + <see cref="Offset"/>.</summary>
+    public string Load(string source, string index)
+    {
+        string at = Plus(index, Offset);
+        if (Width == 1) return at == "0" ? source : $"Unsafe.Add(ref {source}, {at})";
+        return at == "0" ? $"{Vector}.LoadUnsafe(ref {source})" : $"{Vector}.LoadUnsafe(ref {source}, (nuint)({at}))";
+    }
+
+    /// <summary>Stores <paramref name="value"/> at <c>ref <paramref name="target"/></c> + <paramref name="index"/> + <see cref="Offset"/>.</summary>
+    public string Store(string value, string target, string index) =>
+        Width == 1 ? $"Unsafe.Add(ref {target}, {Plus(index, Offset)}) = {value};" : $"{Vector}.StoreUnsafe({value}, ref {target}, (nuint)({Plus(index, Offset)}));";
+
+    /// <summary>The scalar <paramref name="value"/> in every lane.</summary>
+    public string Broadcast(string value) => Width == 1 ? value : $"{Vector}.Create({value})";
+
+    /// <summary>a·b + c in one rounding.</summary>
+    public string Fma(string a, string b, string c) => Width == 1 ? $"global::System.MathF.FusedMultiplyAdd({a}, {b}, {c})" : $"{Vector}.FusedMultiplyAdd({a}, {b}, {c})";
+
+    /// <summary>All lanes zero.</summary>
+    public string Zero => Width == 1 ? "0f" : $"{Vector}.Create(0f)";
+
+    /// <summary>ReLU that keeps NaN (max(0, NaN) is NaN, as in the scalar code).</summary>
+    public string ReLU(string value) => Width == 1 ? $"({value} < 0f ? 0f : {value})" : $"{Vector}.MaxNative({Vector}.Create(0f), {value})";
+
+    /// <summary>The larger of two values, lane by lane.</summary>
+    public string Max(string a, string b) => Width == 1 ? $"global::System.MathF.Max({a}, {b})" : $"{Vector}.Max({a}, {b})";
+
+    private static string Plus(string index, int offset) =>
+        offset == 0 ? index : int.TryParse(index, out int constant) ? Format.Int(constant + offset) : $"{index} + {offset}";
+}
+
+/// <summary>
+/// A valid (unpadded) convolution that the SIMD kernels compute: the input is already padded when the layer
+/// pads. Dense layers are the 1x1 case: a 1x1 input with <see cref="InChannels"/> features.
+/// </summary>
+internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InChannels, int OutHeight, int OutWidth, int Filters,
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth)
+{
+    /// <summary>Floats in one input row: width·channels.</summary>
+    public int InRow => InWidth * InChannels;
+
+    /// <summary>Contiguous (kx, c) taps in one kernel row: kw·channels.</summary>
+    public int Taps => KernelWidth * InChannels;
+
+    /// <summary>Multiply-adds of one pass.</summary>
+    public long MultiplyAdds => (long)OutHeight * OutWidth * Filters * KernelHeight * Taps;
+}
+
+/// <summary>
+/// Writes the register-blocked loops of the convolution, its weight gradient, and pooling. Each kernel is
+/// written for one vector width; the callers emit a <c>Vector512</c> version and a <c>Vector256</c> one and
+/// choose between them with <c>Kernels.UseVector512</c>, which the JIT folds to a constant.
+/// </summary>
+/// <remarks>
+/// The structure: a block of P output pixels by up to four vector registers of filters keeps P·4 accumulators
+/// in registers while the kernel window is walked once. Every tap loads the filter vectors once and
+/// broadcasts one input value per pixel, so each load feeds several fused multiply-adds.
+/// </remarks>
+internal static class SimdKernels
+{
+    /// <summary>The file-level aliases the kernels are written with.</summary>
+    public static readonly string[] Usings =
+    {
+        "using V128 = global::System.Runtime.Intrinsics.Vector128;",
+        "using V256 = global::System.Runtime.Intrinsics.Vector256;",
+        "using V512 = global::System.Runtime.Intrinsics.Vector512;",
+        "using Unsafe = global::System.Runtime.CompilerServices.Unsafe;",
+        "using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;",
+    };
+
+    /// <summary>The widths a kernel is emitted for: 16 lanes (AVX-512) and 8 lanes (AVX2 and others).</summary>
+    public static readonly int[] Widths = { 16, 8 };
+
+    /// <summary>Accumulator registers a block may use at a width (16 of 32 zmm; 12 of 16 ymm on AVX2, as in a 6x16 BLIS micro-kernel).</summary>
+    private static int AccumulatorBudget(int width) => width >= 16 ? 16 : 12;
+
+    /// <summary>Vector registers of filters per block at a width.</summary>
+    private static int FilterRegisters(int width) => width >= 16 ? 4 : 2;
+
+    /// <summary>
+    /// Splits <paramref name="channels"/> into blocks of lane groups of at most <see cref="FilterRegisters"/> registers;
+    /// with a single pixel (a dense layer) a block takes the whole accumulator budget, so that enough independent
+    /// FMA chains are in flight to hide their latency.
+    /// </summary>
+    private static List<List<LaneGroup>> Blocks(int channels, int width, bool singlePixel = false)
+    {
+        List<LaneGroup> groups = LaneGroup.Split(channels, width);
+        int perBlock = singlePixel ? AccumulatorBudget(width) : FilterRegisters(width);
+        var blocks = new List<List<LaneGroup>>();
+        for (int i = 0; i < groups.Count; i += perBlock)
+            blocks.Add(groups.Skip(i).Take(perBlock).ToList());
+        return blocks;
+    }
+
+    /// <summary>Pixels per block: as many as the accumulator budget allows for the widest filter block.</summary>
+    private static int PixelsPerBlock(int registers, int width, int available) =>
+        Math.Max(1, Math.Min(Math.Min(8, available), AccumulatorBudget(width) / Math.Max(1, registers)));
+
+    /// <summary>Whether the kernels at widths 16 and 8 would be the same code (no group is wider than 8).</summary>
+    public static bool SameAtAllWidths(params int[] channelCounts) => channelCounts.All(c => c < 16);
+
+    /// <summary>The method-name suffix for a width.</summary>
+    public static string Suffix(int width) => width >= 16 ? "512" : "256";
+
+    /// <summary>
+    /// Writes <c>if (Kernels.UseVector512) name_512(args); else name_256(args);</c>, or one call when the two
+    /// versions would be the same. The flag is a static readonly field, a constant to the JIT.
+    /// </summary>
+    public static void EmitDispatch(SourceWriter w, string name, string arguments, bool single)
+    {
+        if (single)
+        {
+            w.Line($"{name}_256({arguments});");
+            return;
+        }
+        w.Line($"if ({Names.Kernels}.UseVector512) {name}_512({arguments});");
+        w.Line($"else {name}_256({arguments});");
+    }
+
+    /// <summary>
+    /// Emits <c>name_{width}(ref x, ref k, ref b, ref y)</c>: y[oy, ox, f] = act(b[f] + Σ_ky Σ_r x[oy·sh + ky, ox·sw, r] · k[ky, r, f])
+    /// where r runs over the kw·c contiguous taps of one kernel row.
+    /// </summary>
+    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, int width, bool bias, bool relu, string summary)
+    {
+        w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float k, ref float b, ref float y)"))
+        {
+            using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
+            {
+                w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
+                w.Line($"ref float yRow = ref Unsafe.Add(ref y, oy * {g.OutWidth * g.Filters});");
+                foreach (List<LaneGroup> block in Blocks(g.Filters, width, singlePixel: g.OutWidth == 1))
+                {
+                    int pixels = PixelsPerBlock(block.Count, width, g.OutWidth);
+                    int full = g.OutWidth / pixels, rest = g.OutWidth % pixels;
+                    string filters = block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
+                        ? "all filters" : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}";
+                    w.Line($"// {filters}: {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
+                    if (full == 1)
+                    {
+                        using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu); }
+                    }
+                    else if (full > 1)
+                    {
+                        using (w.Block($"for (int ox = 0; ox < {full * pixels}; ox += {pixels})"))
+                            ConvolutionBlock(w, g, block, pixels, bias, relu);
+                    }
+                    if (rest > 0)
+                    {
+                        using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu); }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Kernel rows with at most this many taps are unrolled (the first convolution of a one-channel image).</summary>
+    private const int UnrollTaps = 4;
+
+    /// <summary>One tap: load the filter vectors once, then one broadcast input value and its FMAs per pixel.</summary>
+    private static void ConvolutionTap(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, int tap)
+    {
+        w.Line(string.Join(" ", block.Select((grp, j) => $"var w{j} = {grp.Load("kr", Format.Int(tap * g.Filters))};")));
+        for (int p = 0; p < pixels; p++)
+        {
+            int offset = tap + p * g.StrideWidth * g.InChannels;
+            string value = offset == 0 ? "xr" : $"Unsafe.Add(ref xr, {offset})";
+            var statements = new List<string>();
+            var broadcasts = new Dictionary<int, string>();
+            for (int j = 0; j < block.Count; j++)
+            {
+                LaneGroup grp = block[j];
+                if (!broadcasts.TryGetValue(grp.Width, out string? v))
+                {
+                    v = $"x{p}{(broadcasts.Count == 0 ? "" : "_" + grp.Width)}";
+                    broadcasts[grp.Width] = v;
+                    statements.Add($"var {v} = {grp.Broadcast(value)};");
+                }
+                statements.Add($"a{p}_{j} = {grp.Fma(v, $"w{j}", $"a{p}_{j}")};");
+            }
+            w.Line(string.Join(" ", statements));
+        }
+    }
+
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu)
+    {
+        w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
+        for (int p = 0; p < pixels; p++)
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", "0") : grp.Zero)};")));
+        using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
+        {
+            // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
+            w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.InRow});");
+            w.Line($"ref float kr = ref Unsafe.Add(ref k, ky * {g.Taps * g.Filters});");
+            if (g.Taps <= UnrollTaps)
+            {
+                for (int r = 0; r < g.Taps; r++)
+                {
+                    using (w.Block())
+                        ConvolutionTap(w, g, block, pixels, r);
+                }
+            }
+            else
+            {
+                using (w.Block($"for (int r = 0; r < {g.Taps}; r++)"))
+                {
+                    ConvolutionTap(w, g, block, pixels, 0);
+                    w.Line("xr = ref Unsafe.Add(ref xr, 1);");
+                    w.Line($"kr = ref Unsafe.Add(ref kr, {g.Filters});");
+                }
+            }
+        }
+        for (int p = 0; p < pixels; p++)
+        {
+            string pixel = p == 0 ? "ox" : $"(ox + {p})";
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", "yRow", $"{pixel} * {g.Filters}"))));
+        }
+    }
+
+    /// <summary>
+    /// Emits <c>name_{width}(ref x, ref dy, ref dk)</c>: dk[ky, r, f] += Σ_oy Σ_ox x[oy·sh + ky, ox·sw, r] · dy[oy, ox, f],
+    /// blocks of taps r by blocks of filters held in registers while all output pixels stream by.
+    /// </summary>
+    public static void EmitKernelGradient(SourceWriter w, string name, ConvGeometry g, int width, string summary)
+    {
+        w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float dy, ref float dk)"))
+        {
+            using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
+            {
+                w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.InRow});");
+                w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
+                foreach (List<LaneGroup> block in Blocks(g.Filters, width))
+                {
+                    int taps = PixelsPerBlock(block.Count, width, g.Taps);
+                    int full = g.Taps / taps, rest = g.Taps % taps;
+                    w.Line($"// {taps} taps at a time{(rest > 0 ? $", then the last {rest}" : "")}");
+                    if (full == 1)
+                    {
+                        using (w.Block()) { w.Line("const int r = 0;"); KernelGradientBlock(w, g, block, taps); }
+                    }
+                    else if (full > 1)
+                    {
+                        using (w.Block($"for (int r = 0; r < {full * taps}; r += {taps})"))
+                            KernelGradientBlock(w, g, block, taps);
+                    }
+                    if (rest > 0)
+                    {
+                        using (w.Block()) { w.Line($"const int r = {full * taps};"); KernelGradientBlock(w, g, block, rest); }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps)
+    {
+        for (int t = 0; t < taps; t++)
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{t}_{j} = {grp.Zero};")));
+        using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
+        {
+            w.Line($"ref float xp = ref Unsafe.Add(ref xk, oy * {g.StrideHeight * g.InRow} + r);");
+            w.Line($"ref float gp = ref Unsafe.Add(ref dy, oy * {g.OutWidth * g.Filters});");
+            using (w.Block($"for (int ox = 0; ox < {g.OutWidth}; ox++)"))
+            {
+                w.Line(string.Join(" ", block.Select((grp, j) => $"var g{j} = {grp.Load("gp", "0")};")));
+                for (int t = 0; t < taps; t++)
+                {
+                    var statements = new List<string>();
+                    var broadcasts = new Dictionary<int, string>();
+                    for (int j = 0; j < block.Count; j++)
+                    {
+                        LaneGroup grp = block[j];
+                        if (!broadcasts.TryGetValue(grp.Width, out string? v))
+                        {
+                            v = $"x{t}{(broadcasts.Count == 0 ? "" : "_" + grp.Width)}";
+                            broadcasts[grp.Width] = v;
+                            statements.Add($"var {v} = {grp.Broadcast(t == 0 ? "xp" : $"Unsafe.Add(ref xp, {t})")};");
+                        }
+                        statements.Add($"a{t}_{j} = {grp.Fma(v, $"g{j}", $"a{t}_{j}")};");
+                    }
+                    w.Line(string.Join(" ", statements));
+                }
+                w.Line($"xp = ref Unsafe.Add(ref xp, {g.StrideWidth * g.InChannels});");
+                w.Line($"gp = ref Unsafe.Add(ref gp, {g.Filters});");
+            }
+        }
+        for (int t = 0; t < taps; t++)
+        {
+            string index = t == 0 ? $"r * {g.Filters}" : $"(r + {t}) * {g.Filters}";
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"{grp.Load("dkRow", index)} + a{t}_{j}", "dkRow", index))));
+        }
+    }
+
+    /// <summary>
+    /// Emits the body of a valid pooling window over all channels of one output pixel: <c>o = max (or mean) of the
+    /// taps</c>, one vector per group of channels. <paramref name="tap"/> gives the input offset of window cell (py, px).
+    /// </summary>
+    public static void EmitPoolPixel(SourceWriter w, int channels, int width, int poolHeight, int poolWidth, bool max, Func<int, int, string> tap, string output)
+    {
+        List<LaneGroup> groups = LaneGroup.Split(channels, width);
+        LaneGroup first = groups[0];
+        int full = groups.Count(g => g.Width == first.Width);
+        // A loop over the widest groups keeps the code short for many channels; the narrower rest is unrolled.
+        if (full > 1)
+        {
+            using (w.Block($"for (int c = 0; c < {full * first.Width}; c += {first.Width})"))
+                PoolGroup(w, new LaneGroup(0, first.Width), "c", poolHeight, poolWidth, max, tap, output);
+        }
+        foreach (LaneGroup grp in groups.Skip(full > 1 ? full : 0))
+            PoolGroup(w, grp, "0", poolHeight, poolWidth, max, tap, output);
+    }
+
+    private static void PoolGroup(SourceWriter w, LaneGroup grp, string c, int poolHeight, int poolWidth, bool max, Func<int, int, string> tap, string output)
+    {
+        var terms = new List<string>();
+        for (int py = 0; py < poolHeight; py++)
+            for (int px = 0; px < poolWidth; px++)
+                terms.Add(grp.Load("xs", $"{tap(py, px)} + {c}"));
+        string value = terms[0];
+        for (int i = 1; i < terms.Count; i++)
+            value = max ? grp.Max(value, terms[i]) : $"{value} + {terms[i]}";
+        if (!max) value = $"({value}) * {Format.Float(1.0 / terms.Count)}";
+        if (terms.Count > 4)
+        {
+            // Long windows: one tap per line.
+            w.Line($"var m{grp.Offset} = {terms[0]};");
+            for (int i = 1; i < terms.Count; i++)
+                w.Line(max ? $"m{grp.Offset} = {grp.Max($"m{grp.Offset}", terms[i])};" : $"m{grp.Offset} += {terms[i]};");
+            value = max ? $"m{grp.Offset}" : $"m{grp.Offset} * {Format.Float(1.0 / terms.Count)}";
+        }
+        w.Line(grp.Store(value, output, $"{c}"));
+    }
+}
+
+/// <summary>The SIMD bodies of pooling, one vector per group of channels of one output pixel.</summary>
+internal static class SimdPooling
+{
+    /// <summary>
+    /// Emits the gradient of max pooling for one output pixel of a whole window: each channel's gradient goes to
+    /// the first cell (row-major) that holds the window's maximum, as in the scalar code and PyTorch.
+    /// <paramref name="tap"/> gives the offset of window cell (py, px) in x and dx.
+    /// </summary>
+    public static void EmitMaxBackwardPixel(SourceWriter w, int channels, int width, int poolHeight, int poolWidth, Func<int, int, string> tap)
+    {
+        List<LaneGroup> groups = LaneGroup.Split(channels, width);
+        LaneGroup first = groups[0];
+        int full = groups.Count(g => g.Width == first.Width);
+        if (full > 1)
+        {
+            using (w.Block($"for (int c = 0; c < {full * first.Width}; c += {first.Width})"))
+                MaxBackwardGroup(w, new LaneGroup(0, first.Width), "c", poolHeight, poolWidth, tap);
+        }
+        foreach (LaneGroup grp in groups.Skip(full > 1 ? full : 0))
+            using (w.Block())
+                MaxBackwardGroup(w, grp, "0", poolHeight, poolWidth, tap);
+    }
+
+    private static void MaxBackwardGroup(SourceWriter w, LaneGroup grp, string c, int poolHeight, int poolWidth, Func<int, int, string> tap)
+    {
+        var cells = new List<string>();
+        for (int py = 0; py < poolHeight; py++)
+            for (int px = 0; px < poolWidth; px++)
+                cells.Add($"{tap(py, px)} + {c}");
+        for (int i = 0; i < cells.Count; i++)
+            w.Line($"var t{i} = {grp.Load("xs", cells[i])};");
+        w.Line($"var m = t0;");
+        for (int i = 1; i < cells.Count; i++)
+            w.Line($"m = {grp.Max("m", $"t{i}")};");
+        w.Line($"var g = {grp.Load("gs", c)};");
+        if (grp.Width == 1)
+        {
+            for (int i = 0; i < cells.Count; i++)
+                w.Line($"{(i == 0 ? "if" : "else if")} (t{i} == m) Unsafe.Add(ref ds, {cells[i]}{(grp.Offset > 0 ? $" + {grp.Offset}" : "")}) += g;");
+            return;
+        }
+        w.Line($"var taken = {grp.Zero};");
+        for (int i = 0; i < cells.Count; i++)
+        {
+            w.Line($"var e{i} = {grp.Vector}.AndNot({grp.Vector}.Equals(t{i}, m), taken);");
+            w.Line(grp.Store($"{grp.Load("ds", cells[i])} + (e{i} & g)", "ds", cells[i]));
+            if (i < cells.Count - 1) w.Line($"taken |= e{i};");
+        }
+    }
+}
