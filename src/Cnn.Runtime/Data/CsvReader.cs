@@ -106,11 +106,12 @@ public sealed class CsvReader : IDisposable
         LineNumber = _line;
         _field.Clear();
         bool quoted = false, afterQuote = false, fieldStarted = false;
+        int quoteLine = _line;
         while (true)
         {
             if (quoted)
             {
-                if (c < 0) throw Error(_line, "a quoted field is not closed before the end of the file");
+                if (c < 0) throw Error(quoteLine, $"a quoted field opened here is not closed before the end of the file");
                 if (c == '"')
                 {
                     if (_reader.Peek() == '"')
@@ -153,6 +154,7 @@ public sealed class CsvReader : IDisposable
             {
                 if (fieldStarted) throw Error(_line, $"column {_column}: a quote inside an unquoted field (quote the whole field and double the quote)");
                 quoted = fieldStarted = true;
+                quoteLine = _line;
             }
             else
             {

@@ -117,7 +117,8 @@ public sealed class SafeTensorsFile
         {
             var reader = new Utf8JsonReader(bytes.AsSpan(8, (int)headerLength), new JsonReaderOptions { MaxDepth = MaxHeaderDepth });
             using JsonDocument document = JsonDocument.ParseValue(ref reader);
-            // The header is one JSON object, padded with spaces; anything after it means a corrupt header.
+            // The header is one JSON object, padded with spaces. ParseValue stops after the object: reading on makes
+            // the reader reject anything else after it (as invalid JSON), instead of silently ignoring it.
             if (reader.Read())
                 throw new CnnDataException(source, $"the header has data after its JSON object (at byte {8 + reader.TokenStartIndex})");
             if (document.RootElement.ValueKind != JsonValueKind.Object)
