@@ -6,7 +6,10 @@ namespace Cnn;
 /// </summary>
 public static class WeightFile
 {
-    /// <summary>Saves the parameters of <paramref name="model"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Saves the parameters of <paramref name="model"/> to <paramref name="path"/> atomically: a crash at any moment
+    /// leaves either the previous file or the new one, whole (see <see cref="SafeTensorsWriter.WriteAtomically"/>).
+    /// </summary>
     public static void Save(ICnnModel model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
