@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Text;
 
 namespace Cnn;
 
@@ -110,43 +111,66 @@ public static class Datasets
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package puts Fashion-MNIST.</summary>
     public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
-    /// <summary>Opens a file or stream, unzipping it when it starts with gzip's magic bytes.</summary>
+    /// <summary>
+    /// The stream, unzipped when it starts with gzip's magic bytes. Works on streams that cannot seek: the
+    /// bytes looked at are given back. Disposing the result disposes <paramref name="stream"/>.
+    /// </summary>
     public static Stream MaybeGunzip(Stream stream)
     {
-        var buffered = new BufferedStream(stream);
-        Span<byte> magic = stackalloc byte[2];
-        int read = buffered.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        buffered.Seek(0, SeekOrigin.Begin);
-        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? new GZipStream(buffered, CompressionMode.Decompress) : buffered;
+        ArgumentNullException.ThrowIfNull(stream);
+        var magic = new byte[2];
+        int read = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        Stream whole = new PrefixedStream(magic.AsSpan(0, read).ToArray(), stream);
+        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? new GZipStream(whole, CompressionMode.Decompress) : whole;
+    }
+
+    /// <summary>
+    /// Runs a reader, turning the failures of the layers below it into a <see cref="CnnDataException"/> naming
+    /// <paramref name="source"/>: corrupt gzip data, invalid UTF-8, a stream that ends inside a structure.
+    /// </summary>
+    internal static T Guard<T>(string source, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CnnDataException(source, $"the gzip data is corrupt: {e.Message}", e);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new CnnDataException(source, "the text is not valid UTF-8", e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new CnnDataException(source, "the file ends early (truncated)", e);
+        }
     }
 
     /// <summary>
     /// The UCI optical digits (8x8, values 0..16, then the label; one sample per line, 65 integers), scaled to
     /// [0, 1], shape [8, 8, 1]. Gzip is detected.
     /// </summary>
+    /// <exception cref="CnnDataException">The data is malformed; the message names the source, line and column.</exception>
     public static Dataset Digits(Stream csv, string source = "<stream>")
     {
-        var inputs = new List<float>();
-        var labels = new List<int>();
-        using var reader = new StreamReader(MaybeGunzip(csv));
-        int lineNumber = 0;
-        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        ArgumentNullException.ThrowIfNull(csv);
+        return Guard(source, () =>
         {
-            lineNumber++;
-            if (line.Trim().Length == 0) continue;
-            string[] fields = line.Split(',');
-            if (fields.Length != 65)
-                throw new CnnDataException(source, $"line {lineNumber} has {fields.Length} fields; a digits line has 64 pixels and a label");
-            for (int i = 0; i < 65; i++)
+            var inputs = new List<float>();
+            var labels = new List<int>();
+            using var reader = new CsvReader(MaybeGunzip(csv), source);
+            while (reader.ReadRecord())
             {
-                if (!int.TryParse(fields[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < 0 || value > (i < 64 ? 16 : 9))
-                    throw new CnnDataException(source, $"line {lineNumber}, column {i + 1}: '{fields[i]}' is not {(i < 64 ? "a pixel value 0..16" : "a label 0..9")}");
-                if (i < 64) inputs.Add(value / 16f);
-                else labels.Add(value);
+                if (reader.FieldCount == 1 && string.IsNullOrWhiteSpace(reader[0])) continue;
+                reader.ExpectFieldCount(65, "a digits line has 64 pixels and a label");
+                for (int i = 0; i < 64; i++) inputs.Add(reader.Int32(i, 0, 16, "a pixel value 0..16") / 16f);
+                labels.Add(reader.Int32(64, 0, 9, "a label 0..9"));
             }
-        }
-        if (labels.Count == 0) throw new CnnDataException(source, "no samples");
-        return new Dataset(inputs.ToArray(), [8, 8, 1], labels.ToArray(), 10);
+            if (labels.Count == 0) throw new CnnDataException(source, "no samples");
+            return new Dataset(inputs.ToArray(), [8, 8, 1], labels.ToArray(), 10);
+        });
     }
 
     /// <summary>The digits from a file path (plain or gzipped CSV).</summary>
@@ -157,31 +181,37 @@ public static class Datasets
     }
 
     /// <summary>
-    /// Fisher's Iris: a first line <c>150,4,setosa,versicolor,virginica</c>, then rows of 4 measurements and the
-    /// class index. Shape [4], 3 classes.
+    /// Fisher's Iris: a first line <c>150,4,setosa,versicolor,virginica</c> (rows, features, class names), then
+    /// exactly that many rows of the measurements and the class index. Shape [features], one class per name.
     /// </summary>
+    /// <exception cref="CnnDataException">The data is malformed; the message names the source, line and column.</exception>
     public static Dataset Iris(Stream csv, string source = "<stream>")
     {
-        using var reader = new StreamReader(MaybeGunzip(csv));
-        string[] header = (reader.ReadLine() ?? throw new CnnDataException(source, "the file is empty")).Split(',');
-        if (header.Length < 3 || !int.TryParse(header[0], out int rows) || !int.TryParse(header[1], out int features) || rows < 0 || features < 1)
-            throw new CnnDataException(source, "line 1 must be 'rows,features,class names...'");
-        int classes = header.Length - 2;
-        var inputs = new float[rows * features];
-        var labels = new int[rows];
-        for (int r = 0; r < rows; r++)
+        ArgumentNullException.ThrowIfNull(csv);
+        return Guard(source, () =>
         {
-            string line = reader.ReadLine() ?? throw new CnnDataException(source, $"the header promises {rows} rows, but the file ends after {r}");
-            string[] fields = line.Split(',');
-            if (fields.Length != features + 1)
-                throw new CnnDataException(source, $"line {r + 2} has {fields.Length} fields, expected {features + 1}");
-            for (int f = 0; f < features; f++)
-                if (!float.TryParse(fields[f], NumberStyles.Float, CultureInfo.InvariantCulture, out inputs[r * features + f]) || !float.IsFinite(inputs[r * features + f]))
-                    throw new CnnDataException(source, $"line {r + 2}, column {f + 1}: '{fields[f]}' is not a number");
-            if (!int.TryParse(fields[features], NumberStyles.Integer, CultureInfo.InvariantCulture, out labels[r]) || labels[r] < 0 || labels[r] >= classes)
-                throw new CnnDataException(source, $"line {r + 2}: '{fields[features]}' is not a class index 0..{classes - 1}");
-        }
-        return new Dataset(inputs, [features], labels, classes);
+            using var reader = new CsvReader(MaybeGunzip(csv), source);
+            if (!reader.ReadRecord()) throw new CnnDataException(source, "the file is empty");
+            if (reader.FieldCount < 3)
+                throw reader.RecordError("the first line must be 'rows,features,class names...'");
+            int rows = reader.Int32(0, 0, int.MaxValue, "a row count");
+            int features = reader.Int32(1, 1, CsvReader.DefaultMaxFieldCount - 1, "a feature count");
+            int classes = reader.FieldCount - 2;
+            // The header's counts size nothing in advance: a corrupt count fails when the rows run out.
+            var inputs = new List<float>();
+            var labels = new List<int>();
+            for (int r = 0; r < rows; r++)
+            {
+                if (!reader.ReadRecord())
+                    throw new CnnDataException(source, $"the header promises {rows} rows, but the file ends after {r}");
+                reader.ExpectFieldCount(features + 1, $"expected {features} measurements and a class index");
+                for (int f = 0; f < features; f++) inputs.Add(reader.Single(f));
+                labels.Add(reader.Int32(features, 0, classes - 1, $"a class index 0..{classes - 1}"));
+            }
+            if (reader.ReadRecord())
+                throw reader.RecordError($"the header promises {rows} rows, but there are more");
+            return new Dataset(inputs.ToArray(), [features], labels.ToArray(), classes);
+        });
     }
 
     /// <summary>Iris from a file path.</summary>

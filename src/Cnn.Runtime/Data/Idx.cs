@@ -32,7 +32,23 @@ public static class Idx
     }
 
     /// <summary>Reads an IDX stream of unsigned bytes with <paramref name="expectedRank"/> dimensions.</summary>
+    /// <remarks>
+    /// The dimensions in the header never decide an allocation on their own: the data is read in growing chunks,
+    /// so a corrupt header that promises gigabytes fails after reading the bytes really present. Data after the
+    /// promised bytes is an error too.
+    /// </remarks>
+    /// <exception cref="CnnDataException">The stream is not such a file (the message names <paramref name="source"/> and the problem).</exception>
     public static (byte[] Data, int[] Shape) Read(Stream stream, int expectedRank, string source = "<stream>")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedRank);
+        return Datasets.Guard(source, () => ReadCore(stream, expectedRank, source));
+    }
+
+    /// <summary>The most data accepted (1 GiB).</summary>
+    public const int MaxDataLength = 1 << 30;
+
+    private static (byte[] Data, int[] Shape) ReadCore(Stream stream, int expectedRank, string source)
     {
         using Stream input = Datasets.MaybeGunzip(stream);
         Span<byte> header = stackalloc byte[4];
@@ -52,12 +68,22 @@ public static class Idx
             shape[i] = BinaryPrimitives.ReadInt32BigEndian(dim);
             if (shape[i] < 0) throw new CnnDataException(source, $"dimension {i} is negative ({shape[i]})");
             count *= shape[i];
-            if (count > int.MaxValue / 2) throw new CnnDataException(source, $"the dimensions [{string.Join(", ", shape.Take(i + 1))}] describe more data than can be read");
+            if (count > MaxDataLength) throw new CnnDataException(source, $"the dimensions [{string.Join(", ", shape.Take(i + 1))}] describe more than {MaxDataLength} bytes of data");
         }
-        var data = new byte[count];
-        int read = input.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read < data.Length)
+
+        // Grow the buffer as data arrives, so that the allocation follows the real length, not the header's.
+        var data = new byte[Math.Min(count, 1 << 16)];
+        int read = 0;
+        while (true)
+        {
+            read += input.ReadAtLeast(data.AsSpan(read), data.Length - read, throwOnEndOfStream: false);
+            if (read < data.Length || data.Length == count) break;
+            Array.Resize(ref data, (int)Math.Min(count, 2L * data.Length));
+        }
+        if (read < count)
             throw new CnnDataException(source, $"the header promises {count} bytes of data, but the file holds {read} (truncated file)");
+        if (input.ReadByte() >= 0)
+            throw new CnnDataException(source, $"the file holds more than the {count} bytes of data its header promises");
         return (data, shape);
     }
 }

@@ -29,7 +29,7 @@ public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] S
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 
     /// <summary>The shape as <c>[3, 3, 1, 32]</c>.</summary>
-    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+    public string ShapeText => SafeTensorsFile.Dims(Shape);
 }
 
 /// <summary>
@@ -41,6 +41,9 @@ public sealed class SafeTensorsFile
 {
     /// <summary>The largest header accepted (100 MB), so that a corrupt length cannot make us allocate gigabytes.</summary>
     public const long MaxHeaderLength = 100_000_000;
+
+    /// <summary>The deepest JSON nesting accepted in a header (a valid header needs 3).</summary>
+    public const int MaxHeaderDepth = 8;
 
     private readonly byte[] _bytes;
     private readonly long _dataStart;
@@ -68,14 +71,31 @@ public sealed class SafeTensorsFile
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="CnnDataException">The file is not a valid safetensors file.</exception>
-    public static SafeTensorsFile Open(string path) => Parse(File.ReadAllBytes(path), Path.GetFileName(path));
+    public static SafeTensorsFile Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using FileStream stream = File.OpenRead(path);
+        return Read(stream, Path.GetFileName(path));
+    }
 
     /// <summary>Reads and validates a whole stream.</summary>
+    /// <exception cref="CnnDataException">The stream is not a valid safetensors file, or is larger than an array can hold.</exception>
     public static SafeTensorsFile Read(Stream stream, string source = "<stream>")
     {
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return Parse(copy.ToArray(), source);
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.CanSeek && stream.Length - stream.Position > Array.MaxLength)
+            throw new CnnDataException(source, $"the file has {stream.Length - stream.Position} bytes, more than the {Array.MaxLength} this reader can hold");
+        // Only the bytes really present are buffered: no length field inside the file decides an allocation.
+        using var copy = stream.CanSeek ? new MemoryStream((int)(stream.Length - stream.Position)) : new MemoryStream();
+        try
+        {
+            stream.CopyTo(copy);
+        }
+        catch (IOException e) when (copy.Length >= Array.MaxLength - 1)
+        {
+            throw new CnnDataException(source, "the stream is larger than this reader can hold", e);
+        }
+        return Parse(copy.Length == copy.Capacity ? copy.GetBuffer() : copy.ToArray(), source);
     }
 
     /// <summary>Validates <paramref name="bytes"/> (kept, not copied).</summary>
@@ -95,15 +115,19 @@ public sealed class SafeTensorsFile
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            var reader = new Utf8JsonReader(bytes.AsSpan(8, (int)headerLength), new JsonReaderOptions { MaxDepth = 8 });
+            var reader = new Utf8JsonReader(bytes.AsSpan(8, (int)headerLength), new JsonReaderOptions { MaxDepth = MaxHeaderDepth });
             using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            // The header is one JSON object, padded with spaces. ParseValue stops after the object: reading on makes
+            // the reader reject anything else after it (as invalid JSON), instead of silently ignoring it.
+            if (reader.Read())
+                throw new CnnDataException(source, $"the header has data after its JSON object (at byte {8 + reader.TokenStartIndex})");
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CnnDataException(source, "the header is not a JSON object");
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
                 if (!names.Add(property.Name))
-                    throw new CnnDataException(source, $"the header names tensor '{property.Name}' twice");
+                    throw new CnnDataException(source, $"the header names tensor {Quote(property.Name)} twice");
                 if (property.Name == "__metadata__")
                 {
                     ReadMetadata(source, property.Value, metadata);
@@ -116,17 +140,29 @@ public sealed class SafeTensorsFile
         {
             throw new CnnDataException(source, $"the header is not valid JSON: {e.Message}", e);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        catch (InvalidOperationException e)
         {
-            // Invalid UTF-8 in a name or string surfaces from the JSON reader as one of these.
-            throw new CnnDataException(source, $"the header is not valid UTF-8 JSON: {e.Message}", e);
+            // Invalid UTF-8 in a property name or a string value surfaces when the string is read.
+            throw new CnnDataException(source, $"the header is not valid UTF-8: {e.Message}", e);
         }
 
-        // Tensors may come in any order in the header, but their data may not overlap.
-        var byOffset = tensors.Where(t => t.End > t.Begin).OrderBy(t => t.Begin).ToList();
-        for (int i = 1; i < byOffset.Count; i++)
-            if (byOffset[i].Begin < byOffset[i - 1].End)
-                throw new CnnDataException(source, $"the data of tensors '{byOffset[i - 1].Name}' and '{byOffset[i].Name}' overlap");
+        // Tensors may come in any order in the header, but their data may not overlap or leave holes, and
+        // together they cover the data exactly (as the safetensors format requires): a file with extra or
+        // missing bytes is corrupt even when every single entry looks valid.
+        var byOffset = tensors.OrderBy(t => t.Begin).ThenBy(t => t.End).ToList();
+        long covered = 0;
+        string previous = "the start of the data";
+        foreach (SafeTensorInfo tensor in byOffset)
+        {
+            if (tensor.Begin < covered)
+                throw new CnnDataException(source, $"the data of tensors {previous} and {Quote(tensor.Name)} overlap");
+            if (tensor.Begin > covered)
+                throw new CnnDataException(source, $"there are {tensor.Begin - covered} unused bytes between {previous} and tensor {Quote(tensor.Name)}");
+            covered = tensor.End;
+            previous = $"{Quote(tensor.Name)}";
+        }
+        if (covered != dataLength)
+            throw new CnnDataException(source, $"the tensors use {covered} bytes of data, but the file holds {dataLength} after the header (truncated, or extra data)");
         return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
     }
 
@@ -137,7 +173,7 @@ public sealed class SafeTensorsFile
         foreach (JsonProperty entry in element.EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.String)
-                throw new CnnDataException(source, $"__metadata__ entry '{entry.Name}' is not a string");
+                throw new CnnDataException(source, $"__metadata__ entry {Quote(entry.Name)} is not a string");
             metadata[entry.Name] = entry.Value.GetString()!;
         }
     }
@@ -145,38 +181,56 @@ public sealed class SafeTensorsFile
     private static SafeTensorInfo ReadTensor(string source, string name, JsonElement element, long dataLength)
     {
         if (element.ValueKind != JsonValueKind.Object)
-            throw new CnnDataException(source, $"the entry of tensor '{name}' is not a JSON object");
+            throw new CnnDataException(source, $"the entry of tensor {Quote(name)} is not a JSON object");
         if (!element.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
-            throw new CnnDataException(source, $"tensor '{name}' has no dtype");
+            throw new CnnDataException(source, $"tensor {Quote(name)} has no dtype");
         SafeTensorsDType dtype = dtypeElement.GetString() switch
         {
             "F32" => SafeTensorsDType.F32,
             "F64" => SafeTensorsDType.F64,
             "F16" => SafeTensorsDType.F16,
             "BF16" => SafeTensorsDType.BF16,
-            var other => throw new CnnDataException(source, $"tensor '{name}' has dtype '{other}'; only F32, F64, F16 and BF16 can be read"),
+            var other => throw new CnnDataException(source, $"tensor {Quote(name)} has dtype {Quote(other)}; only F32, F64, F16 and BF16 can be read"),
         };
         if (!element.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
-            throw new CnnDataException(source, $"tensor '{name}' has no shape");
+            throw new CnnDataException(source, $"tensor {Quote(name)} has no shape");
         var shape = new List<int>();
         long count = 1;
         foreach (JsonElement dim in shapeElement.EnumerateArray())
         {
             if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt32(out int d) || d < 0)
-                throw new CnnDataException(source, $"tensor '{name}' has an invalid dimension {dim.GetRawText()} in its shape");
+                throw new CnnDataException(source, $"tensor {Quote(name)} has an invalid dimension {Quote(dim.GetRawText())} in its shape");
             shape.Add(d);
             count = d == 0 ? 0 : count > dataLength / d ? long.MaxValue : count * d;
         }
         if (!element.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2
+            || offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
             || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end))
-            throw new CnnDataException(source, $"tensor '{name}' has no valid data_offsets [begin, end]");
+            throw new CnnDataException(source, $"tensor {Quote(name)} has no valid data_offsets [begin, end]");
         if (begin < 0 || end < begin || end > dataLength)
-            throw new CnnDataException(source, $"tensor '{name}' has data_offsets [{begin}, {end}] outside the {dataLength} bytes of data (truncated file?)");
+            throw new CnnDataException(source, $"tensor {Quote(name)} has data_offsets [{begin}, {end}] outside the {dataLength} bytes of data (truncated file?)");
         int size = dtype switch { SafeTensorsDType.F64 => 8, SafeTensorsDType.F32 => 4, _ => 2 };
         if (count == long.MaxValue || count * size != end - begin)
-            throw new CnnDataException(source, $"tensor '{name}' has shape [{string.Join(", ", shape)}] of {dtype}, which does not fit its {end - begin} bytes of data");
+            throw new CnnDataException(source, $"tensor {Quote(name)} has shape {Dims(shape)} of {dtype}, which does not fit its {end - begin} bytes of data");
         return new SafeTensorInfo(name, dtype, shape.ToArray(), begin, end);
     }
+
+    /// <summary>
+    /// <paramref name="text"/> in quotes for a message: at most 64 characters (a corrupt file may hold a
+    /// megabyte-long name), control characters escaped.
+    /// </summary>
+    internal static string Quote(string? text)
+    {
+        if (text is null) return "(null)";
+        var builder = new StringBuilder("'");
+        foreach (char c in text.Length > 64 ? text[..61] : text)
+            builder.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        return builder.Append(text.Length > 64 ? "...'" : "'").ToString();
+    }
+
+    /// <summary>A shape for a message, <c>[3, 3, 1, 32]</c>, with at most 8 dimensions shown.</summary>
+    internal static string Dims(IReadOnlyCollection<int> shape) =>
+        "[" + string.Join(", ", shape.Take(8)) + (shape.Count > 8 ? $", ... ({shape.Count} dimensions)]" : "]");
 
     /// <summary>Whether the file holds a tensor named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
@@ -184,7 +238,7 @@ public sealed class SafeTensorsFile
     /// <summary>The header entry of <paramref name="name"/>.</summary>
     /// <exception cref="CnnDataException">There is no such tensor.</exception>
     public SafeTensorInfo Info(string name) =>
-        _tensors.TryGetValue(name, out SafeTensorInfo? info) ? info : throw new CnnDataException(Source, $"there is no tensor '{name}'");
+        _tensors.TryGetValue(name, out SafeTensorInfo? info) ? info : throw new CnnDataException(Source, $"there is no tensor {Quote(name)}");
 
     /// <summary>The tensor <paramref name="name"/> converted to float.</summary>
     public float[] ReadSingles(string name)
@@ -201,7 +255,7 @@ public sealed class SafeTensorsFile
     private void ReadInto(SafeTensorInfo info, Span<float> destination)
     {
         if (destination.Length != info.ElementCount)
-            throw new CnnDataException(Source, $"tensor '{info.Name}' has {info.ElementCount} values, but {destination.Length} are expected");
+            throw new CnnDataException(Source, $"tensor {Quote(info.Name)} has {info.ElementCount} values, but {destination.Length} are expected");
         ReadOnlySpan<byte> data = _bytes.AsSpan((int)(_dataStart + info.Begin), (int)(info.End - info.Begin));
         for (int i = 0; i < destination.Length; i++)
         {
@@ -242,7 +296,7 @@ public static class SafeTensorsWriter
             {
                 long count = shape.Aggregate(1L, (a, d) => a * d);
                 if (count != values.Length)
-                    throw new ArgumentException($"Tensor '{name}' has shape [{string.Join(", ", shape)}] but {values.Length} values.", nameof(tensors));
+                    throw new ArgumentException($"Tensor {SafeTensorsFile.Quote(name)} has shape [{string.Join(", ", shape)}] but {values.Length} values.", nameof(tensors));
                 json.WriteStartObject(name);
                 json.WriteString("dtype", "F32");
                 json.WriteStartArray("shape");
@@ -276,13 +330,21 @@ public static class SafeTensorsWriter
     }
 
     /// <summary>
-    /// Writes <paramref name="bytes"/> to <paramref name="path"/> atomically: a temporary file beside it is
-    /// written and flushed to disk, then renamed over the target, so a crash never leaves a half-written file.
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> atomically: the bytes go to a temporary file in
+    /// the same directory (<c>&lt;name&gt;.tmp-&lt;process id&gt;-&lt;random&gt;</c>), which is flushed to disk
+    /// (<c>fsync</c>) and then renamed over the target. A reader, or a crash at any moment, sees either the whole old
+    /// file or the whole new one, never a mixture or a half-written file.
     /// </summary>
+    /// <remarks>
+    /// When writing fails, the temporary file is deleted and the target is untouched. A process killed while
+    /// writing cannot delete its temporary file: the next successful save of the same target deletes such stale
+    /// files whose process is no longer running (see <see cref="RemoveStaleTemporaryFiles"/>); they are never read.
+    /// </remarks>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        string temporary = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string temporary = $"{full}{TemporaryInfix}{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -290,12 +352,75 @@ public static class SafeTensorsWriter
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
+            // rename(2) on Unix and MoveFileEx(REPLACE_EXISTING) on Windows replace the target in one step.
             File.Move(temporary, full, overwrite: true);
         }
         catch
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+        RemoveStaleTemporaryFiles(full);
+    }
+
+    /// <summary>What separates the target's name from the process id in a temporary file's name.</summary>
+    public const string TemporaryInfix = ".tmp-";
+
+    /// <summary>
+    /// Deletes the temporary files that <see cref="WriteAtomically"/> left beside <paramref name="path"/> when its
+    /// process was killed while writing: those named <c>&lt;name&gt;.tmp-&lt;pid&gt;-...</c> whose process is no
+    /// longer running. Files of running processes (which may be writing right now) are kept. Returns how many were
+    /// deleted; files that cannot be deleted are left alone.
+    /// </summary>
+    public static int RemoveStaleTemporaryFiles(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        string prefix = Path.GetFileName(full) + TemporaryInfix;
+        int removed = 0;
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, prefix + "*").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        foreach (string candidate in candidates)
+        {
+            string rest = Path.GetFileName(candidate)[prefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+                continue;
+            if (pid == Environment.ProcessId || IsRunning(pid))
+                continue;
+            try
+            {
+                File.Delete(candidate);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 }

@@ -6,7 +6,10 @@ namespace Cnn;
 /// </summary>
 public static class WeightFile
 {
-    /// <summary>Saves the parameters of <paramref name="model"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Saves the parameters of <paramref name="model"/> to <paramref name="path"/> atomically: a crash at any moment
+    /// leaves either the previous file or the new one, whole (see <see cref="SafeTensorsWriter.WriteAtomically"/>).
+    /// </summary>
     public static void Save(ICnnModel model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -40,6 +43,7 @@ public static class WeightFile
     public static void Load(ICnnModel model, SafeTensorsFile file, bool ignoreOtherTensors = false)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(file);
         var scratch = new float[model.ParameterCount];
         foreach (ParameterTensorInfo expected in model.ParameterTensors)
         {
@@ -57,7 +61,7 @@ public static class WeightFile
         var known = new HashSet<string>(model.ParameterTensors.Select(t => t.Name), StringComparer.Ordinal);
         foreach (SafeTensorInfo tensor in file.Tensors)
             if (!ignoreOtherTensors && !known.Contains(tensor.Name))
-                throw new CnnDataException(file.Source, $"tensor '{tensor.Name}' does not belong to this model (its tensors are {string.Join(", ", known)})");
+                throw new CnnDataException(file.Source, $"tensor {SafeTensorsFile.Quote(tensor.Name)} does not belong to this model (its tensors are {string.Join(", ", known)})");
         scratch.CopyTo(model.Parameters);
     }
 }

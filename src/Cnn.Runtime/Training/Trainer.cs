@@ -37,7 +37,10 @@ public sealed class TrainingOptions
     /// <summary>Worker threads; 0 means one per core. The result does not depend on it.</summary>
     public int Threads { get; init; }
 
-    /// <summary>If set, the batch gradient is scaled down to this global L2 norm when it is larger.</summary>
+    /// <summary>
+    /// If set, the batch-mean gradient is scaled down to this global L2 norm (over all parameters) when it is
+    /// larger, as Keras's <c>global_clipnorm</c>; it must be positive and finite.
+    /// </summary>
     public float? ClipNorm { get; init; }
 
     /// <summary>Called after every epoch (the library itself prints nothing).</summary>
@@ -89,15 +92,39 @@ public sealed class History
     public bool StoppedEarly { get; internal set; }
 }
 
-/// <summary>Training stopped because the loss became NaN or infinite; the parameters are those before that batch.</summary>
-public sealed class TrainingDivergedException(int epoch, int batch, double loss)
-    : Exception($"Training diverged in epoch {epoch}, batch {batch}: the loss is {loss}. The parameters are those before that batch; lower the learning rate or set ClipNorm.")
+/// <summary>
+/// Training stopped because a batch's loss or gradient became NaN or infinite, or because an optimizer step made
+/// a parameter so. The parameters are those before that batch: the last good weights.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>1-based epoch.</summary>
-    public int Epoch { get; } = epoch;
+    /// <summary>The loss of batch <paramref name="batch"/> of epoch <paramref name="epoch"/> is not finite.</summary>
+    public TrainingDivergedException(int epoch, int batch, double loss)
+        : this(epoch, batch, loss, FormattableString.Invariant($"the loss is {loss}"))
+    {
+    }
 
-    /// <summary>1-based batch.</summary>
-    public int Batch { get; } = batch;
+    /// <summary>Training diverged in <paramref name="epoch"/>, <paramref name="batch"/>, for <paramref name="reason"/>.</summary>
+    public TrainingDivergedException(int epoch, int batch, double loss, string reason)
+        : base($"Training diverged in epoch {epoch}, batch {batch}: {reason}. The parameters are those before that batch; lower the learning rate, set ClipNorm or check the data for NaN and infinite values.")
+    {
+        Epoch = epoch;
+        Batch = batch;
+        Loss = loss;
+        Reason = reason;
+    }
+
+    /// <summary>1-based epoch.</summary>
+    public int Epoch { get; }
+
+    /// <summary>1-based batch within the epoch.</summary>
+    public int Batch { get; }
+
+    /// <summary>The batch's mean loss (NaN or infinite when the loss itself diverged).</summary>
+    public double Loss { get; }
+
+    /// <summary>What went wrong: the loss, the gradient, or the update.</summary>
+    public string Reason { get; }
 }
 
 /// <summary>
@@ -106,6 +133,12 @@ public sealed class TrainingDivergedException(int epoch, int batch, double loss)
 /// (independent of the thread count), each slice accumulates its samples in order into its own buffer,
 /// and the buffers are summed in slice order, so a seed gives the same weights on 1 or 16 threads.
 /// </summary>
+/// <remarks>
+/// A batch whose loss or mean gradient is NaN or infinite, or whose optimizer step makes a parameter so, stops
+/// training with a <see cref="TrainingDivergedException"/> naming the epoch and batch; the model keeps the
+/// parameters it had before that batch. (The optimizer's own state, such as Adam's moments, may include the
+/// rejected step when it was the update that diverged: create a new optimizer to resume.)
+/// </remarks>
 public static class Trainer
 {
     /// <summary>Slices per batch: enough for the cores of a desktop, fixed so results do not depend on them.</summary>
@@ -119,6 +152,9 @@ public static class Trainer
         Check(model, train, nameof(train));
         if (options.ValidationData is { } validationData) Check(model, validationData, nameof(options.ValidationData));
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
+        if (options.ClipNorm is float clipNorm && !(clipNorm > 0 && float.IsFinite(clipNorm)))
+            throw new ArgumentOutOfRangeException(nameof(options), $"ClipNorm must be a positive finite number, not {clipNorm}.");
+        ArgumentNullException.ThrowIfNull(options.Optimizer, nameof(options.Optimizer));
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int parameterCount = model.ParameterCount;
@@ -180,20 +216,32 @@ public static class Trainer
                     batchLoss += sliceLoss[s];
                     epochCorrect += sliceCorrect[s];
                 }
+                // Nothing has changed the parameters yet: a bad batch stops training with the last good weights.
                 if (!double.IsFinite(batchLoss))
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count);
                 TensorPrimitives.Multiply(gradient, 1f / count, gradient);
+                if (!TensorPrimitives.IsFiniteAll(gradient))
+                {
+                    int at = IndexOfNonFinite(gradient);
+                    throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count,
+                        FormattableString.Invariant($"the loss is {batchLoss / count} but the gradient of {Describe(model, at)} is {gradient[at]}"));
+                }
                 if (options.ClipNorm is float clip)
                 {
-                    float norm = TensorPrimitives.Norm(gradient);
-                    if (norm > clip) TensorPrimitives.Multiply(gradient, clip / norm, gradient);
+                    // In double: the float sum of squares overflows to infinity for a large but finite gradient,
+                    // which would scale the gradient to zero instead of to the clip norm.
+                    double norm = L2Norm(gradient);
+                    if (norm > clip) TensorPrimitives.Multiply(gradient, (float)(clip / norm), gradient);
                 }
                 model.Parameters.CopyTo(before);
                 options.Optimizer.Step(model.Parameters, gradient);
                 if (!TensorPrimitives.IsFiniteAll(model.Parameters))
                 {
+                    int at = IndexOfNonFinite(model.Parameters);
+                    float value = model.Parameters[at];
                     before.CopyTo(model.Parameters);
-                    throw new TrainingDivergedException(epoch, batch + 1, double.PositiveInfinity);
+                    throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count,
+                        FormattableString.Invariant($"the optimizer step made {Describe(model, at)} {value}"));
                 }
                 epochLoss += batchLoss;
                 seen += count;
@@ -230,6 +278,30 @@ public static class Trainer
         if (options.EarlyStopping is { RestoreBestWeights: true } && best is not null)
             best.CopyTo(model.Parameters);
         return history;
+    }
+
+    /// <summary>The L2 norm of <paramref name="values"/>, summed in double so that it cannot overflow for finite floats.</summary>
+    public static double L2Norm(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values) sum += (double)v * v;
+        return Math.Sqrt(sum);
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    /// <summary>"parameter 1234 (dense.kernel[56])".</summary>
+    private static string Describe(ICnnModel model, int index)
+    {
+        foreach (ParameterTensorInfo tensor in model.ParameterTensors)
+            if (index >= tensor.Offset && index < tensor.Offset + tensor.Length)
+                return FormattableString.Invariant($"parameter {index} ({tensor.Name}[{index - tensor.Offset}])");
+        return FormattableString.Invariant($"parameter {index}");
     }
 
     private static (double Score, bool HigherIsBetter) Monitored(string monitor, EpochResult result) => monitor switch
