@@ -58,6 +58,7 @@ internal static class Conv2DEmitter
         w.Line($"/// {Describe(c)}.");
         w.Line($"/// y[oy, ox, f] = {(c.Activation == Activation.None ? "" : c.Activation + "(")}{(c.UseBias ? "bias[f] + " : "")}Σ_ky Σ_kx Σ_c x[oy·{c.StrideHeight} + ky{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, ox·{c.StrideWidth} + kx{(c.PadLeft > 0 ? $" - {c.PadLeft}" : "")}, c] · kernel[ky, kx, c, f]{(c.Activation == Activation.None ? "" : ")")}");
         w.Line("/// </summary>");
+        context.EmitSkipLocalsInit(w);
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
             w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
@@ -107,6 +108,7 @@ internal static class Conv2DEmitter
         var c = (Conv2DSpec)context.Layer;
         bool strided = c.StrideHeight != 1 || c.StrideWidth != 1;
         w.Line($"/// <summary>Backward pass of {c.Name}: adds its parameter gradients into <paramref name=\"gradients\"/> (unless empty) and writes the input gradient into <paramref name=\"dx\"/> (unless empty).</summary>");
+        context.EmitSkipLocalsInit(w);
         using (w.Block($"private static void Backward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.ReadOnlySpan} y, {Names.Span} dy, {Names.Span} dx, {Names.Span} gradients, bool skipActivation)"))
         {
             if (ActivationBackwardCall(c.Activation, "y", "dy") is { } backward)

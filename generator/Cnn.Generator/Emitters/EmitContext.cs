@@ -25,6 +25,15 @@ internal static class Names
 /// <param name="ParameterOffset">Where its kernel starts in <c>Parameters</c>; its bias follows the kernel.</param>
 internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset)
 {
+    /// <summary>Whether <c>[SkipLocalsInit]</c> may be put on the layer's methods (their stack buffers are cleared where it matters).</summary>
+    public bool SkipLocalsInit { get; init; }
+
+    /// <summary>Writes <c>[SkipLocalsInit]</c> when allowed: a stack buffer the code fills anyway need not be zeroed first.</summary>
+    public void EmitSkipLocalsInit(SourceWriter w)
+    {
+        if (SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+    }
+
     /// <summary>The C# identifier suffix for this layer's methods (the name is validated as an identifier).</summary>
     public string MethodSuffix => Layer.Name;
 }

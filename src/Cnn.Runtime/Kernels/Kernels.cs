@@ -113,8 +113,27 @@ public static class Kernels
     {
         int n = acc.Length;
         if (n == 0 || rows.Length % n != 0) ThrowLength(rows.Length, n, nameof(rows));
-        for (int r = 0; r < rows.Length; r += n)
-            TensorPrimitives.Add(acc, rows.Slice(r, n), acc);
+        int count = rows.Length / n, j = 0;
+        ref float r0 = ref MemoryMarshal.GetReference(rows);
+        ref float a0 = ref MemoryMarshal.GetReference(acc);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // One column block at a time, summed down all rows in a register.
+            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                Vector256<float> sum = Vector256.LoadUnsafe(ref a0, (nuint)j);
+                ref float column = ref Unsafe.Add(ref r0, j);
+                for (int r = 0; r < count; r++)
+                    sum += Vector256.LoadUnsafe(ref column, (nuint)(r * n));
+                sum.StoreUnsafe(ref a0, (nuint)j);
+            }
+        }
+        for (; j < n; j++)
+        {
+            float sum = acc[j];
+            for (int r = 0; r < count; r++) sum += rows[r * n + j];
+            acc[j] = sum;
+        }
     }
 
     /// <summary>

@@ -371,6 +371,7 @@ _____________________________________________________________________________";
             /// first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4.
             /// y[oy, ox, f] = Tanh(bias[f] + Σ_ky Σ_kx Σ_c x[oy·2 + ky - 1, ox·2 + kx, c] · kernel[ky, kx, c, f])
             /// </summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
             private static void Forward_first(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 0); // [3, 2, 2, 4]
@@ -444,6 +445,7 @@ _____________________________________________________________________________";
 
 
             /// <summary>Backward pass of first: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
             private static void Backward_first(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
             {
                 if (!skipActivation) global::Cnn.Kernels.TanhBackward(y, dy);
@@ -575,6 +577,7 @@ _____________________________________________________________________________";
             /// conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3.
             /// y[oy, ox, f] = Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f]
             /// </summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
             private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 52); // [1, 1, 4, 3]
@@ -662,6 +665,7 @@ _____________________________________________________________________________";
 
 
             /// <summary>Backward pass of conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
             private static void Backward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
             {
                 if (!gradients.IsEmpty)

@@ -337,6 +337,7 @@ _______________________________________________________________________";
         /// conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32.
         /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
         /// </summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 0); // [3, 3, 1, 32]
@@ -608,6 +609,7 @@ _______________________________________________________________________";
 
 
         /// <summary>Backward pass of conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Backward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
@@ -1020,6 +1022,7 @@ _______________________________________________________________________";
         /// conv2d_1: Conv2D 3x3 stride 1 valid, ReLU, 13x13x32 -> 11x11x64.
         /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
         /// </summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Forward_conv2d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 320); // [3, 3, 32, 64]
@@ -1358,6 +1361,7 @@ _______________________________________________________________________";
 
 
         /// <summary>Backward pass of conv2d_1: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Backward_conv2d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
@@ -1897,6 +1901,7 @@ _______________________________________________________________________";
         /// conv2d_2: Conv2D 3x3 stride 1 valid, ReLU, 5x5x64 -> 3x3x64.
         /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
         /// </summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Forward_conv2d_2(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 18816); // [3, 3, 64, 64]
@@ -2052,6 +2057,7 @@ _______________________________________________________________________";
 
 
         /// <summary>Backward pass of conv2d_2: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Backward_conv2d_2(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
