@@ -1,0 +1,314 @@
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Cnn.Generator.Tests;
+
+/// <summary>
+/// <c>[EmbeddedWeights]</c>: CNN0009 for every way a weight file can fail the network (missing, unreadable, a
+/// tensor missing, extra, of the wrong dtype or shape, data of the wrong size), and the emitted factory when it fits.
+/// The file reaches the generator as an AdditionalFile, that is as text, decoded the ways Roslyn may decode it.
+/// </summary>
+public class EmbeddedWeightsTests
+{
+    private const string ProjectDir = "/src/App/";
+    private const string ResourceName = "Cnn.EmbeddedWeights/weights/net.safetensors";
+
+    // A small network: conv2d.kernel [3, 3, 1, 2], conv2d.bias [2], dense.kernel [18, 3], dense.bias [3]: 20 + 57 = 77 parameters.
+    private const string Model = """
+        using Cnn;
+        namespace App;
+        [Model(5, 5, 1)]
+        [Conv2D(2, 3, Activation = Activation.ReLU)]
+        [Flatten]
+        [Dense(3, Activation = Activation.Softmax)]
+        [EmbeddedWeights("weights/net.safetensors")]
+        public partial class Net;
+        """;
+
+    private static readonly (string Name, int[] Shape)[] s_tensors =
+    [
+        ("conv2d.kernel", [3, 3, 1, 2]),
+        ("conv2d.bias", [2]),
+        ("dense.kernel", [18, 3]),
+        ("dense.bias", [3]),
+    ];
+
+    /// <summary>A weight file as WeightFile.Save writes it, with values that are not valid UTF-8.</summary>
+    private static byte[] File((string Name, int[] Shape)[] tensors) => SafeTensorsWriter.ToBytes(tensors.Select((t, k) =>
+        (t.Name, t.Shape, Enumerable.Range(0, t.Shape.Aggregate(1, (a, b) => a * b)).Select(i => -0.37f * (i + 1) / (k + 1)).ToArray())));
+
+    private static byte[] ValidFile() => File(s_tensors);
+
+    /// <summary>The bytes as the compiler's fallback single-byte decoding gives them (one character per byte).</summary>
+    private static SourceText SingleByte(byte[] bytes) => SourceText.From(Encoding.Latin1.GetString(bytes));
+
+    private sealed class TestAdditionalText(string path, SourceText? text) : AdditionalText
+    {
+        public override string Path => path;
+        public override SourceText? GetText(CancellationToken cancellationToken = default) => text;
+    }
+
+    private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, out string value) => values.TryGetValue(key, out value!);
+    }
+
+    private sealed class OptionsProvider(Dictionary<string, string> global, Dictionary<string, Dictionary<string, string>> perFile) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(global);
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+            new Options(perFile.TryGetValue(textFile.Path, out var values) ? values : []);
+    }
+
+    private sealed record Result(ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> OutputDiagnostics, string? WeightsSource, GeneratorDriver Driver);
+
+    /// <summary>Runs the generator with <paramref name="files"/> (path relative to the project, text, embedded or not).</summary>
+    private static Result Run(string source, params (string Path, SourceText? Text, bool Embedded)[] files)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        var additional = files.Select(f => (AdditionalText)new TestAdditionalText(ProjectDir + f.Path, f.Text)).ToImmutableArray();
+        var perFile = files.Where(f => f.Embedded).ToDictionary(
+            f => ProjectDir + f.Path,
+            f => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["build_metadata.AdditionalFiles.CnnResourceName"] = "Cnn.EmbeddedWeights/" + f.Path });
+        var global = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["build_property.ProjectDir"] = ProjectDir };
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], additional, GeneratorHarness.ParseOptions, new OptionsProvider(global, perFile),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        string? weights = driver.GetRunResult().GeneratedTrees.FirstOrDefault(t => t.FilePath.EndsWith(".Cnn.EmbeddedWeights.g.cs", StringComparison.Ordinal))?.ToString();
+        return new Result(diagnostics, output.GetDiagnostics(), weights, driver);
+    }
+
+    private static Diagnostic SingleCnn0009(Result result)
+    {
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "CS8785");
+        Diagnostic d = Assert.Single(result.Diagnostics, d => d.Id == "CNN0009");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal("EmbeddedWeights(\"weights/net.safetensors\")", GeneratorHarness.TextAt(d));
+        Assert.Null(result.WeightsSource);
+        return d;
+    }
+
+    [Fact]
+    public void MatchingFile_EmitsFactory_AndCompiles()
+    {
+        Result result = Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.NotNull(result.WeightsSource);
+        Assert.Contains($"public const string EmbeddedWeightsResourceName = \"{ResourceName}\";", result.WeightsSource);
+        Assert.Contains("public static Net CreateWithEmbeddedWeights()", result.WeightsSource);
+        Assert.Contains("global::Cnn.EmbeddedWeights.Load(this, typeof(Net).Assembly, EmbeddedWeightsResourceName);", result.WeightsSource);
+        // The weights reach the assembly as a resource, never as a literal.
+        Assert.DoesNotContain("0.37", result.WeightsSource);
+        Assert.True(result.WeightsSource!.Length < 3000);
+    }
+
+    [Fact]
+    public void LossyUtf8Decoding_StillReadsTheHeader()
+    {
+        // Some hosts decode invalid UTF-8 with replacement characters: the length prefix and data size are lost,
+        // the ASCII header is not. Shapes are still checked; sizes are left to the run-time check.
+        Result ok = Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(ValidFile())), true));
+        Assert.Empty(ok.Diagnostics);
+        Assert.NotNull(ok.WeightsSource);
+
+        var wrong = s_tensors.Select(t => t.Name == "dense.kernel" ? (t.Name, new[] { 18, 4 }) : t).ToArray();
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(File(wrong))), true)));
+        Assert.Contains("'dense.kernel' with shape [18, 4], but Net needs [18, 3]", d.GetMessage());
+    }
+
+    [Fact]
+    public void ValidUtf8File_IsMeasuredInUtf8()
+    {
+        // All-zero weights are valid UTF-8, so Roslyn decodes them as UTF-8 rather than with the fallback.
+        byte[] zeros = SafeTensorsWriter.ToBytes(s_tensors.Select(t => (t.Name, t.Shape, new float[t.Shape.Aggregate(1, (a, b) => a * b)])));
+        Result result = Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(zeros)), true));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotNull(result.WeightsSource);
+    }
+
+    [Fact]
+    public void MissingFile()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model));
+        Assert.Contains("The weight file 'weights/net.safetensors' is missing", d.GetMessage());
+        Assert.Contains("<CnnEmbeddedWeights Include=\"weights/net.safetensors\" />", d.GetMessage());
+    }
+
+    [Fact]
+    public void FileAtAnotherPath_IsMissing()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("other/net2.safetensors", SingleByte(ValidFile()), true)));
+        Assert.Contains("is missing", d.GetMessage());
+    }
+
+    [Fact]
+    public void FileWithoutText_IsUnreadable()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", null, true)));
+        Assert.Contains("is unreadable: the file could not be read", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("", "too short")]
+    [InlineData("PK\u0003\u0004 this is a zip archive, not weights", "not a safetensors file")]
+    [InlineData("\u0010\0\0\0\0\0\0\0{\"a\": [1, 2", "not valid JSON")]
+    [InlineData("\u0010\0\0\0\0\0\0\0{\"a\": 1}", "the entry of tensor 'a' is not a JSON object")]
+    [InlineData("\u0040\0\0\0\0\0\0\0{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}", "no valid data_offsets")]
+    [InlineData("\u00FF\u00FF\u00FF\u00FF\u00FF\0\0\0{}", "larger than the 100000000-byte limit")]
+    [InlineData("\u0040\0\0\0\0\0\0\0{}", "goes beyond the end of the file")]
+    [InlineData("\u0001\0\0\0\0\0\0\0{}   ", "longer than the 1 bytes")]
+    public void UnreadableFile(string text, string message)
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Assert.Contains("The weight file 'weights/net.safetensors' is unreadable: ", d.GetMessage());
+        Assert.Contains(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void MissingTensor_NamesItAndItsShape()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File(s_tensors.Where(t => t.Name != "conv2d.bias").ToArray())), true)));
+        Assert.Equal("The weight file 'weights/net.safetensors' has no tensor 'conv2d.bias': Net needs it with shape [2]", d.GetMessage());
+    }
+
+    [Fact]
+    public void ExtraTensor_NamesIt()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File([.. s_tensors, ("dense_1.kernel", [3, 3])])), true)));
+        Assert.Contains("has tensor 'dense_1.kernel' with shape [3, 3], which Net does not have (its tensors are conv2d.kernel, conv2d.bias, dense.kernel, dense.bias)", d.GetMessage());
+    }
+
+    [Fact]
+    public void WrongShape_NamesTensorExpectedAndActual()
+    {
+        var tensors = s_tensors.Select(t => t.Name == "conv2d.kernel" ? (t.Name, new[] { 3, 3, 1, 4 }) : t).ToArray();
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File(tensors)), true)));
+        Assert.Equal("The weight file 'weights/net.safetensors' has tensor 'conv2d.kernel' with shape [3, 3, 1, 4], but Net needs [3, 3, 1, 2]", d.GetMessage());
+    }
+
+    [Fact]
+    public void WrongDType()
+    {
+        // The same file with one dtype rewritten in place (same length, so the header length still fits).
+        string text = Encoding.Latin1.GetString(ValidFile());
+        int at = text.IndexOf("\"dense.bias\":{\"dtype\":\"F32\"", StringComparison.Ordinal);
+        Assert.True(at > 0);
+        text = text.Remove(at + 23, 3).Insert(at + 23, "F16");
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Assert.Contains("stores tensor 'dense.bias' as F16: embedded weights must be F32", d.GetMessage());
+    }
+
+    [Fact]
+    public void TruncatedData()
+    {
+        byte[] bytes = ValidFile();
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(bytes[..^4]), true)));
+        Assert.Contains("has 304 bytes of data after its header, but Net's 77 parameters need exactly 308 (truncated or padded file?)", d.GetMessage());
+    }
+
+    [Fact]
+    public void DataOffsetsThatDoNotFitTheShape()
+    {
+        string text = Encoding.Latin1.GetString(ValidFile());
+        // dense.bias is last: [296, 308] becomes [300, 308] (same length in characters).
+        Assert.Contains("[296,308]", text);
+        text = text.Replace("[296,308]", "[300,308]");
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Assert.Contains("gives tensor 'dense.bias' data_offsets [300, 308], 8 bytes, but its shape [3] of F32 needs 12", d.GetMessage());
+    }
+
+    [Fact]
+    public void HeaderLengthThatDoesNotMatchTheJson()
+    {
+        byte[] bytes = ValidFile();
+        bytes[0] -= 8; // the header now "ends" inside the JSON
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(bytes), true)));
+        Assert.Contains("is unreadable: the JSON header is longer than the", d.GetMessage());
+    }
+
+    [Fact]
+    public void AdditionalFileThatIsNotEmbedded()
+    {
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), false)));
+        Assert.Contains("is an AdditionalFile but is not embedded in the assembly", d.GetMessage());
+    }
+
+    [Fact]
+    public void EmptyPath()
+    {
+        Result result = Run(Model.Replace("\"weights/net.safetensors\"", "\"\""));
+        Diagnostic d = Assert.Single(result.Diagnostics, d => d.Id == "CNN0009");
+        Assert.Equal("EmbeddedWeights(\"\")", GeneratorHarness.TextAt(d));
+        Assert.Contains("needs the path of a .safetensors file", d.GetMessage());
+    }
+
+    [Fact]
+    public void PathIsResolvedAgainstTheProjectDirectory()
+    {
+        // Two files of the same name: only the one at the attribute's path counts, however the path is spelled.
+        var wrong = s_tensors.Select(t => t.Name == "dense.bias" ? (t.Name, new[] { 4 }) : t).ToArray();
+        Result result = Run(Model.Replace("\"weights/net.safetensors\"", "\"./weights\\\\net.safetensors\""),
+            ("old/weights/net.safetensors", SingleByte(File(wrong)), true),
+            ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Assert.Empty(result.Diagnostics);
+        Assert.NotNull(result.WeightsSource);
+    }
+
+    [Fact]
+    public void ClassWithoutParameterlessConstructor_GetsOnlyTheLoadMethod()
+    {
+        Result result = Run(Model.Replace("public partial class Net;", "public partial class Net { public Net(int seed) => InitializeParameters(seed); }"),
+            ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Contains("public void LoadEmbeddedWeights()", result.WeightsSource);
+        Assert.DoesNotContain("CreateWithEmbeddedWeights", result.WeightsSource);
+    }
+
+    [Fact]
+    public void InvalidNetwork_StillReportsAMissingFile_ButNoTensorProblems()
+    {
+        string invalid = Model.Replace("[Dense(3, Activation = Activation.Softmax)]", "[Dense(0, Activation = Activation.Softmax)]");
+        Result missing = Run(invalid);
+        Assert.Contains(missing.Diagnostics, d => d.Id == "CNN0003");
+        Assert.Contains(missing.Diagnostics, d => d.Id == "CNN0009" && d.GetMessage().Contains("is missing"));
+        Result present = Run(invalid, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Assert.DoesNotContain(present.Diagnostics, d => d.Id == "CNN0009");
+    }
+
+    [Fact]
+    public void UnrelatedEdit_DoesNotRereadTheWeightFile()
+    {
+        Result first = Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        CSharpCompilation next = GeneratorHarness.Compile(Model, "namespace App; public class Unrelated { }");
+        GeneratorDriver driver = first.Driver.RunGenerators(next);
+        GeneratorRunResult run = driver.GetRunResult().Results[0];
+        foreach (var step in run.TrackedSteps["WeightFiles"])
+            foreach (var output in step.Outputs)
+                Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"WeightFiles: {output.Reason}");
+    }
+
+    [Fact]
+    public void GarbageFiles_NeverCrashTheGenerator()
+    {
+        var random = new Random(1234);
+        byte[] valid = ValidFile();
+        for (int i = 0; i < 60; i++)
+        {
+            byte[] bytes = (byte[])valid.Clone();
+            if (i % 3 == 0) bytes = bytes[..random.Next(bytes.Length)];
+            for (int k = random.Next(1, 6); k > 0; k--)
+                if (bytes.Length > 0) bytes[random.Next(Math.Min(bytes.Length, 400))] = (byte)random.Next(256);
+            Result result = Run(Model, ("weights/net.safetensors", i % 2 == 0 ? SingleByte(bytes) : SourceText.From(Encoding.UTF8.GetString(bytes)), true));
+            Assert.DoesNotContain(result.Diagnostics, d => d.Id is "CS8785" or "AD0001");
+            // Either the file still fits, or CNN0009 says why; never both, never neither.
+            Assert.True(result.WeightsSource is not null ^ result.Diagnostics.Any(d => d.Id == "CNN0009"), $"case {i}");
+        }
+    }
+}
