@@ -21,6 +21,9 @@ public sealed partial class CnnGenerator
     /// <summary>The AdditionalFiles metadata (set by Cnn.Runtime.props) that holds a weight file's manifest resource name.</summary>
     public const string ResourceNameMetadata = "build_metadata.AdditionalFiles.CnnResourceName";
 
+    /// <summary>The AdditionalFiles metadata (set by Cnn.Runtime.props) that marks a header summary and names its weight file.</summary>
+    public const string WeightsFileMetadata = "build_metadata.AdditionalFiles.CnnWeightsFile";
+
     /// <summary>The project directory (a <c>CompilerVisibleProperty</c> of Cnn.Runtime.props).</summary>
     public const string ProjectDirProperty = "build_property.ProjectDir";
 
@@ -30,15 +33,17 @@ public sealed partial class CnnGenerator
     /// </summary>
     private static void RegisterEmbeddedWeights(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed)
     {
-        // Only .safetensors AdditionalFiles, and of those only the header: the weights themselves reach the
-        // assembly as a manifest resource, never as C# source.
+        // The header summaries that Cnn.Runtime.props writes for each CnnEmbeddedWeights item (the compiler does not
+        // pass binary files to generators): only the header is read here; the weights reach the assembly as a
+        // manifest resource, never as C# source.
         IncrementalValuesProvider<WeightFileHeader> files = context.AdditionalTextsProvider
-            .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             .Combine(context.AnalyzerConfigOptionsProvider)
-            .Select(static (pair, cancellationToken) => WeightFileHeader.Read(
-                pair.Left.Path,
-                pair.Right.GetOptions(pair.Left).TryGetValue(ResourceNameMetadata, out string? name) && name.Length > 0 ? name : null,
-                pair.Left.GetText(cancellationToken)))
+            .Select(static (pair, _) => (Text: pair.Left, Options: pair.Right.GetOptions(pair.Left)))
+            .Where(static file => file.Options.TryGetValue(WeightsFileMetadata, out string? weights) && weights.Length > 0)
+            .Select(static (file, cancellationToken) => WeightFileHeader.Read(
+                file.Options.TryGetValue(WeightsFileMetadata, out string? weights) ? weights : file.Text.Path,
+                file.Options.TryGetValue(ResourceNameMetadata, out string? name) && name.Length > 0 ? name : null,
+                file.Text.GetText(cancellationToken)))
             .WithTrackingName(TrackingNames.WeightFiles);
 
         // Relative paths in the attribute are resolved against the project directory.

@@ -4,13 +4,14 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using Cnn.Generator.Validation;
 
 namespace Cnn.Generator.Tests;
 
 /// <summary>
 /// <c>[EmbeddedWeights]</c>: CNN0009 for every way a weight file can fail the network (missing, unreadable, a
 /// tensor missing, extra, of the wrong dtype or shape, data of the wrong size), and the emitted factory when it fits.
-/// The file reaches the generator as an AdditionalFile, that is as text, decoded the ways Roslyn may decode it.
+/// The generator reads the header summary that Cnn.Runtime.props writes (the compiler gives generators no binary files).
 /// </summary>
 public class EmbeddedWeightsTests
 {
@@ -43,8 +44,10 @@ public class EmbeddedWeightsTests
 
     private static byte[] ValidFile() => File(s_tensors);
 
-    /// <summary>The bytes as the compiler's fallback single-byte decoding gives them (one character per byte).</summary>
-    private static SourceText SingleByte(byte[] bytes) => SourceText.From(Encoding.Latin1.GetString(bytes));
+    /// <summary>The header summary that Cnn.Runtime.props writes for a weight file: what the generator reads.</summary>
+    private static SourceText Summary(byte[] bytes) => SourceText.From(WeightFileHeader.Summarize(bytes));
+
+    private static byte[] Latin1(string text) => Encoding.Latin1.GetBytes(text);
 
     private sealed class TestAdditionalText(string path, SourceText? text) : AdditionalText
     {
@@ -71,10 +74,19 @@ public class EmbeddedWeightsTests
     private static Result Run(string source, params (string Path, SourceText? Text, bool Embedded)[] files)
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(source);
-        var additional = files.Select(f => (AdditionalText)new TestAdditionalText(ProjectDir + f.Path, f.Text)).ToImmutableArray();
-        var perFile = files.Where(f => f.Embedded).ToDictionary(
-            f => ProjectDir + f.Path,
-            f => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["build_metadata.AdditionalFiles.CnnResourceName"] = "Cnn.EmbeddedWeights/" + f.Path });
+        // As the props pass them: the summary under obj/, the weight file and its resource name as metadata.
+        static string SummaryPath(string path) => ProjectDir + "obj/cnn-weights/" + path.Replace('/', '_') + ".header.txt";
+        var additional = files.Select(f => (AdditionalText)new TestAdditionalText(SummaryPath(f.Path), f.Text))
+            .Append(new TestAdditionalText(ProjectDir + "notes.txt", SourceText.From("not a weight file")))
+            .ToImmutableArray();
+        var perFile = files.ToDictionary(
+            f => SummaryPath(f.Path),
+            f =>
+            {
+                var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["build_metadata.AdditionalFiles.CnnWeightsFile"] = ProjectDir + f.Path };
+                if (f.Embedded) metadata["build_metadata.AdditionalFiles.CnnResourceName"] = "Cnn.EmbeddedWeights/" + f.Path;
+                return metadata;
+            });
         var global = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["build_property.ProjectDir"] = ProjectDir };
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], additional, GeneratorHarness.ParseOptions, new OptionsProvider(global, perFile),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
@@ -96,7 +108,7 @@ public class EmbeddedWeightsTests
     [Fact]
     public void MatchingFile_EmitsFactory_AndCompiles()
     {
-        Result result = Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Result result = Run(Model, ("weights/net.safetensors", Summary(ValidFile()), true));
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Assert.NotNull(result.WeightsSource);
@@ -109,27 +121,13 @@ public class EmbeddedWeightsTests
     }
 
     [Fact]
-    public void LossyUtf8Decoding_StillReadsTheHeader()
+    public void Summary_IsWhatThePropsWrite()
     {
-        // Some hosts decode invalid UTF-8 with replacement characters: the length prefix and data size are lost,
-        // the ASCII header is not. Shapes are still checked; sizes are left to the run-time check.
-        Result ok = Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(ValidFile())), true));
-        Assert.Empty(ok.Diagnostics);
-        Assert.NotNull(ok.WeightsSource);
-
-        var wrong = s_tensors.Select(t => t.Name == "dense.kernel" ? (t.Name, new[] { 18, 4 }) : t).ToArray();
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(File(wrong))), true)));
-        Assert.Contains("'dense.kernel' with shape [18, 4], but Net needs [18, 3]", d.GetMessage());
-    }
-
-    [Fact]
-    public void ValidUtf8File_IsMeasuredInUtf8()
-    {
-        // All-zero weights are valid UTF-8, so Roslyn decodes them as UTF-8 rather than with the fallback.
-        byte[] zeros = SafeTensorsWriter.ToBytes(s_tensors.Select(t => (t.Name, t.Shape, new float[t.Shape.Aggregate(1, (a, b) => a * b)])));
-        Result result = Run(Model, ("weights/net.safetensors", SourceText.From(Encoding.UTF8.GetString(zeros)), true));
-        Assert.Empty(result.Diagnostics);
-        Assert.NotNull(result.WeightsSource);
+        string summary = WeightFileHeader.Summarize(ValidFile());
+        Assert.StartsWith("Cnn.Generator safetensors header v1\nlength: 5", summary);
+        Assert.Contains("\nheader-length: ", summary);
+        Assert.Contains("{\"conv2d.kernel\":{\"dtype\":\"F32\",\"shape\":[3,3,1,2],\"data_offsets\":[0,72]}", summary);
+        Assert.DoesNotContain('\0', summary);
     }
 
     [Fact]
@@ -143,7 +141,7 @@ public class EmbeddedWeightsTests
     [Fact]
     public void FileAtAnotherPath_IsMissing()
     {
-        Diagnostic d = SingleCnn0009(Run(Model, ("other/net2.safetensors", SingleByte(ValidFile()), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("other/net2.safetensors", Summary(ValidFile()), true)));
         Assert.Contains("is missing", d.GetMessage());
     }
 
@@ -151,21 +149,21 @@ public class EmbeddedWeightsTests
     public void FileWithoutText_IsUnreadable()
     {
         Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", null, true)));
-        Assert.Contains("is unreadable: the file could not be read", d.GetMessage());
+        Assert.Contains("is unreadable: the build could not read it", d.GetMessage());
     }
 
     [Theory]
-    [InlineData("", "too short")]
-    [InlineData("PK\u0003\u0004 this is a zip archive, not weights", "not a safetensors file")]
-    [InlineData("\u0010\0\0\0\0\0\0\0{\"a\": [1, 2", "not valid JSON")]
-    [InlineData("\u0010\0\0\0\0\0\0\0{\"a\": 1}", "the entry of tensor 'a' is not a JSON object")]
-    [InlineData("\u0040\0\0\0\0\0\0\0{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}", "no valid data_offsets")]
-    [InlineData("\u00FF\u00FF\u00FF\u00FF\u00FF\0\0\0{}", "larger than the 100000000-byte limit")]
-    [InlineData("\u0040\0\0\0\0\0\0\0{}", "goes beyond the end of the file")]
-    [InlineData("\u0001\0\0\0\0\0\0\0{}   ", "longer than the 1 bytes")]
+    [InlineData("", "the file has 0 bytes, too short")]
+    [InlineData("PK\u0003\u0004 this is a zip archive, not weights", "larger than the 100000000-byte limit")]
+    [InlineData("\u000A\0\0\0\0\0\0\0{\"a\": [1, 2", "not valid JSON at character 10: the header ends early")]
+    [InlineData("\u000A\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", "no JSON header follows")]
+    [InlineData("\u0008\0\0\0\0\0\0\0{\"a\": 1}", "the entry of tensor 'a' is not a JSON object")]
+    [InlineData("\u003D\0\0\0\0\0\0\0{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}", "no valid data_offsets")]
+    [InlineData("\u0040\0\0\0\0\0\0\0{}", "the header length 64 goes beyond the end of the 10-byte file")]
+    [InlineData("\u0004\0\0\0\0\0\0\0{}\u0001\u0002", "followed by more than padding")]
     public void UnreadableFile(string text, string message)
     {
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(Latin1(text)), true)));
         Assert.Contains("The weight file 'weights/net.safetensors' is unreadable: ", d.GetMessage());
         Assert.Contains(message, d.GetMessage());
     }
@@ -173,14 +171,14 @@ public class EmbeddedWeightsTests
     [Fact]
     public void MissingTensor_NamesItAndItsShape()
     {
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File(s_tensors.Where(t => t.Name != "conv2d.bias").ToArray())), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(File(s_tensors.Where(t => t.Name != "conv2d.bias").ToArray())), true)));
         Assert.Equal("The weight file 'weights/net.safetensors' has no tensor 'conv2d.bias': Net needs it with shape [2]", d.GetMessage());
     }
 
     [Fact]
     public void ExtraTensor_NamesIt()
     {
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File([.. s_tensors, ("dense_1.kernel", [3, 3])])), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(File([.. s_tensors, ("dense_1.kernel", [3, 3])])), true)));
         Assert.Contains("has tensor 'dense_1.kernel' with shape [3, 3], which Net does not have (its tensors are conv2d.kernel, conv2d.bias, dense.kernel, dense.bias)", d.GetMessage());
     }
 
@@ -188,7 +186,7 @@ public class EmbeddedWeightsTests
     public void WrongShape_NamesTensorExpectedAndActual()
     {
         var tensors = s_tensors.Select(t => t.Name == "conv2d.kernel" ? (t.Name, new[] { 3, 3, 1, 4 }) : t).ToArray();
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(File(tensors)), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(File(tensors)), true)));
         Assert.Equal("The weight file 'weights/net.safetensors' has tensor 'conv2d.kernel' with shape [3, 3, 1, 4], but Net needs [3, 3, 1, 2]", d.GetMessage());
     }
 
@@ -200,7 +198,7 @@ public class EmbeddedWeightsTests
         int at = text.IndexOf("\"dense.bias\":{\"dtype\":\"F32\"", StringComparison.Ordinal);
         Assert.True(at > 0);
         text = text.Remove(at + 23, 3).Insert(at + 23, "F16");
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(Latin1(text)), true)));
         Assert.Contains("stores tensor 'dense.bias' as F16: embedded weights must be F32", d.GetMessage());
     }
 
@@ -208,7 +206,7 @@ public class EmbeddedWeightsTests
     public void TruncatedData()
     {
         byte[] bytes = ValidFile();
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(bytes[..^4]), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(bytes[..^4]), true)));
         Assert.Contains("has 304 bytes of data after its header, but Net's 77 parameters need exactly 308 (truncated or padded file?)", d.GetMessage());
     }
 
@@ -219,7 +217,7 @@ public class EmbeddedWeightsTests
         // dense.bias is last: [296, 308] becomes [300, 308] (same length in characters).
         Assert.Contains("[296,308]", text);
         text = text.Replace("[296,308]", "[300,308]");
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SourceText.From(text), true)));
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(Latin1(text)), true)));
         Assert.Contains("gives tensor 'dense.bias' data_offsets [300, 308], 8 bytes, but its shape [3] of F32 needs 12", d.GetMessage());
     }
 
@@ -228,15 +226,15 @@ public class EmbeddedWeightsTests
     {
         byte[] bytes = ValidFile();
         bytes[0] -= 8; // the header now "ends" inside the JSON
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(bytes), true)));
-        Assert.Contains("is unreadable: the JSON header is longer than the", d.GetMessage());
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(bytes), true)));
+        Assert.Contains("is unreadable: the header is not valid JSON", d.GetMessage());
     }
 
     [Fact]
     public void AdditionalFileThatIsNotEmbedded()
     {
-        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), false)));
-        Assert.Contains("is an AdditionalFile but is not embedded in the assembly", d.GetMessage());
+        Diagnostic d = SingleCnn0009(Run(Model, ("weights/net.safetensors", Summary(ValidFile()), false)));
+        Assert.Contains("reached the generator without a resource name, so it is not embedded in the assembly", d.GetMessage());
     }
 
     [Fact]
@@ -254,8 +252,8 @@ public class EmbeddedWeightsTests
         // Two files of the same name: only the one at the attribute's path counts, however the path is spelled.
         var wrong = s_tensors.Select(t => t.Name == "dense.bias" ? (t.Name, new[] { 4 }) : t).ToArray();
         Result result = Run(Model.Replace("\"weights/net.safetensors\"", "\"./weights\\\\net.safetensors\""),
-            ("old/weights/net.safetensors", SingleByte(File(wrong)), true),
-            ("weights/net.safetensors", SingleByte(ValidFile()), true));
+            ("old/weights/net.safetensors", Summary(File(wrong)), true),
+            ("weights/net.safetensors", Summary(ValidFile()), true));
         Assert.Empty(result.Diagnostics);
         Assert.NotNull(result.WeightsSource);
     }
@@ -264,7 +262,7 @@ public class EmbeddedWeightsTests
     public void ClassWithoutParameterlessConstructor_GetsOnlyTheLoadMethod()
     {
         Result result = Run(Model.Replace("public partial class Net;", "public partial class Net { public Net(int seed) => InitializeParameters(seed); }"),
-            ("weights/net.safetensors", SingleByte(ValidFile()), true));
+            ("weights/net.safetensors", Summary(ValidFile()), true));
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         Assert.Contains("public void LoadEmbeddedWeights()", result.WeightsSource);
@@ -278,14 +276,14 @@ public class EmbeddedWeightsTests
         Result missing = Run(invalid);
         Assert.Contains(missing.Diagnostics, d => d.Id == "CNN0003");
         Assert.Contains(missing.Diagnostics, d => d.Id == "CNN0009" && d.GetMessage().Contains("is missing"));
-        Result present = Run(invalid, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Result present = Run(invalid, ("weights/net.safetensors", Summary(ValidFile()), true));
         Assert.DoesNotContain(present.Diagnostics, d => d.Id == "CNN0009");
     }
 
     [Fact]
     public void UnrelatedEdit_DoesNotRereadTheWeightFile()
     {
-        Result first = Run(Model, ("weights/net.safetensors", SingleByte(ValidFile()), true));
+        Result first = Run(Model, ("weights/net.safetensors", Summary(ValidFile()), true));
         CSharpCompilation next = GeneratorHarness.Compile(Model, "namespace App; public class Unrelated { }");
         GeneratorDriver driver = first.Driver.RunGenerators(next);
         GeneratorRunResult run = driver.GetRunResult().Results[0];
@@ -305,7 +303,10 @@ public class EmbeddedWeightsTests
             if (i % 3 == 0) bytes = bytes[..random.Next(bytes.Length)];
             for (int k = random.Next(1, 6); k > 0; k--)
                 if (bytes.Length > 0) bytes[random.Next(Math.Min(bytes.Length, 400))] = (byte)random.Next(256);
-            Result result = Run(Model, ("weights/net.safetensors", i % 2 == 0 ? SingleByte(bytes) : SourceText.From(Encoding.UTF8.GetString(bytes)), true));
+            // Even cases: a damaged weight file; odd cases: a damaged summary (which the props never write, but may be edited).
+            char[] summary = WeightFileHeader.Summarize(valid).ToCharArray();
+            for (int k = random.Next(1, 4); k > 0; k--) summary[random.Next(summary.Length)] = (char)random.Next(32, 127);
+            Result result = Run(Model, ("weights/net.safetensors", i % 2 == 0 ? Summary(bytes) : SourceText.From(new string(summary)), true));
             Assert.DoesNotContain(result.Diagnostics, d => d.Id is "CS8785" or "AD0001");
             // Either the file still fits, or CNN0009 says why; never both, never neither.
             Assert.True(result.WeightsSource is not null ^ result.Diagnostics.Any(d => d.Id == "CNN0009"), $"case {i}");

@@ -62,8 +62,8 @@ internal static class EmbeddedWeightsValidator
         var problems = new List<string>();
         if (file is null)
         {
-            problems.Add($"The weight file '{relativePath}' is missing: it is not an AdditionalFile of the project. Check the path (relative to the project) "
-                + $"and add <CnnEmbeddedWeights Include=\"{relativePath}\" /> to the project file (with Cnn.Runtime.props imported)");
+            problems.Add($"The weight file '{relativePath}' is missing: the build did not pass it to the generator. Check the path (relative to the project) "
+                + $"and declare the file as <CnnEmbeddedWeights Include=\"{relativePath}\" /> in the project file (with Cnn.Runtime.props imported)");
             return problems;
         }
         if (file.Error is not null)
@@ -72,8 +72,8 @@ internal static class EmbeddedWeightsValidator
             return problems;
         }
         if (file.ResourceName is null)
-            problems.Add($"The weight file '{relativePath}' is an AdditionalFile but is not embedded in the assembly: declare it as "
-                + $"<CnnEmbeddedWeights Include=\"{relativePath}\" /> instead (with Cnn.Runtime.props imported), so that the build also embeds it as a resource");
+            problems.Add($"The weight file '{relativePath}' reached the generator without a resource name, so it is not embedded in the assembly: declare it as "
+                + $"<CnnEmbeddedWeights Include=\"{relativePath}\" /> (with Cnn.Runtime.props imported)");
         if (spec is null)
             return problems;
 
@@ -135,8 +135,8 @@ internal static class EmbeddedWeightsValidator
                 }
                 position = tensor.End;
             }
-            if (problems.Count == 0 && file.DataLengths.Count > 0 && !file.DataLengths.AsSpan().ToArray().Contains(needed))
-                problems.Add($"The weight file '{relativePath}' has {Format.Thousands(file.DataLengths[0])} bytes of data after its header, "
+            if (problems.Count == 0 && file.DataLength != needed)
+                problems.Add($"The weight file '{relativePath}' has {Format.Thousands(file.DataLength)} bytes of data after its header, "
                     + $"but {model}'s {Format.Thousands(spec.ParameterCount)} parameters need exactly {Format.Thousands(needed)} (truncated or padded file?)");
         }
         return problems;

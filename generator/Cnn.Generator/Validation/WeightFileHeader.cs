@@ -16,31 +16,43 @@ namespace Cnn.Generator.Validation;
 internal sealed record WeightTensorEntry(string Name, string DType, EquatableArray<long> Shape, long Begin, long End);
 
 /// <summary>
-/// The header of a safetensors file that reached the generator as an AdditionalFile, or why it could not be read.
+/// The header of a safetensors weight file, as the generator sees it, or why it could not be read.
 /// </summary>
 /// <remarks>
-/// Must be immutable and structurally equatable (the incremental pipeline caches on it); check this when adding
-/// members. The generator never sees the file's bytes: Roslyn hands AdditionalFiles over as text, decoded as
-/// UTF-8 when the bytes happen to be valid UTF-8 and otherwise with a single-byte fallback encoding (or, on
-/// some hosts, lossily). The JSON header is ASCII, so it survives every decoding; the 8-byte length prefix and
-/// the size of the data are checked whenever the decoding lets us recover them, and the emitted loader checks
-/// them again at run time in any case.
+/// <para>Must be immutable and structurally equatable (the incremental pipeline caches on it); check this when adding
+/// members.</para>
+/// <para>The compiler does not hand binary files to generators (an AdditionalFile with NUL bytes is rejected with
+/// CS2015 and its text is null), and a generator may not do file IO (RS1035). So Cnn.Runtime.props reads the
+/// 8-byte length and the JSON header at build time and passes them on as a small text file, the <em>header
+/// summary</em>, with the weight file's path in the AdditionalFiles metadata <c>CnnWeightsFile</c>:</para>
+/// <code>
+/// Cnn.Generator safetensors header v1
+/// length: 374072
+/// header-length: 832
+/// {"conv2d.kernel":{"dtype":"F32","shape":[3,3,1,32],"data_offsets":[0,1152]},...}
+/// </code>
+/// <para><c>length</c> is the file size in bytes; <c>header-length</c> (absent when the file is shorter than 8 bytes)
+/// is the little-endian length prefix; the JSON header (absent when that length is out of range) follows as
+/// UTF-8 text, with control characters replaced so that the summary stays text.</para>
 /// </remarks>
-/// <param name="Path">The AdditionalFile's path, as Roslyn gives it.</param>
+/// <param name="Path">The weight file's path (the summary's <c>CnnWeightsFile</c> metadata).</param>
 /// <param name="ResourceName">The manifest resource name the build props gave the file, or null when it is not embedded.</param>
 /// <param name="Error">Why the file is unreadable, or null.</param>
 /// <param name="Tensors">The tensors in header order (empty when <paramref name="Error"/> is set).</param>
-/// <param name="DataLengths">The possible byte lengths of the data after the header (one per decoding that fits), empty when the decoding lost them.</param>
-internal sealed record WeightFileHeader(string Path, string? ResourceName, string? Error, EquatableArray<WeightTensorEntry> Tensors, EquatableArray<long> DataLengths)
+/// <param name="DataLength">The number of data bytes after the header.</param>
+internal sealed record WeightFileHeader(string Path, string? ResourceName, string? Error, EquatableArray<WeightTensorEntry> Tensors, long DataLength)
 {
+    /// <summary>The first line of a header summary.</summary>
+    public const string Signature = "Cnn.Generator safetensors header v1";
+
     /// <summary>The largest header accepted, as in the runtime reader (100 MB).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
-    /// <summary>Reads the header of <paramref name="text"/>; never throws on malformed input.</summary>
+    /// <summary>Reads a header summary; never throws on malformed input.</summary>
     public static WeightFileHeader Read(string path, string? resourceName, SourceText? text)
     {
         if (text is null)
-            return Fail(path, resourceName, "the file could not be read");
+            return Fail(path, resourceName, "the build could not read it");
         try
         {
             return ReadCore(path, resourceName, text);
@@ -51,146 +63,82 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
         }
     }
 
+    /// <summary>The header summary of the bytes of a weight file, as Cnn.Runtime.props writes it (for tests and tools).</summary>
+    public static string Summarize(byte[] bytes)
+    {
+        var text = new StringBuilder(Signature).Append('\n');
+        text.Append("length: ").Append(bytes.LongLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        if (bytes.Length >= 8)
+        {
+            ulong headerLength = 0;
+            for (int i = 7; i >= 0; i--) headerLength = (headerLength << 8) | bytes[i];
+            text.Append("header-length: ").Append(headerLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            if (headerLength <= MaxHeaderLength && 8 + (long)headerLength <= bytes.LongLength)
+                foreach (char c in new UTF8Encoding(false, false).GetString(bytes, 8, (int)headerLength))
+                    text.Append(c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '\uFFFD' : c);
+        }
+        return text.ToString();
+    }
+
     private static WeightFileHeader Fail(string path, string? resourceName, string error) =>
-        new(path, resourceName, error, EquatableArray<WeightTensorEntry>.Empty, EquatableArray<long>.Empty);
+        new(path, resourceName, error, EquatableArray<WeightTensorEntry>.Empty, 0);
 
     private static WeightFileHeader ReadCore(string path, string? resourceName, SourceText text)
     {
-        // The JSON object starts right after the 8-byte length. Those 8 bytes decode to at most 8 characters:
-        // exactly 8 with a single-byte decoding, fewer when some of them formed a UTF-8 sequence.
-        int start = -1;
-        if (text.Length > 8 && text[8] == '{' && SingleByte(text, 0, 8) is not null)
-            start = 8;
-        else
-            for (int i = 1; i <= 8 && i < text.Length; i++)
-                if (text[i] == '{') { start = i; break; }
-        if (start < 0)
-            throw new HeaderException(text.Length < 9
-                ? $"the file has {text.Length} characters, too short for a safetensors file (8-byte header length, then a JSON header)"
-                : "it is not a safetensors file: no JSON header follows the 8-byte header length");
-
-        // The header length, when the prefix can be turned back into its bytes.
-        long? headerLength = null;
-        bool singleByte = false, utf8 = false;
-        if (start == 8 && SingleByte(text, 0, 8) is { } bytes)
-        {
-            headerLength = LittleEndian(bytes);
-            singleByte = true;
-            utf8 = IsAscii(text, 0, 8);
-        }
-        else if (!Contains(text, 0, start, '\uFFFD') && Utf8Bytes(text, 0, start) is { Length: 8 } utf8Bytes)
-        {
-            headerLength = LittleEndian(utf8Bytes);
-            utf8 = true;
-        }
-        else if (!Contains(text, 0, start, '\uFFFD'))
-        {
-            throw new HeaderException("it is not a safetensors file: the JSON header does not start 8 bytes into the file");
-        }
-        if (headerLength is > MaxHeaderLength)
+        int position = 0;
+        if (ReadLine(text, ref position) != Signature)
+            throw new HeaderException("the build's summary of its header is not in the format this generator reads: rebuild, and check that Cnn.Runtime.props matches the generator");
+        long length = ReadNumberLine(text, ref position, "length: ") ?? throw new HeaderException("the build's summary of its header has no length");
+        if (length < 8)
+            throw new HeaderException($"the file has {length} bytes, too short for the 8-byte header length of a safetensors file");
+        long headerLength = ReadNumberLine(text, ref position, "header-length: ") ?? throw new HeaderException("the build's summary of its header has no header length");
+        if (headerLength > MaxHeaderLength)
             throw new HeaderException($"the header length {headerLength} is larger than the {MaxHeaderLength}-byte limit: not a safetensors file, or corrupt");
+        if (8 + headerLength > length)
+            throw new HeaderException($"the header length {headerLength} goes beyond the end of the {length}-byte file (truncated?)");
 
+        int start = position;
+        if (start >= text.Length || text[start] != '{')
+            throw new HeaderException("it is not a safetensors file: no JSON header follows the 8-byte header length");
         var parser = new JsonParser(text, start);
         List<WeightTensorEntry> tensors = parser.ReadHeader();
-        int jsonEnd = parser.Position;
-
-        var dataLengths = new List<long>();
-        if (headerLength is long length)
-        {
-            // The header may be padded with spaces up to its declared length (safetensors pads to 8 bytes).
-            int dataStart = start + (int)Math.Min(length, int.MaxValue);
-            if (dataStart > text.Length)
-                throw new HeaderException($"the header length {length} goes beyond the end of the file (truncated?)");
-            if (jsonEnd > dataStart)
-                throw new HeaderException($"the JSON header is longer than the {length} bytes the header length gives");
-            for (int i = jsonEnd; i < dataStart; i++)
-                if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
-                    throw new HeaderException($"the header length {length} does not match the JSON header, which ends after {jsonEnd - start} bytes");
-            if (!Contains(text, dataStart, text.Length, '\uFFFD'))
-            {
-                if (singleByte) dataLengths.Add(text.Length - dataStart);
-                if (utf8 && Utf8Count(text, dataStart, text.Length) is long count && !dataLengths.Contains(count)) dataLengths.Add(count);
-            }
-        }
-        return new WeightFileHeader(path, resourceName, null, tensors.ToEquatableArray(), dataLengths.ToEquatableArray());
+        // The JSON may be padded with spaces up to the header length (safetensors pads to a multiple of 8 bytes).
+        for (int i = parser.Position; i < text.Length; i++)
+            if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+                throw new HeaderException($"the JSON header ends after {Utf8Count(text, start, parser.Position)} of the {headerLength} bytes of the header, followed by more than padding");
+        return new WeightFileHeader(path, resourceName, null, tensors.ToEquatableArray(), length - 8 - headerLength);
     }
 
-    /// <summary>The characters decoded back to bytes with a single-byte decoding (Latin-1 or Windows-1252), or null.</summary>
-    private static byte[]? SingleByte(SourceText text, int start, int end)
+    private static string ReadLine(SourceText text, ref int position)
     {
-        var bytes = new byte[end - start];
-        for (int i = start; i < end; i++)
-        {
-            char c = text[i];
-            if (c <= 0xFF) bytes[i - start] = (byte)c;
-            else if (s_windows1252.TryGetValue(c, out byte b)) bytes[i - start] = b;
-            else return null;
-        }
-        return bytes;
+        int start = position;
+        while (position < text.Length && text[position] != '\n') position++;
+        string line = text.ToString(TextSpan.FromBounds(start, position)).TrimEnd('\r');
+        if (position < text.Length) position++;
+        return line;
     }
 
-    /// <summary>The characters of Windows-1252 bytes 0x80-0x9F that are not Latin-1.</summary>
-    private static readonly Dictionary<char, byte> s_windows1252 = new()
+    private static long? ReadNumberLine(SourceText text, ref int position, string prefix)
     {
-        ['\u20AC'] = 0x80, ['\u201A'] = 0x82, ['\u0192'] = 0x83, ['\u201E'] = 0x84, ['\u2026'] = 0x85, ['\u2020'] = 0x86,
-        ['\u2021'] = 0x87, ['\u02C6'] = 0x88, ['\u2030'] = 0x89, ['\u0160'] = 0x8A, ['\u2039'] = 0x8B, ['\u0152'] = 0x8C,
-        ['\u017D'] = 0x8E, ['\u2018'] = 0x91, ['\u2019'] = 0x92, ['\u201C'] = 0x93, ['\u201D'] = 0x94, ['\u2022'] = 0x95,
-        ['\u2013'] = 0x96, ['\u2014'] = 0x97, ['\u02DC'] = 0x98, ['\u2122'] = 0x99, ['\u0161'] = 0x9A, ['\u203A'] = 0x9B,
-        ['\u0153'] = 0x9C, ['\u017E'] = 0x9E, ['\u0178'] = 0x9F,
-    };
-
-    private static byte[]? Utf8Bytes(SourceText text, int start, int end)
-    {
-        try
-        {
-            return new UTF8Encoding(false, true).GetBytes(text.ToString(TextSpan.FromBounds(start, end)));
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        int start = position;
+        string line = ReadLine(text, ref position);
+        if (line.StartsWith(prefix, StringComparison.Ordinal)
+            && long.TryParse(line.Substring(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            return value;
+        position = start;
+        return null;
     }
 
-    /// <summary>The UTF-8 length of a range of characters, or null when it holds a lone surrogate.</summary>
-    private static long? Utf8Count(SourceText text, int start, int end)
+    /// <summary>The UTF-8 length of a range of characters.</summary>
+    private static long Utf8Count(SourceText text, int start, int end)
     {
         long count = 0;
         for (int i = start; i < end; i++)
         {
             char c = text[i];
-            if (c < 0x80) count += 1;
-            else if (c < 0x800) count += 2;
-            else if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 >= end || !char.IsLowSurrogate(text[i + 1])) return null;
-                count += 4;
-                i++;
-            }
-            else if (char.IsLowSurrogate(c)) return null;
-            else count += 3;
+            count += c < 0x80 ? 1 : c < 0x800 || char.IsSurrogate(c) ? 2 : 3;
         }
         return count;
-    }
-
-    private static bool IsAscii(SourceText text, int start, int end)
-    {
-        for (int i = start; i < end; i++)
-            if (text[i] >= 0x80) return false;
-        return true;
-    }
-
-    private static bool Contains(SourceText text, int start, int end, char value)
-    {
-        for (int i = start; i < end; i++)
-            if (text[i] == value) return true;
-        return false;
-    }
-
-    private static long LittleEndian(byte[] bytes)
-    {
-        ulong value = 0;
-        for (int i = 7; i >= 0; i--) value = (value << 8) | bytes[i];
-        return value > long.MaxValue ? long.MaxValue : (long)value;
     }
 
     private sealed class HeaderException(string message) : Exception(message);
@@ -199,11 +147,13 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
     /// A small JSON reader for the safetensors header: an object of tensor entries plus an optional
     /// <c>__metadata__</c>. It reads only as far as the header's closing brace.
     /// </summary>
-    private sealed class JsonParser(SourceText text, int position)
+    private sealed class JsonParser(SourceText text, int start)
     {
         private const int MaxDepth = 16;
 
-        public int Position { get; private set; } = position;
+        private readonly int _start = start;
+
+        public int Position { get; private set; } = start;
 
         public List<WeightTensorEntry> ReadHeader()
         {
@@ -388,6 +338,6 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
 
         private static string Describe(char c) => c >= 0x20 && c < 0x7F ? $"'{c}'" : $"character U+{(int)c:X4}";
 
-        private HeaderException Error(string problem) => new($"the header is not valid JSON at character {Position}: {problem}");
+        private HeaderException Error(string problem) => new($"the header is not valid JSON at character {Position - _start}: {problem}");
     }
 }
