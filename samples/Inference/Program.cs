@@ -91,6 +91,11 @@ try
     }
     return 0;
 }
+catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+{
+    Console.Error.WriteLine($"error: no such file: {(e as FileNotFoundException)?.FileName ?? e.Message}");
+    return 1;
+}
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     // CnnDataException (a malformed image, IDX or weight resource) is an IOException and names the file.
