@@ -83,8 +83,11 @@ public sealed partial class CnnGenerator
         EquatableArray<DiagnosticInfo> diagnostics = problems
             .Select(problem => DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedWeights, location, problem))
             .ToEquatableArray();
-        EmbeddedWeightsSpec? spec = problems.Count == 0 && request.Spec is not null && file?.ResourceName is { } resourceName
-            ? new EmbeddedWeightsSpec(request.Spec, request.Path, resourceName, request.CanCreate)
+        // The members are emitted even beside a CNN0009 error (the build fails on the error anyway), so that code
+        // calling CreateWithEmbeddedWeights() gets no second, misleading error; without a resource name from the
+        // props, the name they would give is used.
+        EmbeddedWeightsSpec? spec = request.Spec is not null
+            ? new EmbeddedWeightsSpec(request.Spec, request.Path, file?.ResourceName ?? "Cnn.EmbeddedWeights/" + request.Path.Replace('\\', '/'), request.CanCreate)
             : null;
         return new EmbeddedWeightsResult(spec, diagnostics);
     }
