@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using Cnn.Generator.Helpers;
 using Cnn.Generator.Validation;
 
 namespace Cnn.Generator.Tests;
@@ -314,5 +315,25 @@ public class EmbeddedWeightsTests
             Assert.True(result.WeightsSource is not null, $"case {i}");
             Assert.All(result.Diagnostics, d => Assert.Equal("CNN0009", d.Id));
         }
+    }
+
+    [Theory]
+    [InlineData("weights/net.safetensors", "weights/net.safetensors")]
+    [InlineData("./weights\\net.safetensors", "weights/net.safetensors")]
+    [InlineData("a/../weights//net.safetensors", "weights/net.safetensors")]
+    [InlineData("../../x.safetensors", "../../x.safetensors")]
+    [InlineData("/src/App/../b.safetensors", "/src/b.safetensors")]
+    public void Normalize(string path, string expected) => Assert.Equal(expected, EmbeddedWeightsValidator.Normalize(path));
+
+    [Fact]
+    public void Find_WithoutProjectDirectory_MatchesAUniqueSuffix()
+    {
+        WeightFileHeader File(string path) => new(path, "r", null, EquatableArray<WeightTensorEntry>.Empty, 0);
+        var files = new[] { File("/p/weights/a.safetensors"), File("/p/old/weights/b.safetensors"), File("/p/new/weights/b.safetensors") };
+        Assert.Same(files[0], EmbeddedWeightsValidator.Find("weights/a.safetensors", null, files));
+        Assert.Null(EmbeddedWeightsValidator.Find("weights/b.safetensors", null, files)); // ambiguous
+        Assert.Same(files[2], EmbeddedWeightsValidator.Find("weights/b.safetensors", "/p/new", files));
+        Assert.Same(files[1], EmbeddedWeightsValidator.Find("/p/old/weights/b.safetensors", "/p/new", files));
+        Assert.Null(EmbeddedWeightsValidator.Find("eights/a.safetensors", null, files)); // whole path segments only
     }
 }
