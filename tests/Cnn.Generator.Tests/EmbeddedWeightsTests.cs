@@ -336,4 +336,28 @@ public class EmbeddedWeightsTests
         Assert.Same(files[1], EmbeddedWeightsValidator.Find("/p/old/weights/b.safetensors", "/p/new", files));
         Assert.Null(EmbeddedWeightsValidator.Find("eights/a.safetensors", null, files)); // whole path segments only
     }
+
+    /// <summary>The emitted members, compared with <c>Snapshots/EmbeddedWeights.verified.cs</c> (see <see cref="SnapshotTests"/>).</summary>
+    [Fact]
+    public void Snapshot()
+    {
+        string nested = Model.Replace("[Model(5, 5, 1)]", "public partial class Outer {\n[Model(5, 5, 1)]") + "\n}";
+        Result result = Run(nested, ("weights/net.safetensors", Summary(ValidFile()), true));
+        Assert.Empty(result.Diagnostics);
+        string actual = System.Text.RegularExpressions.Regex.Replace(result.WeightsSource!,
+            "GeneratedCode\\(\"Cnn.Generator\", \"[^\"]*\"\\)", "GeneratedCode(\"Cnn.Generator\", \"{version}\")");
+        string folder = Path.Combine(Path.GetDirectoryName(SourcePath())!, "Snapshots");
+        string verified = Path.Combine(folder, "EmbeddedWeights.verified.cs"), received = Path.Combine(folder, "EmbeddedWeights.received.cs");
+        if (Environment.GetEnvironmentVariable("CNN_ACCEPT_SNAPSHOTS") == "1")
+            System.IO.File.WriteAllText(verified, actual);
+        string expected = System.IO.File.Exists(verified) ? System.IO.File.ReadAllText(verified) : "";
+        if (expected != actual)
+        {
+            System.IO.File.WriteAllText(received, actual);
+            Assert.Fail($"The generated code differs from {verified}; see {received} (set CNN_ACCEPT_SNAPSHOTS=1 to accept).");
+        }
+        System.IO.File.Delete(received);
+    }
+
+    private static string SourcePath([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }
