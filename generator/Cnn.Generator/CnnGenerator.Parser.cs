@@ -84,7 +84,7 @@ public sealed partial class CnnGenerator
             NetworkSpec? spec = declarationValid && !hasError
                 ? new NetworkSpec(ReadHierarchy(symbol), InputShape(inputDims!), loss, result.Layers, result.StackBytes, stackBudget)
                 : null;
-            return new ParseResult(spec, diagnostics.ToEquatableArray());
+            return new ParseResult(spec, diagnostics.ToEquatableArray()) { EmbeddedWeights = EmbeddedWeightsReader.Read(symbol, spec, cancellationToken) };
         }
 
         private static bool CheckPartial(TypeDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)

@@ -51,13 +51,20 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(specs.Combine(compilationData), static (context, input) =>
             context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.g.cs", Emitter.Emit(input.Left, input.Right)));
+
+        // [EmbeddedWeights]: weight-file headers checked against the models that name them (CNN0009), and a factory.
+        RegisterEmbeddedWeights(context, parsed);
     }
 }
 
 /// <summary>The parser's result for one model class: the spec when the network is valid, and every diagnostic.</summary>
 /// <param name="Spec">The network, or null when it has an error.</param>
 /// <param name="Diagnostics">Everything to report for this class.</param>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>The model's <c>[EmbeddedWeights]</c>, checked against the AdditionalFiles later in the pipeline; null without one.</summary>
+    public EmbeddedWeightsRequest? EmbeddedWeights { get; init; }
+}
 
 /// <summary>The compilation facts the emitter needs.</summary>
 /// <param name="SkipLocalsInit">Whether <c>[SkipLocalsInit]</c> may be emitted (it needs unsafe code allowed and the attribute type).</param>

@@ -14,4 +14,10 @@ internal static class TrackingNames
 
     /// <summary>The few compilation facts the emitter needs.</summary>
     public const string CompilationData = nameof(CompilationData);
+
+    /// <summary>The headers of the <c>.safetensors</c> AdditionalFiles.</summary>
+    public const string WeightFiles = nameof(WeightFiles);
+
+    /// <summary>Each <c>[EmbeddedWeights]</c> checked against its file.</summary>
+    public const string EmbeddedWeights = nameof(EmbeddedWeights);
 }
