@@ -147,7 +147,8 @@ internal static class Conv2DEmitter
             foreach (int width in Widths(c))
             {
                 SimdKernels.EmitConvolution(w, $"InputGradient_{context.MethodSuffix}", g, width, bias: false, relu: false,
-                    $"The input gradient of {c.Name}: the padded dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}");
+                    $"The input gradient of {c.Name}: the framed dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}",
+                    zeroRows: c.KernelHeight - 1);
                 w.Line();
             }
         }

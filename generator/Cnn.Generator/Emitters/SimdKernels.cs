@@ -115,10 +115,12 @@ internal static class SimdKernels
     /// with a single pixel (a dense layer) a block takes the whole accumulator budget, so that enough independent
     /// FMA chains are in flight to hide their latency.
     /// </summary>
-    private static List<List<LaneGroup>> Blocks(int channels, int width, bool singlePixel = false)
+    private static List<List<LaneGroup>> Blocks(int channels, int width, bool singlePixel = false) =>
+        Blocks(channels, width, singlePixel ? AccumulatorBudget(width) : FilterRegisters(width));
+
+    private static List<List<LaneGroup>> Blocks(int channels, int width, int perBlock)
     {
         List<LaneGroup> groups = LaneGroup.Split(channels, width);
-        int perBlock = singlePixel ? AccumulatorBudget(width) : FilterRegisters(width);
         var blocks = new List<List<LaneGroup>>();
         for (int i = 0; i < groups.Count; i += perBlock)
             blocks.Add(groups.Skip(i).Take(perBlock).ToList());
@@ -154,7 +156,12 @@ internal static class SimdKernels
     /// Emits <c>name_{width}(ref x, ref k, ref b, ref y)</c>: y[oy, ox, f] = act(b[f] + Σ_ky Σ_r x[oy·sh + ky, ox·sw, r] · k[ky, r, f])
     /// where r runs over the kw·c contiguous taps of one kernel row.
     /// </summary>
-    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, int width, bool bias, bool relu, string summary)
+    /// <remarks>
+    /// With <paramref name="zeroRows"/> &gt; 0 the input is known to be zero outside rows [zeroRows, InHeight - zeroRows)
+    /// (the framed output gradient of the input-gradient pass), and the kernel rows that would only meet those
+    /// zeros are skipped.
+    /// </remarks>
+    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, int width, bool bias, bool relu, string summary, int zeroRows = 0)
     {
         w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
         using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float k, ref float b, ref float y)"))
@@ -163,6 +170,11 @@ internal static class SimdKernels
             {
                 w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
                 w.Line($"ref float yRow = ref Unsafe.Add(ref y, oy * {g.OutWidth * g.Filters});");
+                if (zeroRows > 0)
+                {
+                    w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
+                    w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
+                }
                 foreach (List<LaneGroup> block in Blocks(g.Filters, width, singlePixel: g.OutWidth == 1))
                 {
                     int pixels = PixelsPerBlock(block.Count, width, g.OutWidth);
@@ -172,16 +184,16 @@ internal static class SimdKernels
                     w.Line($"// {filters}: {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
                     if (full == 1)
                     {
-                        using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu); }
+                        using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu, zeroRows > 0); }
                     }
                     else if (full > 1)
                     {
                         using (w.Block($"for (int ox = 0; ox < {full * pixels}; ox += {pixels})"))
-                            ConvolutionBlock(w, g, block, pixels, bias, relu);
+                            ConvolutionBlock(w, g, block, pixels, bias, relu, zeroRows > 0);
                     }
                     if (rest > 0)
                     {
-                        using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu); }
+                        using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu, zeroRows > 0); }
                     }
                 }
             }
@@ -216,12 +228,12 @@ internal static class SimdKernels
         }
     }
 
-    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu)
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu, bool rowBounds)
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", "0") : grp.Zero)};")));
-        using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
+        using (w.Block(rowBounds ? "for (int ky = ky0; ky < ky1; ky++)" : $"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
         {
             // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
             w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.InRow});");
@@ -264,7 +276,9 @@ internal static class SimdKernels
             {
                 w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.InRow});");
                 w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
-                foreach (List<LaneGroup> block in Blocks(g.Filters, width))
+                // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
+                int registers = Math.Max(FilterRegisters(width), AccumulatorBudget(width) / Math.Max(1, g.Taps));
+                foreach (List<LaneGroup> block in Blocks(g.Filters, width, registers))
                 {
                     int taps = PixelsPerBlock(block.Count, width, g.Taps);
                     int full = g.Taps / taps, rest = g.Taps % taps;

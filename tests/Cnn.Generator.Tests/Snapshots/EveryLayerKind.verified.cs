@@ -699,61 +699,34 @@ _____________________________________________________________________________";
                     // 4 taps at a time
                     {
                         const int r = 0;
-                        var a0_0 = 0f; var a0_1 = 0f;
-                        var a1_0 = 0f; var a1_1 = 0f;
-                        var a2_0 = 0f; var a2_1 = 0f;
-                        var a3_0 = 0f; var a3_1 = 0f;
+                        var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
                         for (int oy = 0; oy < 3; oy++)
                         {
                             ref float xp = ref Unsafe.Add(ref xk, oy * 8 + r);
                             ref float gp = ref Unsafe.Add(ref dy, oy * 6);
                             for (int ox = 0; ox < 2; ox++)
                             {
-                                var g0 = gp; var g1 = Unsafe.Add(ref gp, 1);
-                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, g1, a0_1);
-                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, g1, a1_1);
-                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, g1, a2_1);
-                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, g1, a3_1);
+                                var g0 = gp; var g1 = Unsafe.Add(ref gp, 1); var g2 = Unsafe.Add(ref gp, 2);
+                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, g2, a0_2);
+                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, g2, a1_2);
+                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, g2, a2_2);
+                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, g2, a3_2);
                                 xp = ref Unsafe.Add(ref xp, 4);
                                 gp = ref Unsafe.Add(ref gp, 3);
                             }
                         }
-                        Unsafe.Add(ref dkRow, r * 3) = Unsafe.Add(ref dkRow, r * 3) + a0_0; Unsafe.Add(ref dkRow, r * 3 + 1) = Unsafe.Add(ref dkRow, r * 3 + 1) + a0_1;
-                        Unsafe.Add(ref dkRow, (r + 1) * 3) = Unsafe.Add(ref dkRow, (r + 1) * 3) + a1_0; Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) + a1_1;
-                        Unsafe.Add(ref dkRow, (r + 2) * 3) = Unsafe.Add(ref dkRow, (r + 2) * 3) + a2_0; Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) + a2_1;
-                        Unsafe.Add(ref dkRow, (r + 3) * 3) = Unsafe.Add(ref dkRow, (r + 3) * 3) + a3_0; Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) + a3_1;
-                    }
-                    // 4 taps at a time
-                    {
-                        const int r = 0;
-                        var a0_0 = 0f;
-                        var a1_0 = 0f;
-                        var a2_0 = 0f;
-                        var a3_0 = 0f;
-                        for (int oy = 0; oy < 3; oy++)
-                        {
-                            ref float xp = ref Unsafe.Add(ref xk, oy * 8 + r);
-                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
-                            for (int ox = 0; ox < 2; ox++)
-                            {
-                                var g0 = Unsafe.Add(ref gp, 2);
-                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
-                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
-                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
-                                var x3 = Unsafe.Add(ref xp, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, g0, a3_0);
-                                xp = ref Unsafe.Add(ref xp, 4);
-                                gp = ref Unsafe.Add(ref gp, 3);
-                            }
-                        }
-                        Unsafe.Add(ref dkRow, r * 3 + 2) = Unsafe.Add(ref dkRow, r * 3 + 2) + a0_0;
-                        Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) + a1_0;
-                        Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) + a2_0;
-                        Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) + a3_0;
+                        Unsafe.Add(ref dkRow, r * 3) = Unsafe.Add(ref dkRow, r * 3) + a0_0; Unsafe.Add(ref dkRow, r * 3 + 1) = Unsafe.Add(ref dkRow, r * 3 + 1) + a0_1; Unsafe.Add(ref dkRow, r * 3 + 2) = Unsafe.Add(ref dkRow, r * 3 + 2) + a0_2;
+                        Unsafe.Add(ref dkRow, (r + 1) * 3) = Unsafe.Add(ref dkRow, (r + 1) * 3) + a1_0; Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 1) + a1_1; Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 1) * 3 + 2) + a1_2;
+                        Unsafe.Add(ref dkRow, (r + 2) * 3) = Unsafe.Add(ref dkRow, (r + 2) * 3) + a2_0; Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 1) + a2_1; Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 2) * 3 + 2) + a2_2;
+                        Unsafe.Add(ref dkRow, (r + 3) * 3) = Unsafe.Add(ref dkRow, (r + 3) * 3) + a3_0; Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 1) + a3_1; Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) = Unsafe.Add(ref dkRow, (r + 3) * 3 + 2) + a3_2;
                     }
                 }
             }
 
-            /// <summary>The input gradient of conv2d: the padded dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
+            /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
             private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
@@ -933,50 +906,26 @@ _____________________________________________________________________________";
                     // 3 taps at a time
                     {
                         const int r = 0;
-                        var a0_0 = V128.Create(0f); var a0_1 = 0f;
-                        var a1_0 = V128.Create(0f); var a1_1 = 0f;
-                        var a2_0 = V128.Create(0f); var a2_1 = 0f;
+                        var a0_0 = V128.Create(0f); var a0_1 = 0f; var a0_2 = 0f;
+                        var a1_0 = V128.Create(0f); var a1_1 = 0f; var a1_2 = 0f;
+                        var a2_0 = V128.Create(0f); var a2_1 = 0f; var a2_2 = 0f;
                         for (int oy = 0; oy < 1; oy++)
                         {
                             ref float xp = ref Unsafe.Add(ref xk, oy * 3 + r);
                             ref float gp = ref Unsafe.Add(ref dy, oy * 6);
                             for (int ox = 0; ox < 1; ox++)
                             {
-                                var g0 = V128.LoadUnsafe(ref gp); var g1 = Unsafe.Add(ref gp, 4);
-                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); var x0_1 = xp; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, g1, a0_1);
-                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1);
-                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1);
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = Unsafe.Add(ref gp, 4); var g2 = Unsafe.Add(ref gp, 5);
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); var x0_1 = xp; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, g1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, g2, a0_2);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, g2, a1_2);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, g2, a2_2);
                                 xp = ref Unsafe.Add(ref xp, 3);
                                 gp = ref Unsafe.Add(ref gp, 6);
                             }
                         }
-                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 6)) + a0_0, ref dkRow, (nuint)(r * 6)); Unsafe.Add(ref dkRow, r * 6 + 4) = Unsafe.Add(ref dkRow, r * 6 + 4) + a0_1;
-                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 6)) + a1_0, ref dkRow, (nuint)((r + 1) * 6)); Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) + a1_1;
-                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 6)) + a2_0, ref dkRow, (nuint)((r + 2) * 6)); Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) + a2_1;
-                    }
-                    // 3 taps at a time
-                    {
-                        const int r = 0;
-                        var a0_0 = 0f;
-                        var a1_0 = 0f;
-                        var a2_0 = 0f;
-                        for (int oy = 0; oy < 1; oy++)
-                        {
-                            ref float xp = ref Unsafe.Add(ref xk, oy * 3 + r);
-                            ref float gp = ref Unsafe.Add(ref dy, oy * 6);
-                            for (int ox = 0; ox < 1; ox++)
-                            {
-                                var g0 = Unsafe.Add(ref gp, 5);
-                                var x0 = xp; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, g0, a0_0);
-                                var x1 = Unsafe.Add(ref xp, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, g0, a1_0);
-                                var x2 = Unsafe.Add(ref xp, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, g0, a2_0);
-                                xp = ref Unsafe.Add(ref xp, 3);
-                                gp = ref Unsafe.Add(ref gp, 6);
-                            }
-                        }
-                        Unsafe.Add(ref dkRow, r * 6 + 5) = Unsafe.Add(ref dkRow, r * 6 + 5) + a0_0;
-                        Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) + a1_0;
-                        Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) + a2_0;
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 6)) + a0_0, ref dkRow, (nuint)(r * 6)); Unsafe.Add(ref dkRow, r * 6 + 4) = Unsafe.Add(ref dkRow, r * 6 + 4) + a0_1; Unsafe.Add(ref dkRow, r * 6 + 5) = Unsafe.Add(ref dkRow, r * 6 + 5) + a0_2;
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 6)) + a1_0, ref dkRow, (nuint)((r + 1) * 6)); Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 4) + a1_1; Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 1) * 6 + 5) + a1_2;
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 6)) + a2_0, ref dkRow, (nuint)((r + 2) * 6)); Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 4) + a2_1; Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) = Unsafe.Add(ref dkRow, (r + 2) * 6 + 5) + a2_2;
                     }
                 }
             }

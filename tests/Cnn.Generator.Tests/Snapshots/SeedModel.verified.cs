@@ -682,61 +682,39 @@ _______________________________________________________________________";
                 // 3 taps at a time
                 {
                     const int r = 0;
-                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
-                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
-                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f); var a0_2 = V256.Create(0f); var a0_3 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f); var a1_2 = V256.Create(0f); var a1_3 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f); var a2_2 = V256.Create(0f); var a2_3 = V256.Create(0f);
                     for (int oy = 0; oy < 26; oy++)
                     {
                         ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
                         ref float gp = ref Unsafe.Add(ref dy, oy * 832);
                         for (int ox = 0; ox < 26; ox++)
                         {
-                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8));
-                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
-                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
-                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
+                            var g0 = V256.LoadUnsafe(ref gp); var g1 = V256.LoadUnsafe(ref gp, (nuint)(8)); var g2 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g3 = V256.LoadUnsafe(ref gp, (nuint)(24));
+                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V256.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V256.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V256.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V256.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V256.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V256.FusedMultiplyAdd(x2, g3, a2_3);
                             xp = ref Unsafe.Add(ref xp, 1);
                             gp = ref Unsafe.Add(ref gp, 32);
                         }
                     }
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 8)) + a0_1, ref dkRow, (nuint)(r * 32 + 8));
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 8));
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 8));
-                }
-                // 3 taps at a time
-                {
-                    const int r = 0;
-                    var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
-                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
-                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
-                    for (int oy = 0; oy < 26; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 832);
-                        for (int ox = 0; ox < 26; ox++)
-                        {
-                            var g0 = V256.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V256.LoadUnsafe(ref gp, (nuint)(24));
-                            var x0 = V256.Create(xp); a0_0 = V256.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, g1, a0_1);
-                            var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, g1, a1_1);
-                            var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, g1, a2_1);
-                            xp = ref Unsafe.Add(ref xp, 1);
-                            gp = ref Unsafe.Add(ref gp, 32);
-                        }
-                    }
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_0, ref dkRow, (nuint)(r * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 24)) + a0_1, ref dkRow, (nuint)(r * 32 + 24));
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 24)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 24));
-                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 24)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 8)) + a0_1, ref dkRow, (nuint)(r * 32 + 8)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_2, ref dkRow, (nuint)(r * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 24)) + a0_3, ref dkRow, (nuint)(r * 32 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 8)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 8)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_2, ref dkRow, (nuint)((r + 1) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 24)) + a1_3, ref dkRow, (nuint)((r + 1) * 32 + 24));
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 8)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 8)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_2, ref dkRow, (nuint)((r + 2) * 32 + 16)); V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 24)) + a2_3, ref dkRow, (nuint)((r + 2) * 32 + 24));
                 }
             }
         }
 
-        /// <summary>The input gradient of conv2d: the padded dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector512 version).</summary>
+        /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector512 version).</summary>
         private static void InputGradient_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 960);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 28);
+                // Input rows above 2 and from 28 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 28 - oy);
                 // all filters: 8 output pixels at a time, then the last 4
                 for (int ox = 0; ox < 24; ox += 8)
                 {
@@ -749,7 +727,7 @@ _______________________________________________________________________";
                     var a5_0 = 0f;
                     var a6_0 = 0f;
                     var a7_0 = 0f;
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 96);
@@ -784,7 +762,7 @@ _______________________________________________________________________";
                     var a1_0 = 0f;
                     var a2_0 = 0f;
                     var a3_0 = 0f;
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 96);
@@ -807,13 +785,15 @@ _______________________________________________________________________";
             }
         }
 
-        /// <summary>The input gradient of conv2d: the padded dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector256 version).</summary>
+        /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector256 version).</summary>
         private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 960);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 28);
+                // Input rows above 2 and from 28 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 28 - oy);
                 // all filters: 8 output pixels at a time, then the last 4
                 for (int ox = 0; ox < 24; ox += 8)
                 {
@@ -826,7 +806,7 @@ _______________________________________________________________________";
                     var a5_0 = 0f;
                     var a6_0 = 0f;
                     var a7_0 = 0f;
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 96);
@@ -861,7 +841,7 @@ _______________________________________________________________________";
                     var a1_0 = 0f;
                     var a2_0 = 0f;
                     var a3_0 = 0f;
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 96);
@@ -1569,13 +1549,15 @@ _______________________________________________________________________";
             }
         }
 
-        /// <summary>The input gradient of conv2d_1: the padded dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector512 version).</summary>
+        /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector512 version).</summary>
         private static void InputGradient_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 960);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 416);
+                // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
                 // all filters: 8 output pixels at a time, then the last 5
                 {
                     const int ox = 0;
@@ -1588,7 +1570,7 @@ _______________________________________________________________________";
                     var a5_0 = V512.Create(0f); var a5_1 = V512.Create(0f);
                     var a6_0 = V512.Create(0f); var a6_1 = V512.Create(0f);
                     var a7_0 = V512.Create(0f); var a7_1 = V512.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -1624,7 +1606,7 @@ _______________________________________________________________________";
                     var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
                     var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
                     var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -1649,13 +1631,15 @@ _______________________________________________________________________";
             }
         }
 
-        /// <summary>The input gradient of conv2d_1: the padded dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector256 version).</summary>
+        /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector256 version).</summary>
         private static void InputGradient_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 960);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 416);
+                // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
                 // filters 0 .. 15: 6 output pixels at a time, then the last 1
                 for (int ox = 0; ox < 12; ox += 6)
                 {
@@ -1666,7 +1650,7 @@ _______________________________________________________________________";
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
                     var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -1694,7 +1678,7 @@ _______________________________________________________________________";
                     const int ox = 12;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -1718,7 +1702,7 @@ _______________________________________________________________________";
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
                     var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -1746,7 +1730,7 @@ _______________________________________________________________________";
                     const int ox = 12;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
                         ref float kr = ref Unsafe.Add(ref k, ky * 6144);
@@ -2265,13 +2249,15 @@ _______________________________________________________________________";
             }
         }
 
-        /// <summary>The input gradient of conv2d_2: the padded dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector512 version).</summary>
+        /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector512 version).</summary>
         private static void InputGradient_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 448);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 320);
+                // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
                 // all filters: 4 output pixels at a time, then the last 1
                 {
                     const int ox = 0;
@@ -2280,7 +2266,7 @@ _______________________________________________________________________";
                     var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
                     var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
                     var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
@@ -2304,7 +2290,7 @@ _______________________________________________________________________";
                     const int ox = 4;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
@@ -2321,13 +2307,15 @@ _______________________________________________________________________";
             }
         }
 
-        /// <summary>The input gradient of conv2d_2: the padded dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector256 version).</summary>
+        /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector256 version).</summary>
         private static void InputGradient_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 448);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 320);
+                // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
                 // filters 0 .. 15: 5 output pixels at a time
                 {
                     const int ox = 0;
@@ -2337,7 +2325,7 @@ _______________________________________________________________________";
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
@@ -2368,7 +2356,7 @@ _______________________________________________________________________";
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
@@ -2399,7 +2387,7 @@ _______________________________________________________________________";
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
@@ -2430,7 +2418,7 @@ _______________________________________________________________________";
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
