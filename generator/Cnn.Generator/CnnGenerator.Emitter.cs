@@ -51,6 +51,7 @@ public sealed partial class CnnGenerator
                 EmitForward(w, spec, plan, compilation);
                 EmitTraining(w, spec, plan, compilation);
                 EmitLayerMethods(w, plan);
+                plan.Buffers.EmitFields(w);
                 EmitInterfaceMembers(w);
             }
 
@@ -63,16 +64,20 @@ public sealed partial class CnnGenerator
         {
             public Plan(NetworkSpec spec, bool skipLocalsInit)
             {
+                Buffers = new BufferPlan(pooled: spec.StackBytes > spec.StackBudget);
                 int offset = 0;
                 for (int i = 0; i < spec.Layers.Count; i++)
                 {
-                    Layers.Add(new LayerContext(spec.Layers[i], i, offset) { SkipLocalsInit = skipLocalsInit });
+                    Layers.Add(new LayerContext(spec.Layers[i], i, offset) { SkipLocalsInit = skipLocalsInit, Buffers = Buffers });
                     offset += (int)spec.Layers[i].ParameterCount;
                 }
                 Summary = SummaryTable.Build(spec);
             }
 
             public List<LayerContext> Layers { get; } = new();
+
+            /// <summary>The scratch buffers: on the stack, or per thread above the stack budget.</summary>
+            public BufferPlan Buffers { get; }
 
             public string Summary { get; }
         }
@@ -224,8 +229,8 @@ public sealed partial class CnnGenerator
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
                 w.Line($"{Names.ReadOnlySpan} p = _parameters;");
-                if (bufferSizes[0] > 0) w.Line($"{Names.Span} bufferA = stackalloc float[{bufferSizes[0]}];");
-                if (bufferSizes[1] > 0) w.Line($"{Names.Span} bufferB = stackalloc float[{bufferSizes[1]}];");
+                if (bufferSizes[0] > 0) w.Line(plan.Buffers.Declare("bufferA", bufferSizes[0], "Forward"));
+                if (bufferSizes[1] > 0) w.Line(plan.Buffers.Declare("bufferB", bufferSizes[1], "Forward"));
                 string source = "input";
                 foreach (LayerContext context in plan.Layers)
                 {
@@ -397,7 +402,7 @@ public sealed partial class CnnGenerator
             {
                 w.Line($"{Names.ReadOnlySpan} p = _parameters;");
                 w.Line($"// Every layer's output ({Format.Thousands(total)} floats), kept for the backward pass.");
-                w.Line($"{Names.Span} activations = stackalloc float[{total}];");
+                w.Line(plan.Buffers.Declare("activations", total, "Backpropagate"));
                 foreach ((string name, int offset, int size) in slices)
                     w.Line($"{Names.Span} {name} = activations.Slice({offset}, {size});");
                 w.Line();
@@ -411,8 +416,8 @@ public sealed partial class CnnGenerator
                 string output = outputs[spec.Layers.Count - 1];
                 w.Line();
                 w.Line("// The gradient flows backwards through two buffers used in turn.");
-                w.Line($"{Names.Span} gradA = stackalloc float[{largest}];");
-                w.Line($"{Names.Span} gradB = stackalloc float[{largest}];");
+                w.Line(plan.Buffers.Declare("gradA", largest, "Backpropagate"));
+                w.Line(plan.Buffers.Declare("gradB", largest, "Backpropagate"));
                 w.Line($"{Names.Span} dOutput = gradA.Slice(0, OutputSize);");
                 w.Line("float loss = 0f;");
                 if (fusable) w.Line("bool fused = false;");

@@ -68,7 +68,7 @@ internal static class Conv2DEmitter
             string source = "x";
             if (Padded(c))
             {
-                EmitPaddedCopy(w, c, "x", "padded");
+                EmitPaddedCopy(w, context, "forward", "x", "padded");
                 source = "padded";
             }
             SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}", Single(c));
@@ -87,12 +87,13 @@ internal static class Conv2DEmitter
     private static IEnumerable<int> Widths(Conv2DSpec c) => Single(c) ? new[] { 8 } : SimdKernels.Widths;
 
     /// <summary>Copies <paramref name="x"/> into a new zero-padded stack buffer named <paramref name="padded"/>.</summary>
-    private static void EmitPaddedCopy(SourceWriter w, Conv2DSpec c, string x, string padded)
+    private static void EmitPaddedCopy(SourceWriter w, LayerContext context, string direction, string x, string padded)
     {
+        var c = (Conv2DSpec)context.Layer;
         int hp = PaddedHeight(c), wp = PaddedWidth(c), ch = c.Input.Channels;
         int columns = Math.Min(c.Input.Width, wp - c.PadLeft);
         w.Line($"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
-        w.Line($"{Names.Span} {padded} = stackalloc float[{hp * wp * ch}];");
+        w.Line(context.Buffers.Declare(padded, hp * wp * ch, $"{c.Name}_{direction}"));
         w.Line($"{padded}.Clear();");
         int rows = Math.Min(c.Input.Height, hp - c.PadTop);
         using (w.Block($"for (int iy = 0; iy < {rows}; iy++)"))
@@ -116,7 +117,7 @@ internal static class Conv2DEmitter
             string source = "x";
             if (Padded(c))
             {
-                EmitPaddedCopy(w, c, "x", "padded");
+                EmitPaddedCopy(w, context, "backward", "x", "padded");
                 source = "padded";
             }
             using (w.Block("if (!gradients.IsEmpty)"))
@@ -161,9 +162,9 @@ internal static class Conv2DEmitter
         int kh = c.KernelHeight, kw = c.KernelWidth, f = c.Filters, ch = c.Input.Channels;
         w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
         w.Line($"// {kh - 1} rows and {kw - 1} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f].");
-        w.Line($"{Names.Span} flipped = stackalloc float[{c.KernelSize}];");
+        w.Line(context.Buffers.Declare("flipped", c.KernelSize, $"{c.Name}_backward"));
         w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.ParameterOffset}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
-        w.Line($"{Names.Span} framed = stackalloc float[{g.InHeight * g.InWidth * f}];");
+        w.Line(context.Buffers.Declare("framed", g.InHeight * g.InWidth * f, $"{c.Name}_backward"));
         w.Line("framed.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
             w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {kh - 1}) * {g.InWidth * f} + {(kw - 1) * f}, {c.Output.Width * f}));");
@@ -173,7 +174,7 @@ internal static class Conv2DEmitter
             return;
         }
         int hp = PaddedHeight(c), wp = PaddedWidth(c);
-        w.Line($"{Names.Span} paddedGradient = stackalloc float[{hp * wp * ch}];");
+        w.Line(context.Buffers.Declare("paddedGradient", hp * wp * ch, $"{c.Name}_backward"));
         SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("paddedGradient")}", Single(c));
         w.Line("// Drop the padding: the gradient of the zeros around the input goes nowhere.");
         w.Line("dx.Clear();");

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 
@@ -25,6 +26,9 @@ internal static class Names
 /// <param name="ParameterOffset">Where its kernel starts in <c>Parameters</c>; its bias follows the kernel.</param>
 internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset)
 {
+    /// <summary>Where the layer's scratch buffers live: the stack, or per-thread arrays when the model is over its stack budget.</summary>
+    public BufferPlan Buffers { get; init; } = new(pooled: false);
+
     /// <summary>Whether <c>[SkipLocalsInit]</c> may be put on the layer's methods (their stack buffers are cleared where it matters).</summary>
     public bool SkipLocalsInit { get; init; }
 
@@ -78,4 +82,42 @@ internal static class EmitHelpers
 
     /// <summary>The expression in parentheses when it is not a single term.</summary>
     public static string Group(string expression) => expression.IndexOf(' ') < 0 ? expression : $"({expression})";
+}
+
+/// <summary>
+/// Declares the scratch buffers of the generated code. Within the stack budget they are <c>stackalloc</c>; above it
+/// (CNN0007) each becomes a <c>[ThreadStatic]</c> array allocated once per thread, so a large model runs on
+/// threads with small stacks. Either way the code clears what it reads before writing it.
+/// </summary>
+internal sealed class BufferPlan
+{
+    private readonly List<(string Field, long Length)> _fields = new();
+
+    /// <summary>Creates a plan; <paramref name="pooled"/> puts every buffer in per-thread arrays.</summary>
+    public BufferPlan(bool pooled) => Pooled = pooled;
+
+    /// <summary>Whether buffers come from per-thread arrays instead of the stack.</summary>
+    public bool Pooled { get; }
+
+    /// <summary>The declaration of a buffer <paramref name="name"/> of <paramref name="length"/> floats, owned by <paramref name="owner"/>.</summary>
+    public string Declare(string name, long length, string owner)
+    {
+        if (!Pooled) return $"{Names.Span} {name} = stackalloc float[{length}];";
+        string field = $"t_{owner}_{name}";
+        if (!_fields.Exists(f => f.Field == field)) _fields.Add((field, length));
+        return $"{Names.Span} {name} = ({field} ??= new float[{length}]); // per-thread: the model is over its stack budget";
+    }
+
+    /// <summary>Writes the <c>[ThreadStatic]</c> fields of the pooled buffers.</summary>
+    public void EmitFields(SourceWriter w)
+    {
+        if (_fields.Count == 0) return;
+        w.Line("// Scratch buffers, one set per thread: this model's buffers are too large for the stack budget (CNN0007).");
+        foreach ((string field, long length) in _fields)
+        {
+            w.Line("[global::System.ThreadStatic]");
+            w.Line($"private static float[]? {field}; // {Format.Thousands(length)} floats");
+        }
+        w.Line();
+    }
 }

@@ -109,7 +109,7 @@ internal static class NetworkValidator
             if (stackBytes > stackBudget)
                 problems.Add(new Problem(DiagnosticIds.StackBudget, -1, null,
                     $"One sample's forward and backward buffers take {Format.Thousands(stackBytes / 1024)} KiB, more than the stack budget of {Format.Thousands(stackBudget / 1024)} KiB: "
-                    + "the generated code would risk a stack overflow on threads with small stacks. Shrink the early layers (fewer filters, a stride, pooling) or raise StackBudget on [Model]"));
+                    + "the generated code takes them from per-thread arrays instead (allocated once per thread), which is safe on small thread stacks but not free. Shrink the early layers (fewer filters, a stride, pooling) or raise StackBudget on [Model] if your threads have large stacks"));
         }
 
         if (layers.Count > 0)
@@ -120,18 +120,30 @@ internal static class NetworkValidator
 
     /// <summary>
     /// Bytes of stack for one training step, as the emitter allocates them: every layer's output that is
-    /// not the identity, two gradient buffers as large as the largest tensor, and a target vector.
+    /// not the identity, two gradient buffers as large as the largest tensor, a target vector, and the largest
+    /// scratch of one convolution's backward pass (its zero-padded input, flipped kernel, framed gradient).
     /// </summary>
     public static long StackBytes(int[] inputDims, IReadOnlyList<LayerSpec> layers)
     {
         long inputSize = inputDims.Aggregate(1L, (a, d) => a * d);
-        long activations = 0, largest = inputSize;
+        long activations = 0, largest = inputSize, scratch = 0;
         foreach (LayerSpec layer in layers)
         {
             if (!layer.IsIdentity) activations += layer.Output.Size;
             largest = Math.Max(largest, layer.Output.Size);
+            if (layer is Conv2DSpec c) scratch = Math.Max(scratch, ConvolutionScratch(c));
         }
-        return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size);
+        return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size + scratch);
+    }
+
+    /// <summary>Floats of scratch one convolution's backward pass may hold at once (an upper bound).</summary>
+    private static long ConvolutionScratch(Conv2DSpec c)
+    {
+        long paddedHeight = (long)(c.Output.Height - 1) * c.StrideHeight + c.KernelHeight;
+        long paddedWidth = (long)(c.Output.Width - 1) * c.StrideWidth + c.KernelWidth;
+        long padded = paddedHeight * paddedWidth * c.Input.Channels;
+        long framed = ((long)c.Output.Height + 2 * (c.KernelHeight - 1)) * (c.Output.Width + 2 * (c.KernelWidth - 1)) * c.Filters;
+        return 2 * padded + c.KernelSize + framed;
     }
 
     private static TensorShape? InputShape(int[]? dims, List<Problem> problems)
