@@ -100,6 +100,7 @@ public class Batch256Benchmarks
 /// and one sample's AccumulateGradients (the per-sample work, which must not allocate).
 /// </summary>
 [BenchmarkCategory("training")]
+[WarmupCount(1), IterationCount(5)]
 public class TrainingBenchmarks
 {
     /// <summary>Images per timed Fit.</summary>

@@ -44,6 +44,9 @@ public static class Program
             Console.Error.WriteLine("The outputs disagree: nothing was measured.");
             return 2;
         }
+        Console.WriteLine("Bytes allocated per call (GC counters around warm calls; target 0):");
+        IReadOnlyList<(string What, double Bytes)> allocations = AllocationCheck.Run();
+        foreach (var (what, bytes) in allocations) Console.WriteLine($"  {what,-52} {bytes:F1} B");
         if (checkOnly) return 0;
 
         // In-process: no separate build of a benchmark project (the machine has 2 shared cores), few but
@@ -58,13 +61,13 @@ public static class Program
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(DerivedColumn.ImagesPerSecond, DerivedColumn.Gflops, DerivedColumn.PercentOfPeak)
-            .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+            .WithOptions(ConfigOptions.DisableLogFile);
 
         Summary[] summaries = BenchmarkSwitcher
             .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks)])
             .Run([.. rest], config)
             .ToArray();
-        if (summaries.Length > 0) Report.Print(summaries, pytorchTraining, Console.Out);
+        if (summaries.Length > 0) Report.Print(summaries, allocations, pytorchTraining, Console.Out);
         return 0;
 #endif
     }

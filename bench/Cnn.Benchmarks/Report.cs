@@ -9,7 +9,7 @@ public static class Report
     private sealed record Result(double Nanoseconds, long? BytesPerOperation);
 
     /// <summary>Prints the per-layer table and the targets; <paramref name="pytorchTraining"/> is PyTorch's 2-thread training img/s if known.</summary>
-    public static void Print(IReadOnlyList<Summary> summaries, double? pytorchTraining, TextWriter log)
+    public static void Print(IReadOnlyList<Summary> summaries, IReadOnlyList<(string What, double Bytes)> allocations, double? pytorchTraining, TextWriter log)
     {
         Result? Find(string method, int threads = 1)
         {
@@ -68,7 +68,10 @@ public static class Report
                 : threads == 2 ? " (pass --pytorch-train IMG_PER_S from pytorch_peer.py 2 to compare)" : "";
             log.WriteLine($"  training, batch 64, RMSprop, {threads} thread(s): {ips:N0} img/s{versus}");
         }
-        log.WriteLine("  bytes allocated (target: 0 per Forward and per training sample):");
+        log.WriteLine("  bytes allocated per call, GC counters around warm calls (target: 0 per Forward and per training sample):");
+        foreach (var (what, bytes) in allocations)
+            log.WriteLine($"    {what,-52} {bytes:F1} B {(bytes == 0 ? "MET" : "NOT MET")}");
+        log.WriteLine("  bytes allocated per operation, MemoryDiagnoser (whole process: background JIT compilation counts too):");
         foreach (var (method, threads, what) in new[]
                  {
                      ("OursForward", 1, "Forward"), ("OursBatch", 2, "ForwardBatch, per image, 2 threads"),
