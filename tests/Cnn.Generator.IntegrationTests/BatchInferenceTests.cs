@@ -37,6 +37,8 @@ public class BatchInferenceTests
     [InlineData(256, 2)]
     [InlineData(300, 0)]
     [InlineData(5, 16)]
+    [InlineData(3, int.MaxValue)]
+    [InlineData(600, 1 << 29)]
     public void ForwardBatch_IsBitIdenticalToPerSampleForward(int samples, int threads)
     {
         KerasMnist model = s_mnist.Value;

@@ -120,7 +120,8 @@ public static class Inference
         where TModel : ICnnModel
     {
         if (count == 0) return;
-        int workers = threads > 0 ? threads : Environment.ProcessorCount;
+        // No more threads than samples (this also keeps workers * 8 below overflowing for huge requests).
+        int workers = Math.Min(threads > 0 ? threads : Environment.ProcessorCount, count);
         // Blocks of a few samples: small enough to balance two busy cores, large enough that the shared
         // counter is touched rarely (a sample of a real network costs tens of microseconds).
         int block = Math.Clamp(count / (workers * 8), 1, 64);
