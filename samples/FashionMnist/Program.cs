@@ -50,7 +50,11 @@ History history = progress.Run(() => Trainer.Fit(model, train, new TrainingOptio
     Seed = 1234,
     ValidationData = test,
     OnBatchEnd = progress.OnBatchEnd,
-    OnEpochEnd = progress.OnEpochEnd,
+    OnEpochEnd = e =>
+    {
+        progress.OnEpochEnd(e);
+        progress.WriteLine($"training throughput: {train.Count / progress.LastEpochTrainingTime.TotalSeconds:F0} img/s");
+    },
 }));
 
 Evaluation evaluation = Trainer.Evaluate(model, test);

@@ -30,6 +30,7 @@ public sealed class KerasProgress
     private ProgressTask? _task;
     private int _taskEpoch;
     private int _steps;
+    private long _lastBatchEnd;
 
     /// <summary>Reports a training run of <paramref name="epochs"/> epochs to <paramref name="console"/> (default: the terminal).</summary>
     public KerasProgress(int epochs, IAnsiConsole? console = null)
@@ -38,6 +39,12 @@ public sealed class KerasProgress
         _epochs = epochs;
         _console = console ?? AnsiConsole.Console;
     }
+
+    /// <summary>
+    /// Wall time of the last finished epoch's batches alone, without its validation pass (which
+    /// <see cref="EpochResult.Duration"/> includes): the figure for a throughput in samples per second.
+    /// </summary>
+    public TimeSpan LastEpochTrainingTime { get; private set; }
 
     /// <summary>Whether a live progress bar is drawn (the console is interactive and understands ANSI codes).</summary>
     public bool Live => _console.Profile.Capabilities.Interactive && _console.Profile.Capabilities.Ansi;
@@ -76,6 +83,7 @@ public sealed class KerasProgress
         lock (_gate)
         {
             _steps = progress.Batches;
+            _lastBatchEnd = System.Diagnostics.Stopwatch.GetTimestamp();
             if (_context is null)
                 return;
             if (_task is null || _taskEpoch != progress.Epoch)
@@ -96,19 +104,33 @@ public sealed class KerasProgress
         ArgumentNullException.ThrowIfNull(result);
         lock (_gate)
         {
+            // The epoch's clock ran from its start to now; what ran since the last batch is the validation pass.
+            TimeSpan validation = _lastBatchEnd == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(_lastBatchEnd);
+            LastEpochTrainingTime = validation < result.Duration ? result.Duration - validation : TimeSpan.Zero;
             if (_task is not null)
             {
                 _task.Value = _task.MaxValue;
                 _task.StopTask();
                 _task = null;
             }
-            string lines = EpochHeader(result.Epoch) + Environment.NewLine + FormatEpoch(result, _steps) + Environment.NewLine;
-            if (_context is not null)
-                _console.Write(new Text(lines)); // through the console, so the live bar stays below the finished epochs
-            else
-                _console.Profile.Out.Writer.Write(lines); // as is: no wrapping at the 80 columns a redirected console assumes
-            _console.Profile.Out.Writer.Flush();
+            WriteLineLocked(EpochHeader(result.Epoch) + Environment.NewLine + FormatEpoch(result, _steps));
         }
+    }
+
+    /// <summary>Prints a line of the caller's between the epoch lines (safe while the live bar is drawn).</summary>
+    public void WriteLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        lock (_gate) WriteLineLocked(line);
+    }
+
+    private void WriteLineLocked(string text)
+    {
+        if (_context is not null)
+            _console.Write(new Text(text + Environment.NewLine)); // through the console, so the live bar stays below
+        else
+            _console.Profile.Out.Writer.Write(text + Environment.NewLine); // as is: no wrapping at the 80 columns a redirected console assumes
+        _console.Profile.Out.Writer.Flush();
     }
 
     private string EpochHeader(int epoch) => string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch}/{_epochs}");

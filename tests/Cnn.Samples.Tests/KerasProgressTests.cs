@@ -51,7 +51,12 @@ public sealed class KerasProgressTests
             ValidationData = data,
             Threads = 1,
             OnBatchEnd = progress.OnBatchEnd,
-            OnEpochEnd = progress.OnEpochEnd,
+            OnEpochEnd = e =>
+            {
+                progress.OnEpochEnd(e);
+                Assert.InRange(progress.LastEpochTrainingTime, TimeSpan.Zero, e.Duration);
+                progress.WriteLine("after epoch " + e.Epoch);
+            },
         }));
         return (history, writer.ToString(), progress);
     }
@@ -62,13 +67,14 @@ public sealed class KerasProgressTests
         (History history, string output, KerasProgress progress) = Train(interactive: false, epochs: 3);
         Assert.False(progress.Live);
         string[] lines = output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(6, lines.Length);
+        Assert.Equal(9, lines.Length);
         for (int e = 0; e < 3; e++)
         {
-            Assert.Equal($"Epoch {e + 1}/3", lines[2 * e]);
-            Assert.Matches(s_epochLine, lines[2 * e + 1]);
-            Assert.StartsWith("5/5 ", lines[2 * e + 1]); // 40 samples in batches of 8
-            Assert.Equal(KerasProgress.FormatEpoch(history.Epochs[e], 5), lines[2 * e + 1]);
+            Assert.Equal($"Epoch {e + 1}/3", lines[3 * e]);
+            Assert.Matches(s_epochLine, lines[3 * e + 1]);
+            Assert.StartsWith("5/5 ", lines[3 * e + 1]); // 40 samples in batches of 8
+            Assert.Equal(KerasProgress.FormatEpoch(history.Epochs[e], 5), lines[3 * e + 1]);
+            Assert.Equal($"after epoch {e + 1}", lines[3 * e + 2]);
         }
         Assert.DoesNotContain('\u001b', output);
     }
@@ -82,6 +88,7 @@ public sealed class KerasProgressTests
         foreach (EpochResult epoch in history.Epochs)
             Assert.Contains(KerasProgress.FormatEpoch(epoch, 5), output);
         Assert.Contains("Epoch 2/2", output);
+        Assert.Contains("after epoch 2", output);
     }
 
     [Fact]
