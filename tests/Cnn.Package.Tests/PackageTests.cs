@@ -117,7 +117,9 @@ public sealed class PackageTests : IDisposable
         File.WriteAllText(Path.Combine(app, "Tiny.cs"), TinyModel(151));
 
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages };
-        (int exit, string output) = DotNet.Run(app, environment, s_timeout, "build", "-c", "Release", "--disable-build-servers");
+        // Compiler warnings are errors here: an analyzer assembly the compiler cannot load (CS8032) or a generator
+        // that throws (CS8785) would be warnings, and the package must not cause any.
+        (int exit, string output) = DotNet.Run(app, environment, s_timeout, "build", "-c", "Release", "-p:TreatWarningsAsErrors=true", "--disable-build-servers");
         Assert.True(exit == 0, "dotnet build of the fresh project failed:\n" + output);
         // The package was restored from the temporary feed into the empty packages folder, not from a stale cache.
         Assert.True(File.Exists(Path.Combine(packages, "cnn.generator", _version, "analyzers", "dotnet", "cs", "Cnn.Generator.dll")), output);
