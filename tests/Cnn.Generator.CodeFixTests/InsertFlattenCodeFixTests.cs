@@ -106,6 +106,16 @@ public sealed class InsertFlattenCodeFixTests
     }
 
     [Fact]
+    public async Task The_first_attribute_of_the_file_keeps_its_doc_comment_above_the_new_line()
+    {
+        // Layers take their input from [Model] wherever it is, so a Dense written first still gets the image.
+        const string source = "/// <summary>Net.</summary>\n[Cnn.Dense(3, Activation = Cnn.Activation.Softmax)]\n[Cnn.Model(2, 2, 1)]\npublic partial class Net;\n";
+        Assert.Equal(
+            "/// <summary>Net.</summary>\n[Cnn.Flatten]\n[Cnn.Dense(3, Activation = Cnn.Activation.Softmax)]\n[Cnn.Model(2, 2, 1)]\npublic partial class Net;\n",
+            await CodeFixHarness.Fix(s_provider, source, "CNN0004"));
+    }
+
+    [Fact]
     public async Task Offers_nothing_for_a_window_larger_than_its_input()
     {
         const string source = """
