@@ -113,7 +113,8 @@ public sealed class KerasProgress
                 _task.StopTask();
                 _task = null;
             }
-            WriteLineLocked(EpochHeader(result.Epoch) + Environment.NewLine + FormatEpoch(result, _steps));
+            // Without OnBatchEnd wired the number of steps is unknown: the library's own line says the rest.
+            WriteLineLocked(EpochHeader(result.Epoch) + Environment.NewLine + (_steps > 0 ? FormatEpoch(result, _steps) : result.ToString()));
         }
     }
 

@@ -92,6 +92,17 @@ public sealed class KerasProgressTests
     }
 
     [Fact]
+    public void Without_batch_callbacks_the_epoch_line_is_the_librarys()
+    {
+        var writer = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(writer) });
+        var progress = new KerasProgress(1, console);
+        var result = new EpochResult(1, 0.5, 0.75, null, null, TimeSpan.FromSeconds(2));
+        progress.OnEpochEnd(result);
+        Assert.Equal("Epoch 1/1" + Environment.NewLine + result + Environment.NewLine, writer.ToString());
+    }
+
+    [Fact]
     public void Training_learns_the_tiny_problem_so_the_lines_report_real_figures()
     {
         (History history, _, _) = Train(interactive: false, epochs: 30);
