@@ -1,12 +1,27 @@
 // Trains a small CNN on the UCI 8x8 handwritten digits embedded in this executable, Keras style:
-// summary, one line per epoch, test accuracy, weights saved as safetensors and loaded back.
+// summary, a progress bar and one line per epoch, test accuracy, weights saved as safetensors and loaded back.
+// Usage: Digits [epochs] [weights.safetensors] [--plots DIR]   (--plots writes DIR/loss.png and DIR/accuracy.png)
 using System.Globalization;
 using Cnn;
+using Cnn.Samples;
 using Digits;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
-string weightsPath = args.Length > 1 ? args[1] : "digits.safetensors";
+SampleArguments arguments;
+int epochs;
+try
+{
+    arguments = SampleArguments.Parse(args);
+    epochs = arguments.PositiveInt(0, 20, "number of epochs");
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine("Usage: Digits [epochs] [weights.safetensors] [--plots DIR]");
+    return 2;
+}
+string weightsPath = arguments.String(1, "digits.safetensors");
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!);
 
 using Stream csv = typeof(DigitsCnn).Assembly.GetManifestResourceStream("digits.csv.gz")
     ?? throw new InvalidOperationException("The digits data is not embedded in this build.");
@@ -19,15 +34,17 @@ Console.WriteLine();
 
 var model = new DigitsCnn();
 model.InitializeParameters(seed: 42);
-History history = Trainer.Fit(model, train, new TrainingOptions
+var progress = new KerasProgress(epochs);
+History history = progress.Run(() => Trainer.Fit(model, train, new TrainingOptions
 {
     Epochs = epochs,
     BatchSize = 32,
     Optimizer = new Adam(learningRate: 0.003f),
     Seed = 1,
     ValidationData = test,
-    OnEpochEnd = e => Console.WriteLine($"Epoch {e.Epoch}/{epochs} - {e}"),
-});
+    OnBatchEnd = progress.OnBatchEnd,
+    OnEpochEnd = progress.OnEpochEnd,
+}));
 
 Evaluation evaluation = Trainer.Evaluate(model, test);
 Console.WriteLine();
@@ -38,4 +55,7 @@ var reloaded = new DigitsCnn();
 WeightFile.Load(reloaded, weightsPath);
 Evaluation again = Trainer.Evaluate(reloaded, test);
 Console.WriteLine($"Saved {weightsPath}; reloaded, it scores {again.Accuracy:P2}.");
+
+if (arguments.PlotsDirectory is { } plots)
+    Console.WriteLine($"Training curves: {string.Join(", ", TrainingCurves.Save(history.Epochs, plots, nameof(DigitsCnn)))}");
 return evaluation.Accuracy >= 0.95 ? 0 : 1;
