@@ -21,15 +21,15 @@ public class StackSafetyTests
     }
 
     [Fact]
-    public void TinyVgg_TrainsOnThreadPoolThreads()
+    public async Task TinyVgg_TrainsOnThreadPoolThreads()
     {
         var model = new TinyVgg();
         model.InitializeParameters(1);
         Dataset data = RandomImages(48, 2);
         double before = Trainer.Evaluate(model, data).Loss;
         // Trainer threads, and thread-pool threads for evaluation: several at once.
-        History history = Task.Run(() => Trainer.Fit(model, data, new TrainingOptions { Epochs = 3, BatchSize = 8, Threads = 2, Optimizer = new Adam(0.003f) })).Result;
-        double after = Task.Run(() => Trainer.Evaluate(model, data)).Result.Loss;
+        History history = await Task.Run(() => Trainer.Fit(model, data, new TrainingOptions { Epochs = 3, BatchSize = 8, Threads = 2, Optimizer = new Adam(0.003f) }));
+        double after = (await Task.Run(() => Trainer.Evaluate(model, data))).Loss;
         Assert.Equal(3, history.Epochs.Count);
         Assert.True(after < before, $"loss {before} -> {after}");
     }
