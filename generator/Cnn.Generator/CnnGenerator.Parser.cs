@@ -51,6 +51,7 @@ public sealed partial class CnnGenerator
             }
 
             var items = new List<ParsedItem>();
+            int unreadableLayers = 0;
             var itemSyntax = new List<(AttributeSyntax Syntax, AttributeData Data)>();
             foreach (AttributeListSyntax list in classSyntax.AttributeLists)
             {
@@ -68,6 +69,7 @@ public sealed partial class CnnGenerator
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, attributeSyntax.GetLocation(),
                             $"The arguments of [{name.Substring(0, name.Length - "Attribute".Length)}] could not be read: fix the compiler error on this attribute"));
                         declarationValid = false;
+                        unreadableLayers++;
                         continue;
                     }
                     if (ReadItem(name, data) is { } item)
@@ -86,6 +88,9 @@ public sealed partial class CnnGenerator
             {
                 // An unreadable [Model] was reported above; "the input shape is missing" would only repeat it.
                 if (!modelReadable && problem.ItemIndex < 0 && problem.Id == DiagnosticIds.InvalidInputShape)
+                    continue;
+                // Neither is "no layers" news when the layers present could not be read.
+                if (unreadableLayers > 0 && problem.Id == DiagnosticIds.NoLayers)
                     continue;
                 Location? location = problem.ItemIndex < 0
                     ? (modelSyntax is null ? null : ArgumentLocation(modelSyntax, model, problem.Argument))

@@ -158,7 +158,11 @@ public partial class FuzzTests(ITestOutputHelper output)
     private static void AssertNoFailures(ConcurrentQueue<string> failures)
     {
         if (failures.IsEmpty) return;
-        Assert.Fail($"{failures.Count} fuzz failures; the first ones:\n\n" + string.Join("\n\n", failures.Take(6)));
+        // What kinds of failure there are, then the first ones in full.
+        IEnumerable<string> kinds = failures
+            .Select(f => Regex.Match(f, @"declaration \d+: ([^\n:]*)").Groups[1].Value)
+            .GroupBy(k => k).Select(g => $"{g.Count()} x {g.Key}");
+        Assert.Fail($"{failures.Count} fuzz failures:\n{string.Join("\n", kinds)}\nThe first ones:\n\n" + string.Join("\n\n", failures.Take(6)));
     }
 
     [GeneratedRegex(@"U(\d+)\.cs$")]
