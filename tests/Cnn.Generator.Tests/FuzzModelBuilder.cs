@@ -59,7 +59,8 @@ internal sealed class FuzzModelBuilder(int seed)
         var text = new StringBuilder();
         text.Append("using Cnn;\n");
         string ns = $"Fuzz.U{index}" + (Chance(0.05) ? ".@event" : "");
-        text.Append($"namespace {ns}\n{{\n");
+        bool fileScoped = Chance(0.2);
+        text.Append(fileScoped ? $"namespace {ns};\n" : $"namespace {ns}\n{{\n");
         int models = 1;
 
         if (Chance(0.08))
@@ -77,7 +78,7 @@ internal sealed class FuzzModelBuilder(int seed)
         {
             text.Append(Declaration(null, problems));
         }
-        text.Append("}\n");
+        if (!fileScoped) text.Append("}\n");
         return new FuzzCase(index, text.ToString(), problems, models);
     }
 
@@ -110,7 +111,9 @@ internal sealed class FuzzModelBuilder(int seed)
             if (Chance(0.25))
                 outer = Pick(
                     "public partial class Outer", "partial class @struct", "public static partial class Holder", "partial record Rec",
-                    "partial struct Box", "public partial interface IHolder", "partial class Generic<TOuter>", _tame ? "partial class Outer" : "public class NotPartial");
+                    "partial struct Box", "public partial interface IHolder", "partial class Generic<TOuter>", _tame ? "partial class Outer" : "public class NotPartial",
+                    "ref partial struct RefBox", "readonly partial struct ReadOnlyBox", "unsafe partial class UnsafeOuter",
+                    "partial class Constrained<TOuter> where TOuter : struct", "partial record struct RecordBox");
         }
 
         var model = new StringBuilder();
@@ -406,9 +409,10 @@ internal sealed class FuzzModelBuilder(int seed)
             {
                 (string literal, double rate) = !Bad(0.15)
                     ? Pick(("0.5", 0.5), ("0.25", 0.25), ("0", 0.0), ("0.0", 0.0), ("0.999", 0.999))
-                    : Pick(("1.0", 1.0), ("1", 1.0), ("-0.1", -0.1), ("double.NaN", double.NaN), ("2", 2.0), ("double.PositiveInfinity", double.PositiveInfinity));
+                    : Pick(("1.0", 1.0), ("1", 1.0), ("0.99999999", 0.99999999), ("0.99999997", 0.99999997), ("-0.1", -0.1), ("double.NaN", double.NaN), ("2", 2.0), ("double.PositiveInfinity", double.PositiveInfinity));
                 args.Add(literal);
-                if (!(rate >= 0 && rate < 1)) Fail("dropout rate outside [0, 1)");
+                // The generated code holds the rate as a float: one that rounds to 1 would divide by zero.
+                if (!(rate >= 0 && (float)rate < 1)) Fail("dropout rate outside [0, 1) in float");
                 else output = t.Shape;
                 break;
             }

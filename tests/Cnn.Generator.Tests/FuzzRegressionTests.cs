@@ -206,4 +206,14 @@ public class FuzzRegressionTests
         Assert.Equal(location, GeneratorHarness.TextAt(d));
         Assert.Contains(message, d.GetMessage());
     }
+
+    [Fact]
+    public void DropoutRateThatRoundsToOneAsAFloat_IsCNN0003()
+    {
+        // Before: 0.99999999 < 1 passed the check, but the generated code holds the rate as 1f and scales by 1 / (1 - rate).
+        Diagnostic d = Single("CNN0003", "[Model(4, Loss = Loss.MeanSquaredError)] [Dense(2)] [Dropout(0.99999999)] public partial class Net;");
+        Assert.Equal("0.99999999", GeneratorHarness.TextAt(d));
+        Assert.Contains("the dropout rate 0.99999999 rounds to 1 as a float", d.GetMessage());
+        AssertCompiles(Run("[Model(4, Loss = Loss.MeanSquaredError)] [Dense(2)] [Dropout(0.99999997)] public partial class Net;"), 1);
+    }
 }

@@ -285,6 +285,10 @@ internal static class NetworkValidator
                 if (!(r.Rate >= 0 && r.Rate < 1))
                     problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
                         $"{label}: the dropout rate must be in [0, 1), but is {r.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+                else if ((float)r.Rate >= 1f)
+                    // The generated code keeps the rate as a float, and scales the kept values by 1 / (1 - rate).
+                    problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
+                        $"{label}: the dropout rate {r.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} rounds to 1 as a float, which would drop every value; use at most 0.9999999"));
                 break;
         }
         return problems.Count == before;
