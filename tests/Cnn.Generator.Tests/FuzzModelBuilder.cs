@@ -78,6 +78,11 @@ internal sealed class FuzzModelBuilder(int seed)
         {
             text.Append(Declaration(null, problems));
         }
+        if (Chance(0.05))
+        {
+            // Types beside the model named like what the generated code uses: it must spell everything global::.
+            text.Append($"internal static class {Pick("System", "Math", "Span", "Kernels", "Losses", "RandomSource", "LayerInfo", "Initializers", "ReadOnlySpan", "ParameterTensorInfo", "ICnnModel2", "GeneratedCode")} {{ }}\n");
+        }
         if (!fileScoped) text.Append("}\n");
         return new FuzzCase(index, text.ToString(), problems, models);
     }
@@ -107,7 +112,8 @@ internal sealed class FuzzModelBuilder(int seed)
         {
             name = Pick(_tame ? 0.9 : 0.55, "Net", "MnistCnn", "Model", "@void", "@class", "ICnnModel", "net2", "Ünïcode", "_x",
                 _tame ? "Net" : Pick(s_generatedMembers));
-            if (Chance(0.1)) typeParameters = Pick("<T>", "<T, U>", "<@int>", _tame ? "<T>" : "<Summary>", "<TInput>");
+            // Type parameters named like the generated code's parameters and locals must not matter.
+            if (Chance(0.1)) typeParameters = Pick("<T>", "<T, U>", "<@int>", _tame ? "<T>" : "<Summary>", "<TInput>", "<x>", "<p>", "<input>", "<dy>");
             if (Chance(0.25))
                 outer = Pick(
                     "public partial class Outer", "partial class @struct", "public static partial class Holder", "partial record Rec",
