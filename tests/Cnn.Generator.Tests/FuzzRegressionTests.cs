@@ -216,4 +216,29 @@ public class FuzzRegressionTests
         Assert.Contains("the dropout rate 0.99999999 rounds to 1 as a float", d.GetMessage());
         AssertCompiles(Run("[Model(4, Loss = Loss.MeanSquaredError)] [Dense(2)] [Dropout(0.99999997)] public partial class Net;"), 1);
     }
+
+    [Theory]
+    [InlineData(3L, 4L, 12L)]
+    [InlineData(0L, long.MaxValue, 0L)]
+    [InlineData(1L << 40, 1L << 30, long.MaxValue)]
+    [InlineData(int.MaxValue, int.MaxValue, 4_611_686_014_132_420_609L)]
+    [InlineData(long.MaxValue, 2L, long.MaxValue)]
+    public void ShapeArithmetic_SaturatesInsteadOfWrapping(long a, long b, long product) =>
+        Assert.Equal(product, Validation.NetworkValidator.Multiply(a, b));
+
+    [Fact]
+    public void SameNamesDifferingInCase_SurviveAnIncrementalRun()
+    {
+        // Cached outputs are replayed beside new ones: their hint names must stay distinct too.
+        string source = Usings + "namespace N;\n" + $"[Model(2, 2, 1)] {Body} public partial class Net;\n[Model(2, 2, 1)] {Body} public partial class net;\n";
+        var compilation = GeneratorHarness.Compile(source);
+        Microsoft.CodeAnalysis.GeneratorDriver driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new CnnGenerator().AsSourceGenerator()], parseOptions: GeneratorHarness.ParseOptions);
+        driver = driver.RunGenerators(compilation);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(source.Replace("class net;", "class net { }"))));
+        GeneratorRunResult result = Assert.Single(driver.RunGenerators(edited).GetRunResult().Results);
+        Assert.Null(result.Exception);
+        Assert.Equal(2, result.GeneratedSources.Length);
+    }
 }
