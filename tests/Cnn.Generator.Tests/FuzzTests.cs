@@ -33,6 +33,13 @@ public partial class FuzzTests(ITestOutputHelper output)
         var failures = new ConcurrentQueue<string>();
         var clock = Stopwatch.StartNew();
 
+        // The builder must reach every kind of problem, or a rule could break with no case to show it.
+        string[] kinds = ["CNN0001", "CNN0002", "CNN0003", "CNN0005", "CNN0006", "CNN0010", "CNN0011", "compiler error", "layer "];
+        var reached = kinds.ToDictionary(k => k, k => cases.Count(c => c.Problems.Any(p => p.StartsWith(k, StringComparison.Ordinal))));
+        output.WriteLine("cases per kind of problem: " + string.Join(", ", reached.Select(r => $"{r.Key.Trim()} {r.Value}")));
+        if (count >= 1000)
+            Assert.All(reached, r => Assert.True(r.Value > 0, $"no declaration has a '{r.Key}' problem"));
+
         // 1. The generator over each declaration: no exception, and the CNN errors SPEC calls for (and no others).
         // Declarations run in groups, each in its own file and namespace, and diagnostics are sorted back to their
         // file; a group the generator failed on runs again one declaration at a time, to name the culprit.
