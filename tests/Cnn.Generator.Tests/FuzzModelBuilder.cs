@@ -525,6 +525,8 @@ internal sealed class FuzzModelBuilder(int seed)
             problems.Add($"CNN0006: ExpectShape({text}) can never hold");
         else if (t.Shape is { } actual && !actual.SequenceEqual(dims))
             problems.Add($"CNN0006: ExpectShape({text}) but the shape is ({string.Join(", ", actual)})");
+        // The params array may also be written out.
+        if (text != "null" && Chance(0.15)) text = dims.Length == 0 ? "new int[0]" : $"new[] {{ {text} }}";
         return $"{Prefix()}ExpectShape{Suffix()}({text})";
     }
 
@@ -575,8 +577,9 @@ internal sealed class FuzzModelBuilder(int seed)
     private string Prefix() => Chance(0.05) ? "Cnn." : Chance(0.02) ? "global::Cnn." : "";
     private string Suffix() => Chance(0.05) ? "Attribute" : "";
 
-    private static string Int(long value) => value switch
+    private string Int(long value) => value switch
     {
+        0 when Chance(0.2) => "default",
         int.MaxValue => "int.MaxValue",
         int.MinValue => "int.MinValue",
         _ => value.ToString(CultureInfo.InvariantCulture),
