@@ -29,7 +29,7 @@ public sealed partial class CnnGenerator
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var diagnostics = new List<DiagnosticInfo>();
 
-            bool declarationValid = CheckPartial(classSyntax, diagnostics);
+            bool declarationValid = CheckPartial(classSyntax, diagnostics) & CheckDeclaration(symbol, classSyntax, diagnostics);
             cancellationToken.ThrowIfCancellationRequested();
 
             // Attribute data by the syntax that applied it, so the list can be read in source order.
@@ -41,8 +41,17 @@ public sealed partial class CnnGenerator
             AttributeData model = context.Attributes[0];
             var modelSyntax = model.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             (int[]? inputDims, Loss loss, long stackBudget) = ReadModel(model);
+            bool modelReadable = modelSyntax is null || !HasCompilerError(context.SemanticModel, modelSyntax, cancellationToken);
+            if (!modelReadable)
+            {
+                // The compiler reports the error itself (a wrong argument type may even bind to a truncated value).
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInputShape, modelSyntax!.GetLocation(),
+                    "The arguments of [Model] could not be read: fix the compiler error on this attribute"));
+                declarationValid = false;
+            }
 
             var items = new List<ParsedItem>();
+            int unreadableLayers = 0;
             var itemSyntax = new List<(AttributeSyntax Syntax, AttributeData Data)>();
             foreach (AttributeListSyntax list in classSyntax.AttributeLists)
             {
@@ -52,12 +61,15 @@ public sealed partial class CnnGenerator
                         continue;
                     if (!IsListItem(name))
                         continue;
-                    if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+                    if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+                        || data.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error)
+                        || HasCompilerError(context.SemanticModel, attributeSyntax, cancellationToken))
                     {
                         // The compiler reports the binding error itself; we say which layer could not be read.
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentOutOfRange, attributeSyntax.GetLocation(),
                             $"The arguments of [{name.Substring(0, name.Length - "Attribute".Length)}] could not be read: fix the compiler error on this attribute"));
                         declarationValid = false;
+                        unreadableLayers++;
                         continue;
                     }
                     if (ReadItem(name, data) is { } item)
@@ -74,8 +86,14 @@ public sealed partial class CnnGenerator
             ValidationResult result = NetworkValidator.Validate(inputDims, loss, stackBudget, items);
             foreach (Problem problem in result.Problems)
             {
+                // An unreadable [Model] was reported above; "the input shape is missing" would only repeat it.
+                if (!modelReadable && problem.ItemIndex < 0 && problem.Id == DiagnosticIds.InvalidInputShape)
+                    continue;
+                // Neither is "no layers" news when the layers present could not be read.
+                if (unreadableLayers > 0 && problem.Id == DiagnosticIds.NoLayers)
+                    continue;
                 Location? location = problem.ItemIndex < 0
-                    ? modelSyntax?.GetLocation()
+                    ? (modelSyntax is null ? null : ArgumentLocation(modelSyntax, model, problem.Argument))
                     : ArgumentLocation(itemSyntax[problem.ItemIndex].Syntax, itemSyntax[problem.ItemIndex].Data, problem.Argument);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForId(problem.Id), location, problem.Message));
             }
@@ -106,6 +124,70 @@ public sealed partial class CnnGenerator
                 }
             }
             return valid;
+        }
+
+        /// <summary>
+        /// CNN0001 for declarations the emitter cannot extend: a struct (the generated members need a class),
+        /// a file-local class (a partial of it cannot live in the generated file), and a class whose name or
+        /// type parameter is the name of a generated member (C# forbids a member named like its class).
+        /// </summary>
+        private static bool CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)
+        {
+            bool valid = true;
+            string name = classSyntax.Identifier.ValueText;
+            if (symbol.TypeKind != TypeKind.Class)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classSyntax.Identifier.GetLocation(),
+                    $"'{name}' must be a class: a model is an object holding its parameters; declare it 'partial class' or 'partial record'"));
+                valid = false;
+            }
+            if (symbol.IsFileLocal)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classSyntax.Identifier.GetLocation(),
+                    $"'{name}' must not be file-local: the generator adds its members in another file; remove 'file'"));
+                valid = false;
+            }
+            if (IsGeneratedMemberName(name))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classSyntax.Identifier.GetLocation(),
+                    $"'{name}' cannot name a model class: the generator adds a member '{name}' to it, and a member cannot have the name of its class; rename the class"));
+                valid = false;
+            }
+            if (classSyntax.TypeParameterList is { } typeParameters)
+            {
+                foreach (TypeParameterSyntax parameter in typeParameters.Parameters)
+                {
+                    if (!IsGeneratedMemberName(parameter.Identifier.ValueText)) continue;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, parameter.GetLocation(),
+                        $"The type parameter '{parameter.Identifier.ValueText}' of '{name}' has the name of a member the generator adds: rename it"));
+                    valid = false;
+                }
+            }
+            return valid;
+        }
+
+        /// <summary>The members the emitter declares in the model class (layer methods are <c>Forward_</c>/<c>Backward_</c> + name).</summary>
+        private static readonly HashSet<string> s_generatedMembers = new(System.StringComparer.Ordinal)
+        {
+            "InputSize", "OutputSize", "ParameterCount", "TrainingLoss", "InputShape", "OutputShape", "Summary", "Layers",
+            "ParameterTensors", "Parameters", "InitializeParameters", "Forward", "Predict", "AccumulateGradients",
+            "AccumulateOutputGradients", "InputGradient", "AccumulateGradientsCore", "Backpropagate", "s_layers",
+            "s_parameterTensors", "_parameters",
+        };
+
+        private static bool IsGeneratedMemberName(string name) =>
+            s_generatedMembers.Contains(name) || name.StartsWith("Forward_", System.StringComparison.Ordinal) || name.StartsWith("Backward_", System.StringComparison.Ordinal);
+
+        /// <summary>
+        /// Whether the compiler has an error on <paramref name="attribute"/>. A wrong argument type can still bind to
+        /// a value (<c>Activation = 3.5</c> reads as 3), so the attribute data alone cannot be trusted then.
+        /// </summary>
+        private static bool HasCompilerError(SemanticModel semanticModel, AttributeSyntax attribute, CancellationToken cancellationToken)
+        {
+            if (attribute.SyntaxTree != semanticModel.SyntaxTree) return false;
+            foreach (Diagnostic diagnostic in semanticModel.GetDiagnostics(attribute.Span, cancellationToken))
+                if (diagnostic.Severity == DiagnosticSeverity.Error) return true;
+            return false;
         }
 
         /// <summary>CNN0010: the order of the layers only exists on one declaration, the one with [Model].</summary>
@@ -155,9 +237,10 @@ public sealed partial class CnnGenerator
                 int?[] values = model.ConstructorArguments.Select(AsInt).ToArray();
                 if (values.All(v => v.HasValue)) dims = values.Select(v => v!.Value).ToArray();
             }
+            // Out-of-range values are passed on as they are: the validator reports them.
             var named = Named(model);
-            Loss loss = named.TryGetValue("Loss", out TypedConstant l) && AsInt(l) is int li && li >= 0 && li <= 3 ? (Loss)li : Loss.SparseCategoricalCrossEntropy;
-            long budget = named.TryGetValue("StackBudget", out TypedConstant b) && AsInt(b) is int bi && bi > 0 ? bi : 512 * 1024;
+            Loss loss = named.TryGetValue("Loss", out TypedConstant l) && AsInt(l) is int li ? (Loss)li : Loss.SparseCategoricalCrossEntropy;
+            long budget = named.TryGetValue("StackBudget", out TypedConstant b) && AsInt(b) is int bi ? bi : NetworkValidator.DefaultStackBudget;
             return (dims, loss, budget);
         }
 
@@ -205,6 +288,9 @@ public sealed partial class CnnGenerator
                     return new LayerItem(new ActivationSpec(Activation.Softmax) { Name = Name() });
                 case "ExpectShapeAttribute":
                 {
+                    // ExpectShape(null) binds to a null array, whose Values cannot be read: it states no shape.
+                    if (args.Length > 0 && args[0].Kind == TypedConstantKind.Array && args[0].IsNull)
+                        return new ExpectShapeItem(new EquatableArray<int>(System.Array.Empty<int>()), IsNull: true);
                     int[] dims = args.Length > 0 && args[0].Kind == TypedConstantKind.Array
                         ? args[0].Values.Select(v => AsInt(v) ?? -1).ToArray()
                         : args.Select(v => AsInt(v) ?? -1).ToArray();
@@ -272,11 +358,19 @@ public sealed partial class CnnGenerator
                 string keyword = type.IsRecord
                     ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record")
                     : type.TypeKind switch { TypeKind.Struct => "struct", TypeKind.Interface => "interface", _ => "class" };
-                string name = type.TypeParameters.Length == 0 ? type.Name : $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>";
-                types.Insert(0, new TypeDeclarationInfo(keyword, name));
+                string name = type.TypeParameters.Length == 0
+                    ? Identifier(type.Name)
+                    : $"{Identifier(type.Name)}<{string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name)))}>";
+                types.Insert(0, new TypeDeclarationInfo(keyword, name, type.Name, type.TypeParameters.Length));
             }
-            string ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-            return new HierarchyInfo(ns, types.ToEquatableArray());
+            var segments = new List<string>();
+            for (INamespaceSymbol? n = symbol.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+                segments.Insert(0, Identifier(n.Name));
+            return new HierarchyInfo(string.Join(".", segments), types.ToEquatableArray());
         }
+
+        /// <summary>A name as C# source: a keyword (<c>void</c>, <c>class</c>) needs the <c>@</c> prefix to be an identifier.</summary>
+        internal static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
     }
 }

@@ -15,6 +15,8 @@ internal static class GeneratorHarness
             .ToImmutableArray();
     });
 
+    private static readonly Lazy<CSharpCompilation> s_empty = new(() => Compile());
+
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
     public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
@@ -32,6 +34,19 @@ internal static class GeneratorHarness
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorDriverRunResult run = driver.GetRunResult();
         return new Result(diagnostics, output.GetDiagnostics(), run.GeneratedTrees.Select(t => t.ToString()).ToImmutableArray(), run, output);
+    }
+
+    /// <summary>
+    /// Runs the generator over <paramref name="trees"/> without compiling the output (the cheap half of
+    /// <see cref="Run"/>): the run result, and the input compilation with the generated trees added.
+    /// </summary>
+    public static (GeneratorDriverRunResult Run, Compilation Output) RunGenerator(IEnumerable<SyntaxTree> trees)
+    {
+        // Derived from one empty compilation, so the references are bound once for all runs.
+        CSharpCompilation compilation = s_empty.Value.AddSyntaxTrees(trees);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: ParseOptions);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return (driver.GetRunResult(), output);
     }
 
     /// <summary>The source text under a diagnostic's span.</summary>

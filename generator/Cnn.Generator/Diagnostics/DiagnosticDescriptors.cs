@@ -29,7 +29,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotPartial = Rule(DiagnosticIds.NotPartial,
         "Model class is not partial", "{0}",
         DiagnosticCategories.Declaration, DiagnosticSeverity.Error,
-        "Add the 'partial' modifier to the model class and to every type that contains it.");
+        "Add the 'partial' modifier to the model class and to every type that contains it. A model must be a non-static, non-file class, and neither it nor its type parameters may be named like a generated member (Summary, Forward, Parameters, ...).");
 
     /// <summary>CNN0002: <c>The input shape (28, 0, 1) has a dimension below 1: every dimension must be at least 1</c>.</summary>
     public static readonly DiagnosticDescriptor InvalidInputShape = Rule(DiagnosticIds.InvalidInputShape,
@@ -39,7 +39,7 @@ internal static class DiagnosticDescriptors
     /// <summary>CNN0003: <c>Layer 1 'conv2d' (Conv2D): the number of filters must be at least 1, but is 0</c>.</summary>
     public static readonly DiagnosticDescriptor ArgumentOutOfRange = Rule(DiagnosticIds.ArgumentOutOfRange,
         "Layer argument is out of range", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Error,
-        "Filters, units, kernel, stride and pool sizes must be at least 1; a dropout rate must be in [0, 1); layer names must be unique identifiers.");
+        "Filters, units, kernel, stride and pool sizes must be at least 1, and a window at most 4,096 cells; a dropout rate must be in [0, 1); layer names must be unique identifiers; Loss must be a Loss value and StackBudget at least 1. Arguments that do not compile are reported too.");
 
     /// <summary>CNN0004: <c>Layer 3 'dense' (Dense) expects a vector, but 'conv2d' produces 26x26x32: insert [Flatten] before it</c>.</summary>
     public static readonly DiagnosticDescriptor ShapeMismatch = Rule(DiagnosticIds.ShapeMismatch,

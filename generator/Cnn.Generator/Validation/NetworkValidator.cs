@@ -17,6 +17,21 @@ internal static class NetworkValidator
     /// <summary>The largest tensor (and parameter total) the generator accepts: 2^28 values, 1 GiB of floats.</summary>
     public const long MaxValues = 1L << 28;
 
+    /// <summary>
+    /// The largest kernel or pool window, in cells. The emitter unrolls windows (one line per kernel row, one
+    /// per pool cell), so a window beyond this would make the generated code, and the build, explode.
+    /// </summary>
+    public const long MaxWindowCells = 4096;
+
+    /// <summary>
+    /// The most float values one training step may keep in its buffers: 2^30 (4 GiB). Beyond it the buffer sizes,
+    /// which the generated code holds in <c>int</c> constants, could overflow; far below it CNN0007 already warns.
+    /// </summary>
+    public const long MaxBufferValues = 1L << 30;
+
+    /// <summary>The default stack budget of <c>[Model]</c>: 512 KiB.</summary>
+    public const int DefaultStackBudget = 512 * 1024;
+
     /// <summary>Validates a network. <paramref name="inputDims"/> is null when the <c>[Model]</c> arguments could not be read.</summary>
     public static ValidationResult Validate(int[]? inputDims, Loss loss, long stackBudget, IReadOnlyList<ParsedItem> items)
     {
@@ -26,6 +41,7 @@ internal static class NetworkValidator
         var nameCounters = new Dictionary<string, int>(StringComparer.Ordinal);
         var namesSeen = new HashSet<string>(StringComparer.Ordinal);
 
+        bool lossValid = CheckModelArguments(loss, stackBudget, problems);
         TensorShape? current = InputShape(inputDims, problems);
         string producer = current is { } input ? $"the input is {input}" : "the input";
         bool shapesKnown = current is not null;
@@ -71,6 +87,12 @@ internal static class NetworkValidator
                     layerItemIndex.Add(i);
                     break;
                 }
+                case ExpectShapeItem { Dims: var dims } expect when expect.IsNull || (dims.Count != 1 && dims.Count != 3) || dims.Any(d => d < 1):
+                    // No shape has this form, whatever the layers above: reported even when their shapes are unknown.
+                    problems.Add(new Problem(DiagnosticIds.ExpectedShapeMismatch, i, null, expect.IsNull
+                        ? "ExpectShape(null) states no shape: write the expected dimensions, ExpectShape(height, width, channels) or ExpectShape(features)"
+                        : $"ExpectShape({string.Join(", ", dims)}) can never hold: a shape is (height, width, channels) or (features), every dimension at least 1"));
+                    break;
                 case ExpectShapeItem { Dims: var dims }:
                     if (current is { } actual && !SameDims(actual, dims))
                     {
@@ -106,13 +128,16 @@ internal static class NetworkValidator
         if (shapesKnown && layers.Count > 0 && current is not null)
         {
             stackBytes = StackBytes(inputDims!, layers);
-            if (stackBytes > stackBudget)
+            if (stackBytes / 4 > MaxBufferValues)
+                problems.Add(new Problem(DiagnosticIds.ShapeMismatch, layerItemIndex[layers.Count - 1], null,
+                    $"One sample's forward and backward buffers would hold {Format.Thousands(stackBytes / 4)} values, more than the {Format.Thousands(MaxBufferValues)} this generator supports: shrink the layers (fewer filters or units, a stride, pooling)"));
+            else if (stackBytes > stackBudget)
                 problems.Add(new Problem(DiagnosticIds.StackBudget, -1, null,
                     $"One sample's forward and backward buffers take {Format.Thousands(stackBytes / 1024)} KiB, more than the stack budget of {Format.Thousands(stackBudget / 1024)} KiB: "
                     + "the generated code takes them from per-thread arrays instead (allocated once per thread), which is safe on small thread stacks but not free. Shrink the early layers (fewer filters, a stride, pooling) or raise StackBudget on [Model] if your threads have large stacks"));
         }
 
-        if (layers.Count > 0)
+        if (layers.Count > 0 && lossValid)
             CheckLossActivation(loss, layers, layerItemIndex, problems);
 
         return new ValidationResult(layers.ToEquatableArray(), problems.ToEquatableArray(), total, stackBytes);
@@ -146,6 +171,19 @@ internal static class NetworkValidator
         return 2 * padded + c.KernelSize + framed;
     }
 
+    /// <summary>CNN0003 on <c>[Model]</c>'s named arguments: a loss outside the enum, a stack budget below one byte.</summary>
+    private static bool CheckModelArguments(Loss loss, long stackBudget, List<Problem> problems)
+    {
+        bool lossValid = loss >= Loss.SparseCategoricalCrossEntropy && loss <= Loss.BinaryCrossEntropy;
+        if (!lossValid)
+            problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, -1, "Loss",
+                $"[Model]: {(int)loss} is not a valid Loss; use Loss.SparseCategoricalCrossEntropy, CategoricalCrossEntropy, MeanSquaredError or BinaryCrossEntropy"));
+        if (stackBudget < 1)
+            problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, -1, "StackBudget",
+                $"[Model]: the stack budget must be at least 1 byte, but is {stackBudget}; leave it out for the default of {Format.Thousands(DefaultStackBudget / 1024)} KiB"));
+        return lossValid;
+    }
+
     private static TensorShape? InputShape(int[]? dims, List<Problem> problems)
     {
         if (dims is null || (dims.Length != 1 && dims.Length != 3))
@@ -160,7 +198,7 @@ internal static class NetworkValidator
                 $"The input shape ({string.Join(", ", dims)}) has a dimension below 1: every dimension must be at least 1"));
             return null;
         }
-        if (dims.Aggregate(1L, (a, d) => a * d) > MaxValues)
+        if (dims.Aggregate(1L, (a, d) => Multiply(a, d)) > MaxValues)
         {
             problems.Add(new Problem(DiagnosticIds.InvalidInputShape, -1, null,
                 $"The input shape ({string.Join(", ", dims)}) has more than {Format.Thousands(MaxValues)} values, more than this generator supports"));
@@ -212,6 +250,13 @@ internal static class NetworkValidator
                 problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, argument,
                     $"{label}: {what} must be at least 1, but is {value}"));
         }
+        void WindowCells(int height, int width, string argument, string what)
+        {
+            long cells = (long)height * width;
+            if (height >= 1 && width >= 1 && cells > MaxWindowCells)
+                problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, argument,
+                    $"{label}: the {height}x{width} {what} has {Format.Thousands(cells)} cells, more than the {Format.Thousands(MaxWindowCells)} this generator unrolls; use a smaller {what}"));
+        }
         void Enum<T>(int value, string argument, int count) where T : struct
         {
             if (value < 0 || value >= count)
@@ -226,6 +271,7 @@ internal static class NetworkValidator
                 AtLeastOne(c.KernelHeight, "kernelHeight", "the kernel height");
                 // A square kernel written once is reported once.
                 if (c.KernelWidth != c.KernelHeight) AtLeastOne(c.KernelWidth, "kernelWidth", "the kernel width");
+                WindowCells(c.KernelHeight, c.KernelWidth, "kernelHeight", "kernel");
                 AtLeastOne(c.StrideHeight, "StrideHeight", "the vertical stride");
                 if (c.StrideWidth != c.StrideHeight) AtLeastOne(c.StrideWidth, "StrideWidth", "the horizontal stride");
                 Enum<Padding>((int)c.Padding, "Padding", 2);
@@ -234,6 +280,7 @@ internal static class NetworkValidator
             case Pool2DSpec p:
                 AtLeastOne(p.PoolHeight, "height", "the pool height");
                 if (p.PoolWidth != p.PoolHeight) AtLeastOne(p.PoolWidth, "width", "the pool width");
+                WindowCells(p.PoolHeight, p.PoolWidth, "height", "pool window");
                 // The stride defaults to the window: only a stride set apart from it is checked on its own.
                 if (p.StrideHeight != p.PoolHeight || p.StrideWidth != p.PoolWidth)
                 {
@@ -250,6 +297,10 @@ internal static class NetworkValidator
                 if (!(r.Rate >= 0 && r.Rate < 1))
                     problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
                         $"{label}: the dropout rate must be in [0, 1), but is {r.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+                else if ((float)r.Rate >= 1f)
+                    // The generated code keeps the rate as a float, and scales the kept values by 1 / (1 - rate).
+                    problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
+                        $"{label}: the dropout rate {r.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} rounds to 1 as a float, which would drop every value; use at most 0.9999999"));
                 break;
         }
         return problems.Count == before;
@@ -279,13 +330,14 @@ internal static class NetworkValidator
                     return null;
                 var output = TensorShape.Image(oh, ow, c.Filters);
                 if (!CheckSize(output, label, index, problems)) return null;
-                var result = c with { Input = input, Output = output, PadTop = top, PadLeft = left };
-                if (result.KernelSize > MaxValues)
+                // kh·kw·in·filters can pass long.MaxValue for absurd arguments: multiply with saturation.
+                long kernelSize = Multiply(Multiply(c.KernelHeight, c.KernelWidth), Multiply(input.Channels, c.Filters));
+                if (kernelSize > MaxValues)
                 {
-                    Mismatch($"{label} needs {Format.Thousands(result.KernelSize)} kernel values, more than the {Format.Thousands(MaxValues)} this generator supports");
+                    Mismatch($"{label} needs {c.KernelHeight}x{c.KernelWidth}x{input.Channels}x{c.Filters} = {Format.Thousands(kernelSize)} kernel values, more than the {Format.Thousands(MaxValues)} this generator supports");
                     return null;
                 }
-                return result;
+                return c with { Input = input, Output = output, PadTop = top, PadLeft = left };
             }
             case Pool2DSpec p:
             {
@@ -306,13 +358,13 @@ internal static class NetworkValidator
                     Mismatch($"{label} expects a vector, but {producer}: insert [Flatten] before it");
                     return null;
                 }
-                var result = d with { Input = input, Output = TensorShape.Vector(d.Units) };
-                if (result.KernelSize > MaxValues)
+                long kernelSize = Multiply(input.Size, d.Units);
+                if (kernelSize > MaxValues)
                 {
-                    Mismatch($"{label} needs {Format.Thousands(result.KernelSize)} kernel values ({input.Size} x {d.Units}), more than the {Format.Thousands(MaxValues)} this generator supports");
+                    Mismatch($"{label} needs {Format.Thousands(kernelSize)} kernel values ({input.Size} x {d.Units}), more than the {Format.Thousands(MaxValues)} this generator supports");
                     return null;
                 }
-                return result;
+                return d with { Input = input, Output = TensorShape.Vector(d.Units) };
             }
             case FlattenSpec f:
                 if (!input.IsImage)
@@ -359,12 +411,15 @@ internal static class NetworkValidator
 
     private static bool CheckSize(TensorShape shape, string label, int index, List<Problem> problems)
     {
-        long size = (long)shape.Height * shape.Width * shape.Channels;
+        long size = Multiply(Multiply(shape.Height, shape.Width), shape.Channels);
         if (size <= MaxValues) return true;
         problems.Add(new Problem(DiagnosticIds.ShapeMismatch, index, null,
             $"{label} would produce {shape} = {Format.Thousands(size)} values, more than the {Format.Thousands(MaxValues)} this generator supports"));
         return false;
     }
+
+    /// <summary><paramref name="a"/>·<paramref name="b"/> for non-negative factors, or <see cref="long.MaxValue"/> when that overflows.</summary>
+    public static long Multiply(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
 
     private static bool SameDims(TensorShape shape, EquatableArray<int> dims)
     {

@@ -12,7 +12,8 @@ internal sealed record LayerItem(LayerSpec Layer) : ParsedItem;
 
 /// <summary><c>[ExpectShape(...)]</c>: the shape expected after the layers above it.</summary>
 /// <param name="Dims">The expected dimensions.</param>
-internal sealed record ExpectShapeItem(EquatableArray<int> Dims) : ParsedItem;
+/// <param name="IsNull">Whether the attribute was given a null array (<c>ExpectShape(null)</c>).</param>
+internal sealed record ExpectShapeItem(EquatableArray<int> Dims, bool IsNull = false) : ParsedItem;
 
 /// <summary><c>[ExpectParameters(n)]</c>: the expected total parameter count.</summary>
 /// <param name="Count">The expected total.</param>
