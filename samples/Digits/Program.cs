@@ -5,6 +5,15 @@ using Cnn;
 using Digits;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+// --explain <folder>: after training, also write the pictures of Pictures.cs there.
+string? explainFolder = null;
+int explainAt = Array.IndexOf(args, "--explain");
+if (explainAt >= 0)
+{
+    if (explainAt + 1 >= args.Length) { Console.Error.WriteLine("--explain needs a folder: --explain out/"); return 2; }
+    explainFolder = args[explainAt + 1];
+    args = [.. args[..explainAt], .. args[(explainAt + 2)..]];
+}
 int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 string weightsPath = args.Length > 1 ? args[1] : "digits.safetensors";
 
@@ -38,4 +47,5 @@ var reloaded = new DigitsCnn();
 WeightFile.Load(reloaded, weightsPath);
 Evaluation again = Trainer.Evaluate(reloaded, test);
 Console.WriteLine($"Saved {weightsPath}; reloaded, it scores {again.Accuracy:P2}.");
+if (explainFolder is not null) Pictures.Write(model, test, explainFolder);
 return evaluation.Accuracy >= 0.95 ? 0 : 1;
