@@ -29,9 +29,9 @@ internal static class Pictures
         for (int layer = 0; layer < model.Layers.Count; layer++)
         {
             if (model.Layers[layer].Type == "Conv2D")
-                Save(Explain.FilterVisualisation(model, layer, steps: 100, stepSize: 0.05f, seed: 1, scale: Scale), $"filters-{model.Layers[layer].Name}.png");
+                Save(Explain.FilterVisualisation(model, layer, steps: 40, stepSize: 0.02f, seed: 1, scale: Scale), $"filters-{model.Layers[layer].Name}.png");
         }
-        Save(Explain.ClassVisualisation(model, steps: 100, stepSize: 0.05f, seed: 1, scale: Scale), "classes.png");
+        Save(Explain.ClassVisualisation(model, steps: 40, stepSize: 0.02f, seed: 1, scale: Scale), "classes.png");
 
         Console.WriteLine();
         Console.WriteLine($"Pictures for test image 0 (label {test.Labels?[0]}, predicted {model.Predict(input)}):");
