@@ -50,6 +50,7 @@ public sealed partial class CnnGenerator
                 EmitStorage(w, spec, plan);
                 EmitForward(w, spec, plan, compilation);
                 EmitTraining(w, spec, plan, compilation);
+                EmitExplain(w, spec, plan, compilation);
                 EmitLayerMethods(w, plan);
                 plan.Buffers.EmitFields(w);
                 EmitInterfaceMembers(w);
@@ -525,6 +526,175 @@ public sealed partial class CnnGenerator
                 for (int i = (firstParametric >= 0 ? firstParametric : count) - 1; i >= 0; i--) Layer(i, toInputOnly: false);
                 w.Line($"{current}.Slice(0, InputSize).CopyTo(inputGradient);");
             }
+        }
+
+        /// <summary>
+        /// Emits <c>LayerOutput</c> and <c>ChannelGradient</c> (beyond SPEC §3, for the "what does the CNN learn"
+        /// pictures) and the private method behind both: the inference forward pass kept layer by layer up to
+        /// <c>layerIndex</c>, then either that layer's activation copied out, or the gradient of one channel's summed
+        /// activation taken back to the input through the same <c>Backward_*</c> calls as <c>Backpropagate</c>.
+        /// </summary>
+        private static void EmitExplain(SourceWriter w, NetworkSpec spec, Plan plan, CompilationData compilation)
+        {
+            string skip = compilation.SkipLocalsInit ? "[global::System.Runtime.CompilerServices.SkipLocalsInit]" : "";
+            int count = plan.Layers.Count;
+
+            // At inference Flatten and Dropout are the identity: they share their input's span.
+            var outputs = new Dictionary<int, string>();
+            var slices = new List<(string Name, int Offset, int Size)>();
+            int total = 0;
+            string previous = "input";
+            foreach (LayerContext context in plan.Layers)
+            {
+                if (context.Layer.IsIdentity || context.Layer is DropoutSpec)
+                {
+                    outputs[context.Index] = previous;
+                    continue;
+                }
+                string name = "y_" + context.Layer.Name;
+                slices.Add((name, total, context.Layer.Output.Size));
+                total += context.Layer.Output.Size;
+                outputs[context.Index] = previous = name;
+            }
+            int largest = Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
+
+            w.Line("/// <summary>The number of values each layer produces, in the order of <see cref=\"Layers\"/>.</summary>");
+            w.Line($"private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] {{ {string.Join(", ", plan.Layers.Select(l => l.Layer.Output.Size))} }};");
+            w.Line();
+            w.Line("/// <summary>The channels (last dimension) of each layer's output, in the order of <see cref=\"Layers\"/>.</summary>");
+            w.Line($"private static global::System.ReadOnlySpan<int> LayerOutputChannels => new int[] {{ {string.Join(", ", plan.Layers.Select(l => l.Layer.Output.Channels))} }};");
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// The activation of layer <paramref name=\"layerIndex\"/> (0-based, as in <see cref=\"Layers\"/>) for one input, after");
+            w.Line("/// the layer's activation function; inference, so dropout is the identity: feature maps.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"input\">{InputSize(spec)} values, {ShapeDoc(spec.Input)}.</param>");
+            w.Line($"/// <param name=\"layerIndex\">The layer, in [0, {count}).</param>");
+            w.Line("/// <param name=\"output\">Receives the layer's output, exactly as many values as the layer produces ([height, width, channels] or [units]).</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or the index is out of range; nothing is written.</exception>");
+            using (w.Block($"public void LayerOutput({Names.ReadOnlySpan} input, int layerIndex, {Names.Span} output)"))
+            {
+                w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
+                w.Line($"{Names.Kernels}.CheckIndex(layerIndex, {count}, nameof(layerIndex));");
+                w.Line($"{Names.Kernels}.CheckLength(output.Length, LayerOutputSizes[layerIndex], nameof(output));");
+                w.Line("ExplainLayer(input, layerIndex, 0, output, default);");
+            }
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// The gradient with respect to the input of the summed activation of one channel of layer <paramref name=\"layerIndex\"/>,");
+            w.Line("/// a^k = Σ_ij a[i, j, k] (for a vector output: a[k]), taken after the layer's activation function; inference, so");
+            w.Line("/// dropout is the identity. Gradient ascent with it shows what a filter responds to.");
+            w.Line("/// </summary>");
+            w.Line($"/// <param name=\"input\">{InputSize(spec)} values, {ShapeDoc(spec.Input)}.</param>");
+            w.Line($"/// <param name=\"layerIndex\">The layer, in [0, {count}).</param>");
+            w.Line("/// <param name=\"channel\">The channel (filter, unit) of that layer's output.</param>");
+            w.Line("/// <param name=\"inputGradient\">Receives InputSize values: d a^k / d input.</param>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length or an index is out of range; nothing is written.</exception>");
+            using (w.Block($"public void ChannelGradient({Names.ReadOnlySpan} input, int layerIndex, int channel, {Names.Span} inputGradient)"))
+            {
+                w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
+                w.Line($"{Names.Kernels}.CheckIndex(layerIndex, {count}, nameof(layerIndex));");
+                w.Line($"{Names.Kernels}.CheckIndex(channel, LayerOutputChannels[layerIndex], nameof(channel));");
+                w.Line($"{Names.Kernels}.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));");
+                w.Line("ExplainLayer(input, layerIndex, channel, default, inputGradient);");
+            }
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// The inference forward pass up to layer <paramref name=\"layerIndex\"/>, keeping every activation. With");
+            w.Line("/// <paramref name=\"inputGradient\"/> empty it copies that layer's output into <paramref name=\"output\"/>; otherwise it");
+            w.Line("/// seeds dy with 1 at every cell of <paramref name=\"channel\"/> and runs the layers' backward passes down to the input.");
+            w.Line("/// </summary>");
+            if (skip.Length > 0) w.Line(skip);
+            using (w.Block($"private void ExplainLayer({Names.ReadOnlySpan} input, int layerIndex, int channel, {Names.Span} output, {Names.Span} inputGradient)"))
+            {
+                w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+                if (total > 0)
+                {
+                    w.Line($"// Every computing layer's output ({Format.Thousands(total)} floats), kept for the backward pass.");
+                    w.Line($"{Names.Span} activations = stackalloc float[{total}];");
+                    foreach ((string name, int offset, int size) in slices)
+                        w.Line($"{Names.Span} {name} = activations.Slice({offset}, {size});");
+                }
+                w.Line();
+                w.Line("// Forward, up to layerIndex");
+                foreach (LayerContext context in plan.Layers)
+                {
+                    w.Line($"// {Describe(context.Layer)}");
+                    if (context.Layer.IsIdentity || context.Layer is DropoutSpec)
+                        continue;
+                    string x = context.Index == 0 ? "input" : outputs[context.Index - 1];
+                    using (w.Block($"if (layerIndex >= {context.Index})"))
+                        EmitForwardCall(w, context, x, outputs[context.Index], training: false);
+                }
+                w.Line();
+                using (w.Block("if (inputGradient.IsEmpty)"))
+                {
+                    using (w.Block("switch (layerIndex)"))
+                    {
+                        for (int i = 0; i < count; i++)
+                            w.Line($"case {i}: {outputs[i]}.CopyTo(output); break;");
+                    }
+                    w.Line("return;");
+                }
+                w.Line();
+
+                // The chain below runs every layer at or under layerIndex; the buffer that holds dy for layer i is
+                // fixed at build time, so the seed goes into the buffer of the layer the caller chose.
+                var dyBuffer = new string[count];
+                var chain = new List<Action>();
+                string current = "gradA", other = "gradB";
+                for (int i = count - 1; i >= 0; i--)
+                {
+                    LayerContext context = plan.Layers[i];
+                    LayerSpec layer = context.Layer;
+                    dyBuffer[i] = current;
+                    string x = i == 0 ? "input" : outputs[i - 1];
+                    string y = outputs[i];
+                    string dy = $"{current}.Slice(0, {layer.Output.Size})";
+                    string dx = $"{other}.Slice(0, {layer.Input.Size})";
+                    string guard = $"if (layerIndex >= {i}) ";
+                    string describe = Describe(layer);
+                    switch (layer)
+                    {
+                        case Conv2DSpec or DenseSpec:
+                            chain.Add(() => { w.Line($"// {describe}"); w.Line($"{guard}Backward_{context.MethodSuffix}(p, {x}, {y}, {dy}, {dx}, default, false);"); });
+                            (current, other) = (other, current);
+                            break;
+                        case Pool2DSpec:
+                            chain.Add(() => { w.Line($"// {describe}"); w.Line($"{guard}Backward_{context.MethodSuffix}({x}, {dy}, {dx});"); });
+                            (current, other) = (other, current);
+                            break;
+                        case ActivationSpec a:
+                            string call = EmitHelpers.ActivationBackwardCall(a.Activation, y, dy)!;
+                            chain.Add(() => { w.Line($"// {describe}"); w.Line(guard + call); });
+                            break;
+                        default:
+                            // Flatten, and Dropout at inference: dy passes through unchanged.
+                            chain.Add(() => w.Line($"// {describe}"));
+                            break;
+                    }
+                }
+                string final = current;
+
+                w.Line("// dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.");
+                w.Line($"{Names.Span} gradA = stackalloc float[{largest}];");
+                w.Line($"{Names.Span} gradB = stackalloc float[{largest}];");
+                w.Line("int size = LayerOutputSizes[layerIndex], stride = LayerOutputChannels[layerIndex];");
+                var inB = Enumerable.Range(0, count).Where(i => dyBuffer[i] == "gradB").ToList();
+                string seedBuffer = inB.Count == 0 ? "gradA" : $"(layerIndex is {string.Join(" or ", inB)} ? gradB : gradA)";
+                w.Line($"{Names.Span} seed = {seedBuffer}.Slice(0, size);");
+                w.Line("seed.Clear();");
+                w.Line("for (int j = channel; j < size; j += stride) seed[j] = 1f;");
+                w.Line();
+                w.Line("// Backward from layerIndex down to the input; parameter gradients are not wanted.");
+                foreach (Action emit in chain)
+                    emit();
+                w.Line($"{final}.Slice(0, InputSize).CopyTo(inputGradient);");
+            }
+            w.Line();
         }
 
         private static void EmitLayerMethods(SourceWriter w, Plan plan)

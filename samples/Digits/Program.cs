@@ -1,12 +1,21 @@
 // Trains a small CNN on the UCI 8x8 handwritten digits embedded in this executable, Keras style:
 // summary, a progress bar and one line per epoch, test accuracy, weights saved as safetensors and loaded back.
-// Usage: Digits [epochs] [weights.safetensors] [--plots DIR]   (--plots writes DIR/loss.png and DIR/accuracy.png)
+// Usage: Digits [epochs] [weights.safetensors] [--plots DIR] [--explain DIR]   (--plots writes DIR/loss.png and DIR/accuracy.png; --explain writes feature maps and filter pictures)
 using System.Globalization;
 using Cnn;
 using Cnn.Samples;
 using Digits;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+// --explain <folder>: after training, also write the pictures of Pictures.cs there.
+string? explainFolder = null;
+int explainAt = Array.IndexOf(args, "--explain");
+if (explainAt >= 0)
+{
+    if (explainAt + 1 >= args.Length) { Console.Error.WriteLine("--explain needs a folder: --explain out/"); return 2; }
+    explainFolder = args[explainAt + 1];
+    args = [.. args[..explainAt], .. args[(explainAt + 2)..]];
+}
 SampleArguments arguments;
 int epochs;
 try
@@ -17,7 +26,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("Usage: Digits [epochs] [weights.safetensors] [--plots DIR]");
+    Console.Error.WriteLine("Usage: Digits [epochs] [weights.safetensors] [--plots DIR] [--explain DIR]");
     return 2;
 }
 string weightsPath = arguments.String(1, "digits.safetensors");
@@ -58,4 +67,5 @@ Console.WriteLine($"Saved {weightsPath}; reloaded, it scores {again.Accuracy:P2}
 
 if (arguments.PlotsDirectory is { } plots)
     Console.WriteLine($"Training curves: {string.Join(", ", TrainingCurves.Save(history.Epochs, plots, nameof(DigitsCnn)))}");
+if (explainFolder is not null) Pictures.Write(model, test, explainFolder);
 return evaluation.Accuracy >= 0.95 ? 0 : 1;

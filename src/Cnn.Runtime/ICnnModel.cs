@@ -82,6 +82,29 @@ public interface ICnnModel
     /// added into <paramref name="gradients"/>.
     /// </summary>
     void AccumulateOutputGradients(ReadOnlySpan<float> input, int outputIndex, Span<float> gradients);
+
+    /// <summary>
+    /// The activation of layer <paramref name="layerIndex"/> (0-based, as in <see cref="Layers"/>) for one input, after
+    /// the layer's activation function; inference, so dropout is the identity. For a layer with an image output these
+    /// are its feature maps, <c>[height, width, channels]</c>.
+    /// </summary>
+    /// <param name="input"><see cref="InputSize"/> values.</param>
+    /// <param name="layerIndex">The layer, in [0, <c>Layers.Count</c>).</param>
+    /// <param name="output">Exactly as many values as the layer produces (the product of its <see cref="LayerInfo.OutputShape"/>).</param>
+    /// <exception cref="ArgumentException">A span has the wrong length or the index is out of range; nothing is written.</exception>
+    void LayerOutput(ReadOnlySpan<float> input, int layerIndex, Span<float> output);
+
+    /// <summary>
+    /// The gradient with respect to the input of one channel's summed activation of layer <paramref name="layerIndex"/>,
+    /// a^k = Σ_ij a[i, j, k] (for a vector output: a[k]), taken after the layer's activation function; inference, so
+    /// dropout is the identity. Gradient ascent on the input with it shows what filter k responds to.
+    /// </summary>
+    /// <param name="input"><see cref="InputSize"/> values.</param>
+    /// <param name="layerIndex">The layer, in [0, <c>Layers.Count</c>).</param>
+    /// <param name="channel">The channel k, in [0, last dimension of the layer's output shape).</param>
+    /// <param name="inputGradient">Receives <see cref="InputSize"/> values.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length or an index is out of range; nothing is written.</exception>
+    void ChannelGradient(ReadOnlySpan<float> input, int layerIndex, int channel, Span<float> inputGradient);
 }
 
 /// <summary>One parameter tensor of a model: its safetensors name, its shape, and where it sits in <see cref="ICnnModel.Parameters"/>.</summary>

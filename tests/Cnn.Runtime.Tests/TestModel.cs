@@ -41,4 +41,6 @@ internal sealed class TestModel : ICnnModel
     public float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients, ulong dropoutSeed) => throw new NotSupportedException();
     public void InputGradient(ReadOnlySpan<float> input, int outputIndex, Span<float> inputGradient) => throw new NotSupportedException();
     public void AccumulateOutputGradients(ReadOnlySpan<float> input, int outputIndex, Span<float> gradients) => throw new NotSupportedException();
+    public void LayerOutput(ReadOnlySpan<float> input, int layerIndex, Span<float> output) => throw new NotSupportedException();
+    public void ChannelGradient(ReadOnlySpan<float> input, int layerIndex, int channel, Span<float> inputGradient) => throw new NotSupportedException();
 }

@@ -367,6 +367,171 @@ _____________________________________________________________________________";
                 return loss;
             }
 
+            /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
+            private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { 80, 24, 18, 18, 3, 3, 3, 6, 6, 3, 3 };
+
+            /// <summary>The channels (last dimension) of each layer's output, in the order of <see cref="Layers"/>.</summary>
+            private static global::System.ReadOnlySpan<int> LayerOutputChannels => new int[] { 4, 4, 3, 3, 3, 3, 3, 6, 6, 3, 3 };
+
+            /// <summary>
+            /// The activation of layer <paramref name="layerIndex"/> (0-based, as in <see cref="Layers"/>) for one input, after
+            /// the layer's activation function; inference, so dropout is the identity: feature maps.
+            /// </summary>
+            /// <param name="input">144 values, [height 9, width 8, channels 2].</param>
+            /// <param name="layerIndex">The layer, in [0, 11).</param>
+            /// <param name="output">Receives the layer's output, exactly as many values as the layer produces ([height, width, channels] or [units]).</param>
+            /// <exception cref="global::System.ArgumentException">A span has the wrong length or the index is out of range; nothing is written.</exception>
+            public void LayerOutput(global::System.ReadOnlySpan<float> input, int layerIndex, global::System.Span<float> output)
+            {
+                global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+                global::Cnn.Kernels.CheckIndex(layerIndex, 11, nameof(layerIndex));
+                global::Cnn.Kernels.CheckLength(output.Length, LayerOutputSizes[layerIndex], nameof(output));
+                ExplainLayer(input, layerIndex, 0, output, default);
+            }
+
+            /// <summary>
+            /// The gradient with respect to the input of the summed activation of one channel of layer <paramref name="layerIndex"/>,
+            /// a^k = Σ_ij a[i, j, k] (for a vector output: a[k]), taken after the layer's activation function; inference, so
+            /// dropout is the identity. Gradient ascent with it shows what a filter responds to.
+            /// </summary>
+            /// <param name="input">144 values, [height 9, width 8, channels 2].</param>
+            /// <param name="layerIndex">The layer, in [0, 11).</param>
+            /// <param name="channel">The channel (filter, unit) of that layer's output.</param>
+            /// <param name="inputGradient">Receives InputSize values: d a^k / d input.</param>
+            /// <exception cref="global::System.ArgumentException">A span has the wrong length or an index is out of range; nothing is written.</exception>
+            public void ChannelGradient(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> inputGradient)
+            {
+                global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+                global::Cnn.Kernels.CheckIndex(layerIndex, 11, nameof(layerIndex));
+                global::Cnn.Kernels.CheckIndex(channel, LayerOutputChannels[layerIndex], nameof(channel));
+                global::Cnn.Kernels.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));
+                ExplainLayer(input, layerIndex, channel, default, inputGradient);
+            }
+
+            /// <summary>
+            /// The inference forward pass up to layer <paramref name="layerIndex"/>, keeping every activation. With
+            /// <paramref name="inputGradient"/> empty it copies that layer's output into <paramref name="output"/>; otherwise it
+            /// seeds dy with 1 at every cell of <paramref name="channel"/> and runs the layers' backward passes down to the input.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
+            private void ExplainLayer(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> output, global::System.Span<float> inputGradient)
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
+                // Every computing layer's output (161 floats), kept for the backward pass.
+                global::System.Span<float> activations = stackalloc float[161];
+                global::System.Span<float> y_first = activations.Slice(0, 80);
+                global::System.Span<float> y_average_pooling2d = activations.Slice(80, 24);
+                global::System.Span<float> y_conv2d = activations.Slice(104, 18);
+                global::System.Span<float> y_re_lu = activations.Slice(122, 18);
+                global::System.Span<float> y_max_pooling2d = activations.Slice(140, 3);
+                global::System.Span<float> y_dense = activations.Slice(143, 6);
+                global::System.Span<float> y_activation = activations.Slice(149, 6);
+                global::System.Span<float> y_dense_1 = activations.Slice(155, 3);
+                global::System.Span<float> y_softmax = activations.Slice(158, 3);
+
+                // Forward, up to layerIndex
+                // first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4
+                if (layerIndex >= 0)
+                {
+                    Forward_first(p, input, y_first);
+                }
+                // average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4
+                if (layerIndex >= 1)
+                {
+                    Forward_average_pooling2d(y_first, y_average_pooling2d);
+                }
+                // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
+                if (layerIndex >= 2)
+                {
+                    Forward_conv2d(p, y_average_pooling2d, y_conv2d);
+                }
+                // re_lu: ReLU, 3x2x3
+                if (layerIndex >= 3)
+                {
+                    y_conv2d.CopyTo(y_re_lu);
+                    global::Cnn.Kernels.ReLU(y_re_lu);
+                }
+                // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
+                if (layerIndex >= 4)
+                {
+                    Forward_max_pooling2d(y_re_lu, y_max_pooling2d);
+                }
+                // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
+                // dropout: Dropout 0.25 (training only), 3
+                // dense: Dense, Sigmoid, 3 -> 6
+                if (layerIndex >= 7)
+                {
+                    Forward_dense(p, y_max_pooling2d, y_dense);
+                }
+                // activation: Tanh, 6
+                if (layerIndex >= 8)
+                {
+                    y_dense.CopyTo(y_activation);
+                    global::Cnn.Kernels.Tanh(y_activation);
+                }
+                // dense_1: Dense, linear, 6 -> 3
+                if (layerIndex >= 9)
+                {
+                    Forward_dense_1(p, y_activation, y_dense_1);
+                }
+                // softmax: Softmax, 3
+                if (layerIndex >= 10)
+                {
+                    y_dense_1.CopyTo(y_softmax);
+                    global::Cnn.Kernels.Softmax(y_softmax);
+                }
+
+                if (inputGradient.IsEmpty)
+                {
+                    switch (layerIndex)
+                    {
+                        case 0: y_first.CopyTo(output); break;
+                        case 1: y_average_pooling2d.CopyTo(output); break;
+                        case 2: y_conv2d.CopyTo(output); break;
+                        case 3: y_re_lu.CopyTo(output); break;
+                        case 4: y_max_pooling2d.CopyTo(output); break;
+                        case 5: y_max_pooling2d.CopyTo(output); break;
+                        case 6: y_max_pooling2d.CopyTo(output); break;
+                        case 7: y_dense.CopyTo(output); break;
+                        case 8: y_activation.CopyTo(output); break;
+                        case 9: y_dense_1.CopyTo(output); break;
+                        case 10: y_softmax.CopyTo(output); break;
+                    }
+                    return;
+                }
+
+                // dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.
+                global::System.Span<float> gradA = stackalloc float[144];
+                global::System.Span<float> gradB = stackalloc float[144];
+                int size = LayerOutputSizes[layerIndex], stride = LayerOutputChannels[layerIndex];
+                global::System.Span<float> seed = (layerIndex is 0 or 2 or 3 or 7 or 8 ? gradB : gradA).Slice(0, size);
+                seed.Clear();
+                for (int j = channel; j < size; j += stride) seed[j] = 1f;
+
+                // Backward from layerIndex down to the input; parameter gradients are not wanted.
+                // softmax: Softmax, 3
+                if (layerIndex >= 10) global::Cnn.Kernels.SoftmaxBackward(y_softmax, gradA.Slice(0, 3));
+                // dense_1: Dense, linear, 6 -> 3
+                if (layerIndex >= 9) Backward_dense_1(p, y_activation, y_dense_1, gradA.Slice(0, 3), gradB.Slice(0, 6), default, false);
+                // activation: Tanh, 6
+                if (layerIndex >= 8) global::Cnn.Kernels.TanhBackward(y_activation, gradB.Slice(0, 6));
+                // dense: Dense, Sigmoid, 3 -> 6
+                if (layerIndex >= 7) Backward_dense(p, y_max_pooling2d, y_dense, gradB.Slice(0, 6), gradA.Slice(0, 3), default, false);
+                // dropout: Dropout 0.25 (training only), 3
+                // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
+                // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
+                if (layerIndex >= 4) Backward_max_pooling2d(y_re_lu, gradA.Slice(0, 3), gradB.Slice(0, 18));
+                // re_lu: ReLU, 3x2x3
+                if (layerIndex >= 3) global::Cnn.Kernels.ReLUBackward(y_re_lu, gradB.Slice(0, 18));
+                // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
+                if (layerIndex >= 2) Backward_conv2d(p, y_average_pooling2d, y_conv2d, gradB.Slice(0, 18), gradA.Slice(0, 24), default, false);
+                // average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4
+                if (layerIndex >= 1) Backward_average_pooling2d(y_first, gradA.Slice(0, 24), gradB.Slice(0, 80));
+                // first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4
+                if (layerIndex >= 0) Backward_first(p, input, y_first, gradB.Slice(0, 80), gradA.Slice(0, 144), default, false);
+                gradA.Slice(0, InputSize).CopyTo(inputGradient);
+            }
+
             /// <summary>
             /// first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4.
             /// y[oy, ox, f] = Tanh(bias[f] + Σ_ky Σ_kx Σ_c x[oy·2 + ky - 1, ox·2 + kx, c] · kernel[ky, kx, c, f])

@@ -251,6 +251,99 @@ __________________________________________________________________";
         return loss;
     }
 
+    /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
+    private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { 8, 1 };
+
+    /// <summary>The channels (last dimension) of each layer's output, in the order of <see cref="Layers"/>.</summary>
+    private static global::System.ReadOnlySpan<int> LayerOutputChannels => new int[] { 8, 1 };
+
+    /// <summary>
+    /// The activation of layer <paramref name="layerIndex"/> (0-based, as in <see cref="Layers"/>) for one input, after
+    /// the layer's activation function; inference, so dropout is the identity: feature maps.
+    /// </summary>
+    /// <param name="input">4 values, [4].</param>
+    /// <param name="layerIndex">The layer, in [0, 2).</param>
+    /// <param name="output">Receives the layer's output, exactly as many values as the layer produces ([height, width, channels] or [units]).</param>
+    /// <exception cref="global::System.ArgumentException">A span has the wrong length or the index is out of range; nothing is written.</exception>
+    public void LayerOutput(global::System.ReadOnlySpan<float> input, int layerIndex, global::System.Span<float> output)
+    {
+        global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+        global::Cnn.Kernels.CheckIndex(layerIndex, 2, nameof(layerIndex));
+        global::Cnn.Kernels.CheckLength(output.Length, LayerOutputSizes[layerIndex], nameof(output));
+        ExplainLayer(input, layerIndex, 0, output, default);
+    }
+
+    /// <summary>
+    /// The gradient with respect to the input of the summed activation of one channel of layer <paramref name="layerIndex"/>,
+    /// a^k = Σ_ij a[i, j, k] (for a vector output: a[k]), taken after the layer's activation function; inference, so
+    /// dropout is the identity. Gradient ascent with it shows what a filter responds to.
+    /// </summary>
+    /// <param name="input">4 values, [4].</param>
+    /// <param name="layerIndex">The layer, in [0, 2).</param>
+    /// <param name="channel">The channel (filter, unit) of that layer's output.</param>
+    /// <param name="inputGradient">Receives InputSize values: d a^k / d input.</param>
+    /// <exception cref="global::System.ArgumentException">A span has the wrong length or an index is out of range; nothing is written.</exception>
+    public void ChannelGradient(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> inputGradient)
+    {
+        global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+        global::Cnn.Kernels.CheckIndex(layerIndex, 2, nameof(layerIndex));
+        global::Cnn.Kernels.CheckIndex(channel, LayerOutputChannels[layerIndex], nameof(channel));
+        global::Cnn.Kernels.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));
+        ExplainLayer(input, layerIndex, channel, default, inputGradient);
+    }
+
+    /// <summary>
+    /// The inference forward pass up to layer <paramref name="layerIndex"/>, keeping every activation. With
+    /// <paramref name="inputGradient"/> empty it copies that layer's output into <paramref name="output"/>; otherwise it
+    /// seeds dy with 1 at every cell of <paramref name="channel"/> and runs the layers' backward passes down to the input.
+    /// </summary>
+    [global::System.Runtime.CompilerServices.SkipLocalsInit]
+    private void ExplainLayer(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> output, global::System.Span<float> inputGradient)
+    {
+        global::System.ReadOnlySpan<float> p = _parameters;
+        // Every computing layer's output (9 floats), kept for the backward pass.
+        global::System.Span<float> activations = stackalloc float[9];
+        global::System.Span<float> y_dense = activations.Slice(0, 8);
+        global::System.Span<float> y_dense_1 = activations.Slice(8, 1);
+
+        // Forward, up to layerIndex
+        // dense: Dense, ReLU, 4 -> 8
+        if (layerIndex >= 0)
+        {
+            Forward_dense(p, input, y_dense);
+        }
+        // dense_1: Dense, Sigmoid, 8 -> 1
+        if (layerIndex >= 1)
+        {
+            Forward_dense_1(p, y_dense, y_dense_1);
+        }
+
+        if (inputGradient.IsEmpty)
+        {
+            switch (layerIndex)
+            {
+                case 0: y_dense.CopyTo(output); break;
+                case 1: y_dense_1.CopyTo(output); break;
+            }
+            return;
+        }
+
+        // dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.
+        global::System.Span<float> gradA = stackalloc float[8];
+        global::System.Span<float> gradB = stackalloc float[8];
+        int size = LayerOutputSizes[layerIndex], stride = LayerOutputChannels[layerIndex];
+        global::System.Span<float> seed = (layerIndex is 0 ? gradB : gradA).Slice(0, size);
+        seed.Clear();
+        for (int j = channel; j < size; j += stride) seed[j] = 1f;
+
+        // Backward from layerIndex down to the input; parameter gradients are not wanted.
+        // dense_1: Dense, Sigmoid, 8 -> 1
+        if (layerIndex >= 1) Backward_dense_1(p, y_dense, y_dense_1, gradA.Slice(0, 1), gradB.Slice(0, 8), default, false);
+        // dense: Dense, ReLU, 4 -> 8
+        if (layerIndex >= 0) Backward_dense(p, input, y_dense, gradB.Slice(0, 8), gradA.Slice(0, 4), default, false);
+        gradA.Slice(0, InputSize).CopyTo(inputGradient);
+    }
+
     /// <summary>
     /// dense: Dense, ReLU, 4 -> 8.
     /// y[j] = ReLU(Σ_i x[i] · kernel[i, j])

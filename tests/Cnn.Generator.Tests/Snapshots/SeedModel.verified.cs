@@ -333,6 +333,147 @@ _______________________________________________________________________";
             return loss;
         }
 
+        /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
+        private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { 21632, 5408, 7744, 1600, 576, 576, 64, 10 };
+
+        /// <summary>The channels (last dimension) of each layer's output, in the order of <see cref="Layers"/>.</summary>
+        private static global::System.ReadOnlySpan<int> LayerOutputChannels => new int[] { 32, 32, 64, 64, 64, 576, 64, 10 };
+
+        /// <summary>
+        /// The activation of layer <paramref name="layerIndex"/> (0-based, as in <see cref="Layers"/>) for one input, after
+        /// the layer's activation function; inference, so dropout is the identity: feature maps.
+        /// </summary>
+        /// <param name="input">784 values, [height 28, width 28, channels 1].</param>
+        /// <param name="layerIndex">The layer, in [0, 8).</param>
+        /// <param name="output">Receives the layer's output, exactly as many values as the layer produces ([height, width, channels] or [units]).</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length or the index is out of range; nothing is written.</exception>
+        public void LayerOutput(global::System.ReadOnlySpan<float> input, int layerIndex, global::System.Span<float> output)
+        {
+            global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+            global::Cnn.Kernels.CheckIndex(layerIndex, 8, nameof(layerIndex));
+            global::Cnn.Kernels.CheckLength(output.Length, LayerOutputSizes[layerIndex], nameof(output));
+            ExplainLayer(input, layerIndex, 0, output, default);
+        }
+
+        /// <summary>
+        /// The gradient with respect to the input of the summed activation of one channel of layer <paramref name="layerIndex"/>,
+        /// a^k = Σ_ij a[i, j, k] (for a vector output: a[k]), taken after the layer's activation function; inference, so
+        /// dropout is the identity. Gradient ascent with it shows what a filter responds to.
+        /// </summary>
+        /// <param name="input">784 values, [height 28, width 28, channels 1].</param>
+        /// <param name="layerIndex">The layer, in [0, 8).</param>
+        /// <param name="channel">The channel (filter, unit) of that layer's output.</param>
+        /// <param name="inputGradient">Receives InputSize values: d a^k / d input.</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length or an index is out of range; nothing is written.</exception>
+        public void ChannelGradient(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> inputGradient)
+        {
+            global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
+            global::Cnn.Kernels.CheckIndex(layerIndex, 8, nameof(layerIndex));
+            global::Cnn.Kernels.CheckIndex(channel, LayerOutputChannels[layerIndex], nameof(channel));
+            global::Cnn.Kernels.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));
+            ExplainLayer(input, layerIndex, channel, default, inputGradient);
+        }
+
+        /// <summary>
+        /// The inference forward pass up to layer <paramref name="layerIndex"/>, keeping every activation. With
+        /// <paramref name="inputGradient"/> empty it copies that layer's output into <paramref name="output"/>; otherwise it
+        /// seeds dy with 1 at every cell of <paramref name="channel"/> and runs the layers' backward passes down to the input.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private void ExplainLayer(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> output, global::System.Span<float> inputGradient)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            // Every computing layer's output (37,034 floats), kept for the backward pass.
+            global::System.Span<float> activations = stackalloc float[37034];
+            global::System.Span<float> y_conv2d = activations.Slice(0, 21632);
+            global::System.Span<float> y_max_pooling2d = activations.Slice(21632, 5408);
+            global::System.Span<float> y_conv2d_1 = activations.Slice(27040, 7744);
+            global::System.Span<float> y_max_pooling2d_1 = activations.Slice(34784, 1600);
+            global::System.Span<float> y_conv2d_2 = activations.Slice(36384, 576);
+            global::System.Span<float> y_dense = activations.Slice(36960, 64);
+            global::System.Span<float> y_dense_1 = activations.Slice(37024, 10);
+
+            // Forward, up to layerIndex
+            // conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32
+            if (layerIndex >= 0)
+            {
+                Forward_conv2d(p, input, y_conv2d);
+            }
+            // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32
+            if (layerIndex >= 1)
+            {
+                Forward_max_pooling2d(y_conv2d, y_max_pooling2d);
+            }
+            // conv2d_1: Conv2D 3x3 stride 1 valid, ReLU, 13x13x32 -> 11x11x64
+            if (layerIndex >= 2)
+            {
+                Forward_conv2d_1(p, y_max_pooling2d, y_conv2d_1);
+            }
+            // max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64
+            if (layerIndex >= 3)
+            {
+                Forward_max_pooling2d_1(y_conv2d_1, y_max_pooling2d_1);
+            }
+            // conv2d_2: Conv2D 3x3 stride 1 valid, ReLU, 5x5x64 -> 3x3x64
+            if (layerIndex >= 4)
+            {
+                Forward_conv2d_2(p, y_max_pooling2d_1, y_conv2d_2);
+            }
+            // flatten: Flatten, 3x3x64 -> 576 (row-major: no data moves)
+            // dense: Dense, ReLU, 576 -> 64
+            if (layerIndex >= 6)
+            {
+                Forward_dense(p, y_conv2d_2, y_dense);
+            }
+            // dense_1: Dense, Softmax, 64 -> 10
+            if (layerIndex >= 7)
+            {
+                Forward_dense_1(p, y_dense, y_dense_1);
+            }
+
+            if (inputGradient.IsEmpty)
+            {
+                switch (layerIndex)
+                {
+                    case 0: y_conv2d.CopyTo(output); break;
+                    case 1: y_max_pooling2d.CopyTo(output); break;
+                    case 2: y_conv2d_1.CopyTo(output); break;
+                    case 3: y_max_pooling2d_1.CopyTo(output); break;
+                    case 4: y_conv2d_2.CopyTo(output); break;
+                    case 5: y_conv2d_2.CopyTo(output); break;
+                    case 6: y_dense.CopyTo(output); break;
+                    case 7: y_dense_1.CopyTo(output); break;
+                }
+                return;
+            }
+
+            // dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.
+            global::System.Span<float> gradA = stackalloc float[21632];
+            global::System.Span<float> gradB = stackalloc float[21632];
+            int size = LayerOutputSizes[layerIndex], stride = LayerOutputChannels[layerIndex];
+            global::System.Span<float> seed = (layerIndex is 1 or 3 or 6 ? gradB : gradA).Slice(0, size);
+            seed.Clear();
+            for (int j = channel; j < size; j += stride) seed[j] = 1f;
+
+            // Backward from layerIndex down to the input; parameter gradients are not wanted.
+            // dense_1: Dense, Softmax, 64 -> 10
+            if (layerIndex >= 7) Backward_dense_1(p, y_dense, y_dense_1, gradA.Slice(0, 10), gradB.Slice(0, 64), default, false);
+            // dense: Dense, ReLU, 576 -> 64
+            if (layerIndex >= 6) Backward_dense(p, y_conv2d_2, y_dense, gradB.Slice(0, 64), gradA.Slice(0, 576), default, false);
+            // flatten: Flatten, 3x3x64 -> 576 (row-major: no data moves)
+            // conv2d_2: Conv2D 3x3 stride 1 valid, ReLU, 5x5x64 -> 3x3x64
+            if (layerIndex >= 4) Backward_conv2d_2(p, y_max_pooling2d_1, y_conv2d_2, gradA.Slice(0, 576), gradB.Slice(0, 1600), default, false);
+            // max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64
+            if (layerIndex >= 3) Backward_max_pooling2d_1(y_conv2d_1, gradB.Slice(0, 1600), gradA.Slice(0, 7744));
+            // conv2d_1: Conv2D 3x3 stride 1 valid, ReLU, 13x13x32 -> 11x11x64
+            if (layerIndex >= 2) Backward_conv2d_1(p, y_max_pooling2d, y_conv2d_1, gradA.Slice(0, 7744), gradB.Slice(0, 5408), default, false);
+            // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32
+            if (layerIndex >= 1) Backward_max_pooling2d(y_conv2d, gradB.Slice(0, 5408), gradA.Slice(0, 21632));
+            // conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32
+            if (layerIndex >= 0) Backward_conv2d(p, input, y_conv2d, gradA.Slice(0, 21632), gradB.Slice(0, 784), default, false);
+            gradB.Slice(0, InputSize).CopyTo(inputGradient);
+        }
+
         /// <summary>
         /// conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32.
         /// y[oy, ox, f] = ReLU(bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f])
