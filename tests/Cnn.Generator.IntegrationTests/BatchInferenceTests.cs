@@ -203,6 +203,8 @@ public class BatchInferenceTests
         public float AccumulateGradients(ReadOnlySpan<float> input, int target, Span<float> gradients, ulong dropoutSeed) => inner.AccumulateGradients(input, target, gradients, dropoutSeed);
         public float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients, ulong dropoutSeed) => inner.AccumulateGradients(input, targets, gradients, dropoutSeed);
         public void InputGradient(ReadOnlySpan<float> input, int outputIndex, Span<float> inputGradient) => inner.InputGradient(input, outputIndex, inputGradient);
+        public void LayerOutput(ReadOnlySpan<float> input, int layerIndex, Span<float> output) => inner.LayerOutput(input, layerIndex, output);
+        public void ChannelGradient(ReadOnlySpan<float> input, int layerIndex, int channel, Span<float> inputGradient) => inner.ChannelGradient(input, layerIndex, channel, inputGradient);
         public void AccumulateOutputGradients(ReadOnlySpan<float> input, int outputIndex, Span<float> gradients) => inner.AccumulateOutputGradients(input, outputIndex, gradients);
     }
 }
