@@ -128,9 +128,10 @@ internal static class NetworkValidator
         if (shapesKnown && layers.Count > 0 && current is not null)
         {
             stackBytes = StackBytes(inputDims!, layers);
-            if (stackBytes / 4 > MaxBufferValues)
+            long bufferValues = BufferBytes(inputDims!, layers) / 4;
+            if (bufferValues > MaxBufferValues)
                 problems.Add(new Problem(DiagnosticIds.ShapeMismatch, layerItemIndex[layers.Count - 1], null,
-                    $"One sample's forward and backward buffers would hold {Format.Thousands(stackBytes / 4)} values, more than the {Format.Thousands(MaxBufferValues)} this generator supports: shrink the layers (fewer filters or units, a stride, pooling)"));
+                    $"One sample's forward and backward buffers would hold {Format.Thousands(bufferValues)} values, more than the {Format.Thousands(MaxBufferValues)} this generator supports: shrink the layers (fewer filters or units, a stride, pooling)"));
             else if (stackBytes > stackBudget)
                 problems.Add(new Problem(DiagnosticIds.StackBudget, -1, null,
                     $"One sample's forward and backward buffers take {Format.Thousands(stackBytes / 1024)} KiB, more than the stack budget of {Format.Thousands(stackBudget / 1024)} KiB: "
@@ -150,15 +151,23 @@ internal static class NetworkValidator
     /// </summary>
     public static long StackBytes(int[] inputDims, IReadOnlyList<LayerSpec> layers)
     {
+        long scratch = 0;
+        foreach (LayerSpec layer in layers)
+            if (layer is Conv2DSpec c) scratch = Math.Max(scratch, ConvolutionScratch(c));
+        return BufferBytes(inputDims, layers) + 4 * scratch;
+    }
+
+    /// <summary>Bytes of the activation and gradient buffers of one training step (without per-layer scratch).</summary>
+    public static long BufferBytes(int[] inputDims, IReadOnlyList<LayerSpec> layers)
+    {
         long inputSize = inputDims.Aggregate(1L, (a, d) => a * d);
-        long activations = 0, largest = inputSize, scratch = 0;
+        long activations = 0, largest = inputSize;
         foreach (LayerSpec layer in layers)
         {
             if (!layer.IsIdentity) activations += layer.Output.Size;
             largest = Math.Max(largest, layer.Output.Size);
-            if (layer is Conv2DSpec c) scratch = Math.Max(scratch, ConvolutionScratch(c));
         }
-        return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size + scratch);
+        return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size);
     }
 
     /// <summary>Floats of scratch one convolution's backward pass may hold at once (an upper bound).</summary>
