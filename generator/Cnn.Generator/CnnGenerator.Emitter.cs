@@ -303,19 +303,28 @@ public sealed partial class CnnGenerator
 
             w.Line("/// <summary>One sample's loss, its gradient with respect to every parameter added into <paramref name=\"gradients\"/>. Dropout is the identity.</summary>");
             w.Line(IntDoc); w.Line(GradientsDoc);
-            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, int target, {Names.Span} gradients) => AccumulateGradientsCore(input, target, gradients, false, 0UL);");
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, int target, {Names.Span} gradients) => AccumulateGradientsCore(input, target, gradients, false, 0UL, default);");
             w.Line();
             w.Line("/// <summary>One sample's loss against <paramref name=\"targets\"/>, its gradient added into <paramref name=\"gradients\"/>. Dropout is the identity.</summary>");
             w.Line(TargetsDoc); w.Line(GradientsDoc);
-            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients) => AccumulateGradientsCore(input, targets, gradients, false, 0UL);");
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients) => AccumulateGradientsCore(input, targets, gradients, false, 0UL, default);");
             w.Line();
             w.Line("/// <summary>As the training step without dropout, but with dropout active (inverted scaling), as the trainer uses it.</summary>");
             w.Line(IntDoc); w.Line(GradientsDoc); w.Line(SeedDoc);
-            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed);");
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed, default);");
             w.Line();
             w.Line("/// <summary>As the training step without dropout, but with dropout active (inverted scaling), as the trainer uses it.</summary>");
             w.Line(TargetsDoc); w.Line(GradientsDoc); w.Line(SeedDoc);
-            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed);");
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed, default);");
+            w.Line();
+            const string OutputDoc = "/// <param name=\"output\">Empty, or OutputSize values: receives this training pass's output (dropout active), for the training accuracy.</param>";
+            w.Line("/// <summary>The training step with dropout, also writing the output of its forward pass (no second forward pass for the accuracy).</summary>");
+            w.Line(IntDoc); w.Line(GradientsDoc); w.Line(SeedDoc); w.Line(OutputDoc);
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, ulong dropoutSeed, {Names.Span} output) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed, output);");
+            w.Line();
+            w.Line("/// <summary>The training step with dropout against target values, also writing the output of its forward pass.</summary>");
+            w.Line(TargetsDoc); w.Line(GradientsDoc); w.Line(SeedDoc); w.Line(OutputDoc);
+            w.Line($"public float AccumulateGradients({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients, ulong dropoutSeed, {Names.Span} output) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed, output);");
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to the input:");
@@ -327,7 +336,7 @@ public sealed partial class CnnGenerator
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckIndex(outputIndex, OutputSize, nameof(outputIndex));");
                 w.Line($"{Names.Kernels}.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));");
-                w.Line("Backpropagate(input, default, outputIndex, default, inputGradient, false, 0UL);");
+                w.Line("Backpropagate(input, default, outputIndex, default, inputGradient, false, 0UL, default);");
             }
             w.Line();
 
@@ -341,29 +350,31 @@ public sealed partial class CnnGenerator
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckIndex(outputIndex, OutputSize, nameof(outputIndex));");
                 w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-                w.Line("Backpropagate(input, default, outputIndex, gradients, default, false, 0UL);");
+                w.Line("Backpropagate(input, default, outputIndex, gradients, default, false, 0UL, default);");
             }
             w.Line();
 
             if (skip.Length > 0) w.Line(skip);
-            using (w.Block($"private float AccumulateGradientsCore({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, bool dropout, ulong dropoutSeed)"))
+            using (w.Block($"private float AccumulateGradientsCore({Names.ReadOnlySpan} input, int target, {Names.Span} gradients, bool dropout, ulong dropoutSeed, {Names.Span} output)"))
             {
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckIndex(target, OutputSize, nameof(target));");
                 w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
+                w.Line($"if (!output.IsEmpty) {Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
                 w.Line("// A class index is a one-hot target.");
                 w.Line($"{Names.Span} oneHot = stackalloc float[OutputSize];");
                 w.Line("oneHot.Clear();");
                 w.Line("oneHot[target] = 1f;");
-                w.Line("return Backpropagate(input, oneHot, -1, gradients, default, dropout, dropoutSeed);");
+                w.Line("return Backpropagate(input, oneHot, -1, gradients, default, dropout, dropoutSeed, output);");
             }
             w.Line();
-            using (w.Block($"private float AccumulateGradientsCore({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients, bool dropout, ulong dropoutSeed)"))
+            using (w.Block($"private float AccumulateGradientsCore({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, {Names.Span} gradients, bool dropout, ulong dropoutSeed, {Names.Span} output)"))
             {
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckLength(targets.Length, OutputSize, nameof(targets));");
                 w.Line($"{Names.Kernels}.CheckLength(gradients.Length, ParameterCount, nameof(gradients));");
-                w.Line("return Backpropagate(input, targets, -1, gradients, default, dropout, dropoutSeed);");
+                w.Line($"if (!output.IsEmpty) {Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
+                w.Line("return Backpropagate(input, targets, -1, gradients, default, dropout, dropoutSeed, output);");
             }
             w.Line();
             EmitBackpropagate(w, spec, plan, skip);
@@ -399,7 +410,7 @@ public sealed partial class CnnGenerator
             w.Line("/// written into <paramref name=\"inputGradient\"/> unless it is empty.");
             w.Line("/// </summary>");
             if (skip.Length > 0) w.Line(skip);
-            using (w.Block($"private float Backpropagate({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, int outputIndex, {Names.Span} gradients, {Names.Span} inputGradient, bool dropout, ulong dropoutSeed)"))
+            using (w.Block($"private float Backpropagate({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, int outputIndex, {Names.Span} gradients, {Names.Span} inputGradient, bool dropout, ulong dropoutSeed, {Names.Span} output)"))
             {
                 w.Line($"{Names.ReadOnlySpan} p = _parameters;");
                 w.Line($"// Every layer's output ({Format.Thousands(total)} floats), kept for the backward pass.");
@@ -415,6 +426,7 @@ public sealed partial class CnnGenerator
                     EmitForwardCall(w, context, x, outputs[context.Index], training: true);
                 }
                 string output = outputs[spec.Layers.Count - 1];
+                w.Line($"if (!output.IsEmpty) {output}.CopyTo(output);");
                 w.Line();
                 w.Line("// The gradient flows backwards through two buffers used in turn.");
                 w.Line(plan.Buffers.Declare("gradA", largest, "Backpropagate"));

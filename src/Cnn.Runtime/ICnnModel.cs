@@ -72,6 +72,27 @@ public interface ICnnModel
     float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients, ulong dropoutSeed);
 
     /// <summary>
+    /// As <see cref="AccumulateGradients(ReadOnlySpan{float}, int, Span{float}, ulong)"/>, and also writes the
+    /// training forward pass's output (dropout active) into <paramref name="output"/>: the trainer's accuracy
+    /// comes from it, as Keras's training metrics do, with no second forward pass. Generated models implement it
+    /// directly; this default runs <see cref="Forward"/> after the step.
+    /// </summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, int target, Span<float> gradients, ulong dropoutSeed, Span<float> output)
+    {
+        float loss = AccumulateGradients(input, target, gradients, dropoutSeed);
+        Forward(input, output);
+        return loss;
+    }
+
+    /// <summary>As <see cref="AccumulateGradients(ReadOnlySpan{float}, int, Span{float}, ulong, Span{float})"/>, against target values.</summary>
+    float AccumulateGradients(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, Span<float> gradients, ulong dropoutSeed, Span<float> output)
+    {
+        float loss = AccumulateGradients(input, targets, gradients, dropoutSeed);
+        Forward(input, output);
+        return loss;
+    }
+
+    /// <summary>
     /// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to the input:
     /// a saliency map, or the step for gradient ascent on the input.
     /// </summary>

@@ -221,3 +221,34 @@ public class MaxPoolGradientTests
         }
     }
 }
+
+/// <summary>The training step that also returns its forward pass's output (the trainer's accuracy comes from it).</summary>
+public class TrainingOutputTests
+{
+    [Theory]
+    [MemberData(nameof(GradientCheckTests.Models), MemberType = typeof(GradientCheckTests))]
+    public void TrainingStepWithOutput_GivesTheSameStepAndTheForwardOutput(string name)
+    {
+        ICnnModel model = GradientCheckTests.Create(name);
+        model.InitializeParameters(5);
+        var random = new RandomSource(9);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = random.NextSingle() * 2f - 1f;
+        var targets = new float[model.OutputSize];
+        targets[0] = 1f;
+        var plain = new float[model.ParameterCount];
+        var withOutput = new float[model.ParameterCount];
+        float loss = model.AccumulateGradients(input, targets, plain, 3UL);
+        var output = new float[model.OutputSize];
+        float loss2 = model.AccumulateGradients(input, targets, withOutput, 3UL, output);
+        Assert.Equal(loss, loss2);
+        Assert.Equal(plain, withOutput);
+        if (model.Layers.All(l => l.Type != "Dropout"))
+        {
+            var expected = new float[model.OutputSize];
+            model.Forward(input, expected);
+            Assert.Equal(expected, output);
+        }
+        Assert.Throws<ArgumentException>(() => model.AccumulateGradients(input, 0, withOutput, 3UL, new float[model.OutputSize + 1]));
+    }
+}

@@ -170,6 +170,8 @@ public static class Trainer
         double bestScore = double.NaN;
         int bestEpoch = 0, sinceBest = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        float[][] outputs = new float[SlicesPerBatch][];
+        for (int k = 0; k < outputs.Length; k++) outputs[k] = new float[model.OutputSize];
 
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -199,10 +201,12 @@ public static class Trainer
                         int i = order[k];
                         ulong seed = RandomSource.Mix((ulong)options.Seed, (ulong)epoch, (ulong)i + 1);
                         ReadOnlySpan<float> input = train.Input(i);
-                        if (IsCorrect(model, train, i, input)) correct++;
+                        // The training pass's own output (dropout active) gives the accuracy, as in Keras.
+                        Span<float> output = outputs[s];
                         loss += train.Labels is not null
-                            ? model.AccumulateGradients(input, train.Labels[i], buffer, seed)
-                            : model.AccumulateGradients(input, train.Target(i), buffer, seed);
+                            ? model.AccumulateGradients(input, train.Labels[i], buffer, seed, output)
+                            : model.AccumulateGradients(input, train.Target(i), buffer, seed, output);
+                        if (Matches(model.Loss, output, train, i)) correct++;
                     }
                     sliceLoss[s] = loss;
                     sliceCorrect[s] = correct;
@@ -346,13 +350,6 @@ public static class Trainer
         var v = new float[size];
         v[label] = 1f;
         return v;
-    }
-
-    private static bool IsCorrect<TModel>(TModel model, Dataset data, int i, ReadOnlySpan<float> input) where TModel : ICnnModel
-    {
-        Span<float> output = stackalloc float[model.OutputSize];
-        model.Forward(input, output);
-        return Matches(model.Loss, output, data, i);
     }
 
     /// <summary>Whether the output counts as right: argmax against the label or the target's argmax; per-output 0.5 thresholds for BCE.</summary>

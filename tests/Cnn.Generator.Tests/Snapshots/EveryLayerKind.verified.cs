@@ -202,24 +202,38 @@ _____________________________________________________________________________";
             /// <summary>One sample's loss, its gradient with respect to every parameter added into <paramref name="gradients"/>. Dropout is the identity.</summary>
             /// <param name="target">The class index in [0, OutputSize); for losses other than sparse cross-entropy it stands for a one-hot target.</param>
             /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
-            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients) => AccumulateGradientsCore(input, target, gradients, false, 0UL);
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients) => AccumulateGradientsCore(input, target, gradients, false, 0UL, default);
 
             /// <summary>One sample's loss against <paramref name="targets"/>, its gradient added into <paramref name="gradients"/>. Dropout is the identity.</summary>
             /// <param name="targets">The OutputSize target values.</param>
             /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
-            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients) => AccumulateGradientsCore(input, targets, gradients, false, 0UL);
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients) => AccumulateGradientsCore(input, targets, gradients, false, 0UL, default);
 
             /// <summary>As the training step without dropout, but with dropout active (inverted scaling), as the trainer uses it.</summary>
             /// <param name="target">The class index in [0, OutputSize); for losses other than sparse cross-entropy it stands for a one-hot target.</param>
             /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
             /// <param name="dropoutSeed">Chooses the dropped units: the same seed drops the same units on any thread.</param>
-            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed);
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed, default);
 
             /// <summary>As the training step without dropout, but with dropout active (inverted scaling), as the trainer uses it.</summary>
             /// <param name="targets">The OutputSize target values.</param>
             /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
             /// <param name="dropoutSeed">Chooses the dropped units: the same seed drops the same units on any thread.</param>
-            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed);
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, ulong dropoutSeed) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed, default);
+
+            /// <summary>The training step with dropout, also writing the output of its forward pass (no second forward pass for the accuracy).</summary>
+            /// <param name="target">The class index in [0, OutputSize); for losses other than sparse cross-entropy it stands for a one-hot target.</param>
+            /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
+            /// <param name="dropoutSeed">Chooses the dropped units: the same seed drops the same units on any thread.</param>
+            /// <param name="output">Empty, or OutputSize values: receives this training pass's output (dropout active), for the training accuracy.</param>
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients, ulong dropoutSeed, global::System.Span<float> output) => AccumulateGradientsCore(input, target, gradients, true, dropoutSeed, output);
+
+            /// <summary>The training step with dropout against target values, also writing the output of its forward pass.</summary>
+            /// <param name="targets">The OutputSize target values.</param>
+            /// <param name="gradients">ParameterCount values; this sample's gradient is added into them.</param>
+            /// <param name="dropoutSeed">Chooses the dropped units: the same seed drops the same units on any thread.</param>
+            /// <param name="output">Empty, or OutputSize values: receives this training pass's output (dropout active), for the training accuracy.</param>
+            public float AccumulateGradients(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, ulong dropoutSeed, global::System.Span<float> output) => AccumulateGradientsCore(input, targets, gradients, true, dropoutSeed, output);
 
             /// <summary>
             /// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to the input:
@@ -231,7 +245,7 @@ _____________________________________________________________________________";
                 global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
                 global::Cnn.Kernels.CheckIndex(outputIndex, OutputSize, nameof(outputIndex));
                 global::Cnn.Kernels.CheckLength(inputGradient.Length, InputSize, nameof(inputGradient));
-                Backpropagate(input, default, outputIndex, default, inputGradient, false, 0UL);
+                Backpropagate(input, default, outputIndex, default, inputGradient, false, 0UL, default);
             }
 
             /// <summary>
@@ -244,28 +258,30 @@ _____________________________________________________________________________";
                 global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
                 global::Cnn.Kernels.CheckIndex(outputIndex, OutputSize, nameof(outputIndex));
                 global::Cnn.Kernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
-                Backpropagate(input, default, outputIndex, gradients, default, false, 0UL);
+                Backpropagate(input, default, outputIndex, gradients, default, false, 0UL, default);
             }
 
             [global::System.Runtime.CompilerServices.SkipLocalsInit]
-            private float AccumulateGradientsCore(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients, bool dropout, ulong dropoutSeed)
+            private float AccumulateGradientsCore(global::System.ReadOnlySpan<float> input, int target, global::System.Span<float> gradients, bool dropout, ulong dropoutSeed, global::System.Span<float> output)
             {
                 global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
                 global::Cnn.Kernels.CheckIndex(target, OutputSize, nameof(target));
                 global::Cnn.Kernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
+                if (!output.IsEmpty) global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
                 // A class index is a one-hot target.
                 global::System.Span<float> oneHot = stackalloc float[OutputSize];
                 oneHot.Clear();
                 oneHot[target] = 1f;
-                return Backpropagate(input, oneHot, -1, gradients, default, dropout, dropoutSeed);
+                return Backpropagate(input, oneHot, -1, gradients, default, dropout, dropoutSeed, output);
             }
 
-            private float AccumulateGradientsCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool dropout, ulong dropoutSeed)
+            private float AccumulateGradientsCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool dropout, ulong dropoutSeed, global::System.Span<float> output)
             {
                 global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
                 global::Cnn.Kernels.CheckLength(targets.Length, OutputSize, nameof(targets));
                 global::Cnn.Kernels.CheckLength(gradients.Length, ParameterCount, nameof(gradients));
-                return Backpropagate(input, targets, -1, gradients, default, dropout, dropoutSeed);
+                if (!output.IsEmpty) global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
+                return Backpropagate(input, targets, -1, gradients, default, dropout, dropoutSeed, output);
             }
 
             /// <summary>
@@ -275,7 +291,7 @@ _____________________________________________________________________________";
             /// written into <paramref name="inputGradient"/> unless it is empty.
             /// </summary>
             [global::System.Runtime.CompilerServices.SkipLocalsInit]
-            private float Backpropagate(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int outputIndex, global::System.Span<float> gradients, global::System.Span<float> inputGradient, bool dropout, ulong dropoutSeed)
+            private float Backpropagate(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int outputIndex, global::System.Span<float> gradients, global::System.Span<float> inputGradient, bool dropout, ulong dropoutSeed, global::System.Span<float> output)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
                 // Every layer's output (164 floats), kept for the backward pass.
@@ -317,6 +333,7 @@ _____________________________________________________________________________";
                 // softmax: Softmax, 3
                 y_dense_1.CopyTo(y_softmax);
                 global::Cnn.Kernels.Softmax(y_softmax);
+                if (!output.IsEmpty) y_softmax.CopyTo(output);
 
                 // The gradient flows backwards through two buffers used in turn.
                 global::System.Span<float> gradA = stackalloc float[144];
