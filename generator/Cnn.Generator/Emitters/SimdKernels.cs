@@ -210,22 +210,30 @@ internal static class SimdKernels
         for (int p = 0; p < pixels; p++)
         {
             int offset = tap + p * g.StrideWidth * g.InChannels;
-            string value = offset == 0 ? "xr" : $"Unsafe.Add(ref xr, {offset})";
-            var statements = new List<string>();
-            var broadcasts = new Dictionary<int, string>();
-            for (int j = 0; j < block.Count; j++)
-            {
-                LaneGroup grp = block[j];
-                if (!broadcasts.TryGetValue(grp.Width, out string? v))
-                {
-                    v = $"x{p}{(broadcasts.Count == 0 ? "" : "_" + grp.Width)}";
-                    broadcasts[grp.Width] = v;
-                    statements.Add($"var {v} = {grp.Broadcast(value)};");
-                }
-                statements.Add($"a{p}_{j} = {grp.Fma(v, $"w{j}", $"a{p}_{j}")};");
-            }
-            w.Line(string.Join(" ", statements));
+            EmitBroadcastFmas(w, block, p, offset == 0 ? "xr" : $"Unsafe.Add(ref xr, {offset})", "w");
         }
+    }
+
+    /// <summary>
+    /// One line: the scalar <paramref name="value"/> broadcast (once per vector width in the block) and multiplied
+    /// into accumulator row <paramref name="row"/>: <c>var x0 = V256.Create(..); a0_0 = FMA(x0, w0, a0_0); ...</c>.
+    /// </summary>
+    private static void EmitBroadcastFmas(SourceWriter w, List<LaneGroup> block, int row, string value, string vectorPrefix)
+    {
+        var statements = new List<string>();
+        var broadcasts = new Dictionary<int, string>();
+        for (int j = 0; j < block.Count; j++)
+        {
+            LaneGroup grp = block[j];
+            if (!broadcasts.TryGetValue(grp.Width, out string? v))
+            {
+                v = $"x{row}{(broadcasts.Count == 0 ? "" : "_" + grp.Width)}";
+                broadcasts[grp.Width] = v;
+                statements.Add($"var {v} = {grp.Broadcast(value)};");
+            }
+            statements.Add($"a{row}_{j} = {grp.Fma(v, $"{vectorPrefix}{j}", $"a{row}_{j}")};");
+        }
+        w.Line(string.Join(" ", statements));
     }
 
     private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu, bool rowBounds)
@@ -313,22 +321,7 @@ internal static class SimdKernels
             {
                 w.Line(string.Join(" ", block.Select((grp, j) => $"var g{j} = {grp.Load("gp", "0")};")));
                 for (int t = 0; t < taps; t++)
-                {
-                    var statements = new List<string>();
-                    var broadcasts = new Dictionary<int, string>();
-                    for (int j = 0; j < block.Count; j++)
-                    {
-                        LaneGroup grp = block[j];
-                        if (!broadcasts.TryGetValue(grp.Width, out string? v))
-                        {
-                            v = $"x{t}{(broadcasts.Count == 0 ? "" : "_" + grp.Width)}";
-                            broadcasts[grp.Width] = v;
-                            statements.Add($"var {v} = {grp.Broadcast(t == 0 ? "xp" : $"Unsafe.Add(ref xp, {t})")};");
-                        }
-                        statements.Add($"a{t}_{j} = {grp.Fma(v, $"g{j}", $"a{t}_{j}")};");
-                    }
-                    w.Line(string.Join(" ", statements));
-                }
+                    EmitBroadcastFmas(w, block, t, t == 0 ? "xp" : $"Unsafe.Add(ref xp, {t})", "g");
                 w.Line($"xp = ref Unsafe.Add(ref xp, {g.StrideWidth * g.InChannels});");
                 w.Line($"gp = ref Unsafe.Add(ref gp, {g.Filters});");
             }
