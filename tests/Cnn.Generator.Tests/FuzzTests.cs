@@ -13,13 +13,16 @@ namespace Cnn.Generator.Tests;
 /// report none when it does not; every declaration without an error must compile, with the runtime, into code
 /// without errors. <c>CNN_FUZZ_SEED</c> and <c>CNN_FUZZ_COUNT</c> replay or widen a run.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public partial class FuzzTests(ITestOutputHelper output)
 {
     private const int DefaultSeed = 20261123;
     private const int DefaultCount = 10_000;
 
     /// <summary>Declarations compiled together in the "compiles" check: each has its own namespace.</summary>
-    private const int BatchSize = 100;
+    // Valid models compile 25 to a compilation: the generated SIMD kernels are long, and bigger batches took
+    // several GB of memory.
+    private const int BatchSize = 25;
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int value) ? value : fallback;
@@ -188,4 +191,12 @@ public partial class FuzzTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"namespace Fuzz\.U(\d+)")]
     private static partial Regex NamespaceIndex();
+}
+
+/// <summary>The fuzz test runs alone, not beside the other test classes: it is the one that needs memory.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Fuzz";
 }
