@@ -12,6 +12,7 @@ public class GradientCheckTests
     {
         nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
         nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
+        nameof(CheckManyFilters), nameof(CheckBigWindow),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -26,6 +27,8 @@ public class GradientCheckTests
         nameof(IrisMlp) => new IrisMlp(),
         nameof(CheckWide) => new CheckWide(),
         nameof(CheckWideInput) => new CheckWideInput(),
+        nameof(CheckManyFilters) => new CheckManyFilters(),
+        nameof(CheckBigWindow) => new CheckBigWindow(),
         _ => throw new ArgumentException(name),
     };
 
@@ -189,35 +192,41 @@ public class GradientCheckTests
 /// <summary>Max pooling's gradient goes to the first maximum of each window (row-major), on every SIMD lane group.</summary>
 public class MaxPoolGradientTests
 {
-    [Fact]
-    public void InputGradient_GoesToTheFirstMaximum_WithTies()
+    /// <summary>Small windows are unrolled (2x2 on 20 channels); windows over 16 cells are loops (5x6 on 23 channels).</summary>
+    public static TheoryData<string> Models => new() { nameof(WideMaxPool), nameof(BigWindowMaxPool) };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void InputGradient_GoesToTheFirstMaximum_WithTies(string name)
     {
-        var model = new WideMaxPool();
-        const int H = 4, W = 6, C = 20;
+        ICnnModel model = name == nameof(WideMaxPool) ? new WideMaxPool() : new BigWindowMaxPool();
+        int[] input3 = model.InputShape.ToArray(), pool = model.Layers[0].OutputShape;
+        int h = input3[0], w = input3[1], c = input3[2];
+        int ph = h / pool[0], pw = w / pool[1];
         var random = new RandomSource(5);
-        var input = new float[WideMaxPool.InputSize];
+        var input = new float[model.InputSize];
         // Few distinct values, so that many windows hold the maximum twice or more.
         for (int i = 0; i < input.Length; i++) input[i] = (int)(random.NextSingle() * 3f);
-        var output = new float[WideMaxPool.OutputSize];
+        var output = new float[model.OutputSize];
         model.Forward(input, output);
-        var gradient = new float[WideMaxPool.InputSize];
-        for (int oy = 0; oy < H / 2; oy++)
-        for (int ox = 0; ox < W / 2; ox++)
-        for (int c = 0; c < C; c++)
+        var gradient = new float[model.InputSize];
+        for (int oy = 0; oy < pool[0]; oy++)
+        for (int ox = 0; ox < pool[1]; ox++)
+        for (int ch = 0; ch < c; ch++)
         {
-            int k = (oy * (W / 2) + ox) * C + c;
+            int k = (oy * pool[1] + ox) * c + ch;
             // The reference: the first cell in row-major order holding the window's maximum.
             int best = -1;
-            for (int py = 0; py < 2; py++)
-            for (int px = 0; px < 2; px++)
+            for (int py = 0; py < ph; py++)
+            for (int px = 0; px < pw; px++)
             {
-                int i = ((oy * 2 + py) * W + ox * 2 + px) * C + c;
+                int i = ((oy * ph + py) * w + ox * pw + px) * c + ch;
                 if (best < 0 || input[i] > input[best]) best = i;
             }
             Assert.Equal(input[best], output[k]);
             model.InputGradient(input, k, gradient);
             for (int i = 0; i < gradient.Length; i++)
-                Assert.True(gradient[i] == (i == best ? 1f : 0f), $"output {k}: input {i} gets {gradient[i]}, the first maximum is input {best}");
+                Assert.True(gradient[i] == (i == best ? 1f : 0f), $"{name} output {k}: input {i} gets {gradient[i]}, the first maximum is input {best}");
         }
     }
 }

@@ -241,4 +241,27 @@ public class FuzzRegressionTests
         Assert.Null(result.Exception);
         Assert.Equal(2, result.GeneratedSources.Length);
     }
+
+    /// <summary>The length of the one generated model, after checking it compiles.</summary>
+    private static int GeneratedLength(string model)
+    {
+        GeneratorHarness.Result result = Run(model);
+        AssertCompiles(result, 1);
+        return result.Sources[0].Length;
+    }
+
+    [Theory]
+    [InlineData("[Model(6, 6, 3)] [Conv2D({0}, 3)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 320, 32_000)]
+    [InlineData("[Model(6, 6, 320)] [Conv2D(2, 3)] [Conv2D({0}, 2)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 320, 32_000)]
+    [InlineData("[Model(4)] [Dense({0})] [Dense(2, Activation = Activation.Softmax)]", 2_560, 65_280)]
+    [InlineData("[Model(64, 64, 20)] [MaxPool2D({0})] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 5, 64)]
+    [InlineData("[Model(64, 64, 20)] [AvgPool2D({0})] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 5, 64)]
+    public void GeneratedCode_DoesNotGrowWithFiltersUnitsOrWindowCells(string model, int small, int large)
+    {
+        // Before: every register block of filters was written out, and every cell of a pooling window, so the
+        // fuzzer's layers with tens of thousands of filters made a million lines and the test host ran out of memory.
+        string Declare(int size) => string.Format(System.Globalization.CultureInfo.InvariantCulture, model, size) + " public partial class Net;";
+        int smallLength = GeneratedLength(Declare(small)), largeLength = GeneratedLength(Declare(large));
+        Assert.True(largeLength < smallLength * 1.1, $"{large}: {largeLength:N0} characters of code; {small}: {smallLength:N0}");
+    }
 }

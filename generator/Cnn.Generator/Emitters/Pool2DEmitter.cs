@@ -9,7 +9,7 @@ namespace Cnn.Generator.Emitters;
 /// Max and average pooling in HWC layout. A window tap reads all channels of one input pixel, a contiguous
 /// run, so each tap is one vector operation. With Same padding, cells outside the input are skipped: max
 /// pooling ignores them and average pooling divides by the cells inside (SPEC §2, TensorFlow's behaviour).
-/// Valid windows never leave the input, so their taps are unrolled with constant offsets.
+/// Windows that never leave the input have constant offsets: up to 16 cells they are unrolled, larger ones are loops.
 /// </summary>
 internal static class Pool2DEmitter
 {
@@ -36,33 +36,19 @@ internal static class Pool2DEmitter
             using (PixelLoops(w, p))
             {
                 w.Line($"{Names.Span} o = y.Slice((oy * {p.Output.Width} + ox) * {c}, {c});");
-                if (!Clips(p))
-                {
-                    for (int py = 0; py < p.PoolHeight; py++)
-                    {
-                        for (int px = 0; px < p.PoolWidth; px++)
-                        {
-                            string tap = $"x.Slice({Tap(p, py, px)}, {c})";
-                            if (py == 0 && px == 0) w.Line($"{tap}.CopyTo(o);");
-                            else w.Line(p.IsMax ? $"{Names.Kernels}.Max(o, {tap});" : $"{Names.Kernels}.Add(o, {tap});");
-                        }
-                    }
-                    if (!p.IsMax) w.Line($"{Names.Kernels}.Scale(o, {Format.Float(1.0 / (p.PoolHeight * p.PoolWidth))});");
-                }
-                else
-                {
-                    EmitWindowBounds(w, p);
-                    w.Line(p.IsMax ? "o.Fill(float.NegativeInfinity);" : "o.Clear();");
-                    using (w.Block("for (int py = py0; py < py1; py++)"))
-                    using (w.Block("for (int px = px0; px < px1; px++)"))
-                        w.Line(p.IsMax
-                            ? $"{Names.Kernels}.Max(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));"
-                            : $"{Names.Kernels}.Add(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));");
-                    if (!p.IsMax) w.Line($"{Names.Kernels}.Scale(o, 1f / ((py1 - py0) * (px1 - px0)));");
-                }
+                EmitWindowBounds(w, p);
+                w.Line(p.IsMax ? "o.Fill(float.NegativeInfinity);" : "o.Clear();");
+                using (w.Block("for (int py = py0; py < py1; py++)"))
+                using (w.Block("for (int px = px0; px < px1; px++)"))
+                    w.Line(p.IsMax
+                        ? $"{Names.Kernels}.Max(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));"
+                        : $"{Names.Kernels}.Add(o, x.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}));");
+                if (!p.IsMax) w.Line($"{Names.Kernels}.Scale(o, 1f / ((py1 - py0) * (px1 - px0)));");
             }
         }
     }
+
+    private static PoolWindow Window(Pool2DSpec p) => new(p.PoolHeight, p.PoolWidth, p.Input.Width * p.Input.Channels, p.Input.Channels);
 
     private static bool Single(Pool2DSpec p) => SimdKernels.SameAtAllWidths(p.Input.Channels);
 
@@ -82,7 +68,7 @@ internal static class Pool2DEmitter
             {
                 w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
-                SimdKernels.EmitPoolPixel(w, c, width, p.PoolHeight, p.PoolWidth, p.IsMax, (py, px) => Format.Int(py * p.Input.Width * c + px * c), "o");
+                SimdPooling.EmitPoolPixel(w, Window(p), width, p.IsMax, "o");
             }
             w.Line();
             if (!p.IsMax) continue;
@@ -93,7 +79,7 @@ internal static class Pool2DEmitter
                 w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float ds = ref Unsafe.Add(ref dx, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float gs = ref Unsafe.Add(ref dy, (oy * {p.Output.Width} + ox) * {c});");
-                SimdPooling.EmitMaxBackwardPixel(w, c, width, p.PoolHeight, p.PoolWidth, (py, px) => Format.Int(py * p.Input.Width * c + px * c));
+                SimdPooling.EmitMaxBackwardPixel(w, Window(p), width);
             }
             w.Line();
         }
@@ -123,29 +109,21 @@ internal static class Pool2DEmitter
                 if (clips) EmitWindowBounds(w, p);
                 if (p.IsMax)
                 {
+                    // Windows that leave the input (windows inside it take the SIMD kernel above).
                     using (w.Block($"for (int ch = 0; ch < {c}; ch++)"))
                     {
                         w.Line("int best = -1;");
                         w.Line("float max = float.NegativeInfinity;");
-                        if (!clips)
+                        using (w.Block("for (int py = py0; py < py1; py++)"))
+                        using (w.Block("for (int px = px0; px < px1; px++)"))
                         {
-                            for (int py = 0; py < p.PoolHeight; py++)
-                                for (int px = 0; px < p.PoolWidth; px++)
-                                    w.Line($"{{ int i = {Tap(p, py, px)} + ch; if (best < 0 || x[i] > max) {{ max = x[i]; best = i; }} }}");
-                        }
-                        else
-                        {
-                            using (w.Block("for (int py = py0; py < py1; py++)"))
-                            using (w.Block("for (int px = px0; px < px1; px++)"))
-                            {
-                                w.Line($"int i = ((iy + py) * {p.Input.Width} + ix + px) * {c} + ch;");
-                                w.Line("if (best < 0 || x[i] > max) { max = x[i]; best = i; }");
-                            }
+                            w.Line($"int i = ((iy + py) * {p.Input.Width} + ix + px) * {c} + ch;");
+                            w.Line("if (best < 0 || x[i] > max) { max = x[i]; best = i; }");
                         }
                         w.Line("dx[best] += g[ch];");
                     }
                 }
-                else if (!clips)
+                else if (!clips && Window(p).Unrolled)
                 {
                     w.Line($"float share = {Format.Float(1.0 / (p.PoolHeight * p.PoolWidth))};");
                     for (int py = 0; py < p.PoolHeight; py++)
@@ -154,9 +132,9 @@ internal static class Pool2DEmitter
                 }
                 else
                 {
-                    w.Line("float share = 1f / ((py1 - py0) * (px1 - px0));");
-                    using (w.Block("for (int py = py0; py < py1; py++)"))
-                    using (w.Block("for (int px = px0; px < px1; px++)"))
+                    w.Line(clips ? "float share = 1f / ((py1 - py0) * (px1 - px0));" : $"float share = {Format.Float(1.0 / (p.PoolHeight * p.PoolWidth))};");
+                    using (w.Block(clips ? "for (int py = py0; py < py1; py++)" : $"for (int py = 0; py < {p.PoolHeight}; py++)"))
+                    using (w.Block(clips ? "for (int px = px0; px < px1; px++)" : $"for (int px = 0; px < {p.PoolWidth}; px++)"))
                         w.Line($"{Names.Kernels}.AddScaled(dx.Slice(((iy + py) * {p.Input.Width} + ix + px) * {c}, {c}), g, share);");
                 }
             }

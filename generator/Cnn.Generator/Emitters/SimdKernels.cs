@@ -175,28 +175,88 @@ internal static class SimdKernels
                     w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
                     w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
                 }
-                foreach (List<LaneGroup> block in Blocks(g.Filters, width, singlePixel: g.OutWidth == 1))
+                foreach (BlockRun run in Runs(Blocks(g.Filters, width, singlePixel: g.OutWidth == 1)))
                 {
-                    int pixels = PixelsPerBlock(block.Count, width, g.OutWidth);
-                    int full = g.OutWidth / pixels, rest = g.OutWidth % pixels;
-                    string filters = block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
-                        ? "all filters" : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}";
-                    w.Line($"// {filters}: {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
-                    if (full == 1)
+                    if (run.Count < LoopBlocks)
                     {
-                        using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu, zeroRows > 0); }
+                        foreach (List<LaneGroup> block in run.Blocks)
+                            ConvolutionPixels(w, g, block, width, bias, relu, zeroRows > 0, new ConvRefs("k", "b", "yRow"));
+                        continue;
                     }
-                    else if (full > 1)
+                    // Many blocks alike: one loop over them, its references moved to the block's first filter.
+                    w.Line($"// filters {run.First} .. {run.First + run.Count * run.Span - 1}: {run.Count} blocks of {run.Span}, one at a time");
+                    using (w.Block($"for (int f0 = {run.First}; f0 < {run.First + run.Count * run.Span}; f0 += {run.Span})"))
                     {
-                        using (w.Block($"for (int ox = 0; ox < {full * pixels}; ox += {pixels})"))
-                            ConvolutionBlock(w, g, block, pixels, bias, relu, zeroRows > 0);
-                    }
-                    if (rest > 0)
-                    {
-                        using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu, zeroRows > 0); }
+                        w.Line(bias
+                            ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
+                            : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);");
+                        ConvolutionPixels(w, g, run.Rebased, width, bias, relu, zeroRows > 0, new ConvRefs("kf", "bf", "yf"), blockLoop: true);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Runs of this many identical filter blocks or more become a loop, so that code size does not grow with the filter count.</summary>
+    private const int LoopBlocks = 5;
+
+    /// <summary>The names of the kernel, bias and output-row references a convolution block reads and writes.</summary>
+    private readonly record struct ConvRefs(string Kernel, string Bias, string Output);
+
+    /// <summary>
+    /// Consecutive filter blocks of the same lane widths: <see cref="Count"/> blocks of <see cref="Span"/> filters
+    /// from filter <see cref="First"/> on.
+    /// </summary>
+    private sealed record BlockRun(List<List<LaneGroup>> Blocks)
+    {
+        public int First => Blocks[0][0].Offset;
+        public int Count => Blocks.Count;
+        public int Span => Blocks[0].Sum(x => x.Width);
+
+        /// <summary>The first block with offsets counted from its first filter.</summary>
+        public List<LaneGroup> Rebased => Blocks[0].Select(x => new LaneGroup(x.Offset - First, x.Width)).ToList();
+    }
+
+    private static List<BlockRun> Runs(List<List<LaneGroup>> blocks)
+    {
+        var runs = new List<BlockRun>();
+        foreach (List<LaneGroup> block in blocks)
+        {
+            if (runs.Count > 0 && runs[runs.Count - 1].Blocks[0].Select(x => x.Width).SequenceEqual(block.Select(x => x.Width)))
+                runs[runs.Count - 1].Blocks.Add(block);
+            else
+                runs.Add(new BlockRun(new List<List<LaneGroup>> { block }));
+        }
+        return runs;
+    }
+
+    /// <summary>One filter block over all output pixels of a row: P pixels at a time, then the rest.</summary>
+    private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, bool bias, bool relu, bool rowBounds, ConvRefs refs, bool blockLoop = false)
+    {
+        int pixels = PixelsPerBlock(block.Count, width, g.OutWidth);
+        int full = g.OutWidth / pixels, rest = g.OutWidth % pixels;
+        if (!blockLoop)
+        {
+            string filters = block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
+                ? "all filters" : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}";
+            w.Line($"// {filters}: {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
+        }
+        else
+        {
+            w.Line($"// {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
+        }
+        if (full == 1)
+        {
+            using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu, rowBounds, refs); }
+        }
+        else if (full > 1)
+        {
+            using (w.Block($"for (int ox = 0; ox < {full * pixels}; ox += {pixels})"))
+                ConvolutionBlock(w, g, block, pixels, bias, relu, rowBounds, refs);
+        }
+        if (rest > 0)
+        {
+            using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu, rowBounds, refs); }
         }
     }
 
@@ -236,16 +296,16 @@ internal static class SimdKernels
         w.Line(string.Join(" ", statements));
     }
 
-    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu, bool rowBounds)
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
-            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", "0") : grp.Zero)};")));
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)};")));
         using (w.Block(rowBounds ? "for (int ky = ky0; ky < ky1; ky++)" : $"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
         {
             // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
             w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.InRow});");
-            w.Line($"ref float kr = ref Unsafe.Add(ref k, ky * {g.Taps * g.Filters});");
+            w.Line($"ref float kr = ref Unsafe.Add(ref {refs.Kernel}, ky * {g.Taps * g.Filters});");
             if (g.Taps <= UnrollTaps)
             {
                 for (int r = 0; r < g.Taps; r++)
@@ -267,7 +327,7 @@ internal static class SimdKernels
         for (int p = 0; p < pixels; p++)
         {
             string pixel = p == 0 ? "ox" : $"(ox + {p})";
-            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", "yRow", $"{pixel} * {g.Filters}"))));
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", refs.Output, $"{pixel} * {g.Filters}"))));
         }
     }
 
@@ -286,37 +346,54 @@ internal static class SimdKernels
                 w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
                 // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
                 int registers = Math.Max(FilterRegisters(width), AccumulatorBudget(width) / Math.Max(1, g.Taps));
-                foreach (List<LaneGroup> block in Blocks(g.Filters, width, registers))
+                foreach (BlockRun run in Runs(Blocks(g.Filters, width, registers)))
                 {
-                    int taps = PixelsPerBlock(block.Count, width, g.Taps);
-                    int full = g.Taps / taps, rest = g.Taps % taps;
-                    w.Line($"// {taps} taps at a time{(rest > 0 ? $", then the last {rest}" : "")}");
-                    if (full == 1)
+                    if (run.Count < LoopBlocks)
                     {
-                        using (w.Block()) { w.Line("const int r = 0;"); KernelGradientBlock(w, g, block, taps); }
+                        foreach (List<LaneGroup> block in run.Blocks)
+                            KernelGradientTaps(w, g, block, width, "dy", "dkRow");
+                        continue;
                     }
-                    else if (full > 1)
+                    w.Line($"// filters {run.First} .. {run.First + run.Count * run.Span - 1}: {run.Count} blocks of {run.Span}, one at a time");
+                    using (w.Block($"for (int f0 = {run.First}; f0 < {run.First + run.Count * run.Span}; f0 += {run.Span})"))
                     {
-                        using (w.Block($"for (int r = 0; r < {full * taps}; r += {taps})"))
-                            KernelGradientBlock(w, g, block, taps);
-                    }
-                    if (rest > 0)
-                    {
-                        using (w.Block()) { w.Line($"const int r = {full * taps};"); KernelGradientBlock(w, g, block, rest); }
+                        w.Line("ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);");
+                        KernelGradientTaps(w, g, run.Rebased, width, "dyf", "dkf");
                     }
                 }
             }
         }
     }
 
-    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps)
+    /// <summary>One filter block over all taps of a kernel row: T taps at a time, then the rest.</summary>
+    private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, string dy, string dk)
+    {
+        int taps = PixelsPerBlock(block.Count, width, g.Taps);
+        int full = g.Taps / taps, rest = g.Taps % taps;
+        w.Line($"// {taps} taps at a time{(rest > 0 ? $", then the last {rest}" : "")}");
+        if (full == 1)
+        {
+            using (w.Block()) { w.Line("const int r = 0;"); KernelGradientBlock(w, g, block, taps, dy, dk); }
+        }
+        else if (full > 1)
+        {
+            using (w.Block($"for (int r = 0; r < {full * taps}; r += {taps})"))
+                KernelGradientBlock(w, g, block, taps, dy, dk);
+        }
+        if (rest > 0)
+        {
+            using (w.Block()) { w.Line($"const int r = {full * taps};"); KernelGradientBlock(w, g, block, rest, dy, dk); }
+        }
+    }
+
+    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps, string dy, string dk)
     {
         for (int t = 0; t < taps; t++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{t}_{j} = {grp.Zero};")));
         using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
         {
             w.Line($"ref float xp = ref Unsafe.Add(ref xk, oy * {g.StrideHeight * g.InRow} + r);");
-            w.Line($"ref float gp = ref Unsafe.Add(ref dy, oy * {g.OutWidth * g.Filters});");
+            w.Line($"ref float gp = ref Unsafe.Add(ref {dy}, oy * {g.OutWidth * g.Filters});");
             using (w.Block($"for (int ox = 0; ox < {g.OutWidth}; ox++)"))
             {
                 w.Line(string.Join(" ", block.Select((grp, j) => $"var g{j} = {grp.Load("gp", "0")};")));
@@ -329,48 +406,36 @@ internal static class SimdKernels
         for (int t = 0; t < taps; t++)
         {
             string index = t == 0 ? $"r * {g.Filters}" : $"(r + {t}) * {g.Filters}";
-            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"{grp.Load("dkRow", index)} + a{t}_{j}", "dkRow", index))));
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"{grp.Load(dk, index)} + a{t}_{j}", dk, index))));
         }
     }
+}
 
-    /// <summary>
-    /// Emits the body of a valid pooling window over all channels of one output pixel: <c>o = max (or mean) of the
-    /// taps</c>, one vector per group of channels. <paramref name="tap"/> gives the input offset of window cell (py, px).
-    /// </summary>
-    public static void EmitPoolPixel(SourceWriter w, int channels, int width, int poolHeight, int poolWidth, bool max, Func<int, int, string> tap, string output)
-    {
-        List<LaneGroup> groups = LaneGroup.Split(channels, width);
-        LaneGroup first = groups[0];
-        int full = groups.Count(g => g.Width == first.Width);
-        // A loop over the widest groups keeps the code short for many channels; the narrower rest is unrolled.
-        if (full > 1)
-        {
-            using (w.Block($"for (int c = 0; c < {full * first.Width}; c += {first.Width})"))
-                PoolGroup(w, new LaneGroup(0, first.Width), "c", poolHeight, poolWidth, max, tap, output);
-        }
-        foreach (LaneGroup grp in groups.Skip(full > 1 ? full : 0))
-            PoolGroup(w, grp, "0", poolHeight, poolWidth, max, tap, output);
-    }
+/// <summary>
+/// A valid pooling window in HWC layout: <see cref="Height"/>x<see cref="Width"/> cells, each a run of
+/// <see cref="Channels"/> floats, rows <see cref="RowStride"/> floats apart.
+/// </summary>
+internal readonly record struct PoolWindow(int Height, int Width, int RowStride, int Channels)
+{
+    /// <summary>Windows of at most this many cells are unrolled; larger ones are loops, so code size stays bounded.</summary>
+    public const int MaxUnrolledCells = 16;
 
-    private static void PoolGroup(SourceWriter w, LaneGroup grp, string c, int poolHeight, int poolWidth, bool max, Func<int, int, string> tap, string output)
+    public int Cells => Height * Width;
+
+    public bool Unrolled => Cells <= MaxUnrolledCells;
+
+    /// <summary>The constant offset of cell (py, px) from the window's first float.</summary>
+    public string Cell(int py, int px) => Format.Int(py * RowStride + px * Channels);
+
+    /// <summary>The offset of channel <paramref name="c"/> of cell (py, px), in the loop variables py and px.</summary>
+    public string LoopCell(string c) => $"py * {RowStride} + px * {Channels}{(c == "0" ? "" : " + " + c)}";
+
+    /// <summary>Opens <c>for (py) for (px)</c> over the window's cells.</summary>
+    public SourceWriter.Scope Loops(SourceWriter w)
     {
-        var terms = new List<string>();
-        for (int py = 0; py < poolHeight; py++)
-            for (int px = 0; px < poolWidth; px++)
-                terms.Add(grp.Load("xs", $"{tap(py, px)} + {c}"));
-        string value = terms[0];
-        for (int i = 1; i < terms.Count; i++)
-            value = max ? grp.Max(value, terms[i]) : $"{value} + {terms[i]}";
-        if (!max) value = $"({value}) * {Format.Float(1.0 / terms.Count)}";
-        if (terms.Count > 4)
-        {
-            // Long windows: one tap per line.
-            w.Line($"var m{grp.Offset} = {terms[0]};");
-            for (int i = 1; i < terms.Count; i++)
-                w.Line(max ? $"m{grp.Offset} = {grp.Max($"m{grp.Offset}", terms[i])};" : $"m{grp.Offset} += {terms[i]};");
-            value = max ? $"m{grp.Offset}" : $"m{grp.Offset} * {Format.Float(1.0 / terms.Count)}";
-        }
-        w.Line(grp.Store(value, output, $"{c}"));
+        w.Block($"for (int py = 0; py < {Height}; py++)");
+        w.Block($"for (int px = 0; px < {Width}; px++)");
+        return SourceWriter.Scope.Nested(w, 2);
     }
 }
 
@@ -378,11 +443,26 @@ internal static class SimdKernels
 internal static class SimdPooling
 {
     /// <summary>
+    /// Emits the body of a valid pooling window over all channels of one output pixel: <c>o = max (or mean) of the
+    /// cells</c> read from <c>ref xs</c>, one vector per group of channels.
+    /// </summary>
+    public static void EmitPoolPixel(SourceWriter w, PoolWindow window, int width, bool max, string output) =>
+        ForEachGroup(w, window.Channels, width, (grp, c) => PoolGroup(w, grp, c, window, max, output), scoped: false);
+
+    /// <summary>
     /// Emits the gradient of max pooling for one output pixel of a whole window: each channel's gradient goes to
     /// the first cell (row-major) that holds the window's maximum, as in the scalar code and PyTorch.
-    /// <paramref name="tap"/> gives the offset of window cell (py, px) in x and dx.
+    /// Reads <c>ref xs</c> and <c>ref gs</c>, adds into <c>ref ds</c>.
     /// </summary>
-    public static void EmitMaxBackwardPixel(SourceWriter w, int channels, int width, int poolHeight, int poolWidth, Func<int, int, string> tap)
+    public static void EmitMaxBackwardPixel(SourceWriter w, PoolWindow window, int width) =>
+        ForEachGroup(w, window.Channels, width, (grp, c) =>
+        {
+            if (window.Unrolled) MaxBackwardGroup(w, grp, c, window);
+            else MaxBackwardGroupLoop(w, grp, c, window);
+        }, scoped: true);
+
+    /// <summary>A loop over the widest groups keeps the code short for many channels; the narrower rest is unrolled.</summary>
+    private static void ForEachGroup(SourceWriter w, int channels, int width, Action<LaneGroup, string> body, bool scoped)
     {
         List<LaneGroup> groups = LaneGroup.Split(channels, width);
         LaneGroup first = groups[0];
@@ -390,19 +470,60 @@ internal static class SimdPooling
         if (full > 1)
         {
             using (w.Block($"for (int c = 0; c < {full * first.Width}; c += {first.Width})"))
-                MaxBackwardGroup(w, new LaneGroup(0, first.Width), "c", poolHeight, poolWidth, tap);
+                body(new LaneGroup(0, first.Width), "c");
         }
         foreach (LaneGroup grp in groups.Skip(full > 1 ? full : 0))
+        {
+            if (!scoped)
+            {
+                body(grp, "0");
+                continue;
+            }
             using (w.Block())
-                MaxBackwardGroup(w, grp, "0", poolHeight, poolWidth, tap);
+                body(grp, "0");
+        }
     }
 
-    private static void MaxBackwardGroup(SourceWriter w, LaneGroup grp, string c, int poolHeight, int poolWidth, Func<int, int, string> tap)
+    private static void PoolGroup(SourceWriter w, LaneGroup grp, string c, PoolWindow window, bool max, string output)
+    {
+        string m = $"m{grp.Offset}";
+        string mean = Format.Float(1.0 / window.Cells);
+        if (!window.Unrolled)
+        {
+            w.Line($"var {m} = {(max ? grp.Load("xs", c) : grp.Zero)};");
+            using (window.Loops(w))
+            {
+                string cell = grp.Load("xs", window.LoopCell(c));
+                w.Line(max ? $"{m} = {grp.Max(m, cell)};" : $"{m} += {cell};");
+            }
+            w.Line(grp.Store(max ? m : $"{m} * {mean}", output, c));
+            return;
+        }
+        var terms = new List<string>();
+        for (int py = 0; py < window.Height; py++)
+            for (int px = 0; px < window.Width; px++)
+                terms.Add(grp.Load("xs", $"{window.Cell(py, px)} + {c}"));
+        if (terms.Count <= 4)
+        {
+            string value = terms[0];
+            for (int i = 1; i < terms.Count; i++)
+                value = max ? grp.Max(value, terms[i]) : $"{value} + {terms[i]}";
+            w.Line(grp.Store(max ? value : $"({value}) * {mean}", output, c));
+            return;
+        }
+        // Longer windows: one cell per line.
+        w.Line($"var {m} = {terms[0]};");
+        for (int i = 1; i < terms.Count; i++)
+            w.Line(max ? $"{m} = {grp.Max(m, terms[i])};" : $"{m} += {terms[i]};");
+        w.Line(grp.Store(max ? m : $"{m} * {mean}", output, c));
+    }
+
+    private static void MaxBackwardGroup(SourceWriter w, LaneGroup grp, string c, PoolWindow window)
     {
         var cells = new List<string>();
-        for (int py = 0; py < poolHeight; py++)
-            for (int px = 0; px < poolWidth; px++)
-                cells.Add($"{tap(py, px)} + {c}");
+        for (int py = 0; py < window.Height; py++)
+            for (int px = 0; px < window.Width; px++)
+                cells.Add($"{window.Cell(py, px)} + {c}");
         for (int i = 0; i < cells.Count; i++)
             w.Line($"var t{i} = {grp.Load("xs", cells[i])};");
         w.Line($"var m = t0;");
@@ -421,6 +542,34 @@ internal static class SimdPooling
             w.Line($"var e{i} = {grp.Vector}.AndNot({grp.Vector}.Equals(t{i}, m), taken);");
             w.Line(grp.Store($"{grp.Load("ds", cells[i])} + (e{i} & g)", "ds", cells[i]));
             if (i < cells.Count - 1) w.Line($"taken |= e{i};");
+        }
+    }
+
+    /// <summary>The same for a large window: one pass finds the maximum, a second gives the gradient to its first cell.</summary>
+    private static void MaxBackwardGroupLoop(SourceWriter w, LaneGroup grp, string c, PoolWindow window)
+    {
+        string cell = window.LoopCell(c);
+        w.Line($"var m = {grp.Load("xs", c)};");
+        using (window.Loops(w))
+            w.Line($"m = {grp.Max("m", grp.Load("xs", cell))};");
+        w.Line($"var g = {grp.Load("gs", c)};");
+        if (grp.Width == 1)
+        {
+            w.Line("bool taken = false;");
+            using (window.Loops(w))
+            {
+                w.Line($"int i = {cell};");
+                w.Line($"if (!taken && {grp.Load("xs", "i")} == m) {{ {grp.Load("ds", "i")} += g; taken = true; }}");
+            }
+            return;
+        }
+        w.Line($"var taken = {grp.Zero};");
+        using (window.Loops(w))
+        {
+            w.Line($"int i = {cell};");
+            w.Line($"var e = {grp.Vector}.AndNot({grp.Vector}.Equals({grp.Load("xs", "i")}, m), taken);");
+            w.Line(grp.Store($"{grp.Load("ds", "i")} + (e & g)", "ds", "i"));
+            w.Line("taken |= e;");
         }
     }
 }

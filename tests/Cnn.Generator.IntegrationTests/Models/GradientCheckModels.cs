@@ -87,3 +87,28 @@ public partial class CheckWideInput;
 [Model(4, 6, 20, Loss = Loss.MeanSquaredError)]
 [MaxPool2D(2)]
 public partial class WideMaxPool;
+
+/// <summary>
+/// Layers wide enough that the generated kernels loop over runs of identical filter blocks instead of writing
+/// each block out: 336 filters (21 blocks of 16 at Vector256, 5 of 64 and one of 16 at Vector512), an input
+/// gradient onto 336 channels, and 1,300 dense units (13 blocks of 96, or 5 of 256).
+/// </summary>
+[Model(3, 3, 3, Loss = Loss.MeanSquaredError)]
+[Conv2D(336, 2, Activation = Activation.Tanh)]
+[Conv2D(4, 2, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(1300, Activation = Activation.Tanh)]
+[Dense(2)]
+public partial class CheckManyFilters;
+
+/// <summary>Average pooling with a 5x5 window, over 16 cells: the window is a loop, not unrolled; 23 channels (16 + 4 + 1 + 1 + 1 lanes).</summary>
+[Model(10, 10, 23, Loss = Loss.MeanSquaredError)]
+[AvgPool2D(5)]
+[Flatten]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class CheckBigWindow;
+
+/// <summary>Max pooling alone with a 5x6 window (a loop) on 23 channels, for the exact first-maximum test.</summary>
+[Model(10, 12, 23, Loss = Loss.MeanSquaredError)]
+[MaxPool2D(5, 6)]
+public partial class BigWindowMaxPool;
