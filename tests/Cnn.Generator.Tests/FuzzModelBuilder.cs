@@ -186,6 +186,7 @@ internal sealed class FuzzModelBuilder(int seed)
         public readonly List<long> Outputs = [];
         public readonly List<bool> Identity = [];
         public long InputSize;
+        public long Scratch;
         public readonly HashSet<string> Names = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Counters = new(StringComparer.Ordinal);
         public int Layers;
@@ -222,7 +223,7 @@ internal sealed class FuzzModelBuilder(int seed)
         if (t.Known && t.Layers > 0)
         {
             long largest = Math.Max(t.InputSize, t.Outputs.Max());
-            long buffers = t.Outputs.Where((_, i) => !t.Identity[i]).Sum() + 2 * largest + t.Outputs[^1];
+            long buffers = t.Outputs.Where((_, i) => !t.Identity[i]).Sum() + 2 * largest + t.Outputs[^1] + t.Scratch;
             if (buffers > MaxBufferValues) problems.Add($"CNN0004: one sample's buffers hold {buffers} values");
         }
 
@@ -308,6 +309,7 @@ internal sealed class FuzzModelBuilder(int seed)
         var local = new List<string>();   // problems of this layer
         long[]? output = null;           // null: shape unknown after this layer
         long parameters = 0;
+        long scratch = 0;                // a convolution's backward scratch: padded input twice, flipped kernel, framed dy
         bool identity = false;
         string? explicitName = null;
 
@@ -352,6 +354,9 @@ internal sealed class FuzzModelBuilder(int seed)
                     {
                         output = [oh, ow, filters];
                         parameters = kh * kw * x[2] * filters + (useBias ? filters : 0);
+                        long padded = ((oh - 1) * sh + kh) * ((ow - 1) * sw + kw) * x[2];
+                        long framed = (oh + 2 * (kh - 1)) * (ow + 2 * (kw - 1)) * filters;
+                        scratch = 2 * padded + kh * kw * x[2] * filters + framed;
                     }
                 }
                 break;
@@ -495,6 +500,7 @@ internal sealed class FuzzModelBuilder(int seed)
             t.Shape = output;
             t.Outputs.Add(Product(output));
             t.Identity.Add(identity);
+            t.Scratch = Math.Max(t.Scratch, scratch);
             t.Total += parameters;
             if (t.Total > MaxValues)
             {

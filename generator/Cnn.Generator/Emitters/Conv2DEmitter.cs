@@ -21,11 +21,10 @@ internal static class Conv2DEmitter
 
     private static string Stride(Conv2DSpec c) => c.StrideHeight == c.StrideWidth ? Format.Int(c.StrideHeight) : $"{c.StrideHeight}x{c.StrideWidth}";
 
-    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + kernel.</summary>
-    private static int PaddedHeight(Conv2DSpec c) => (c.Output.Height - 1) * c.StrideHeight + c.KernelHeight;
+    // The validator has checked that every buffer, the padded input and the framed dy included, holds at most 2^30 values.
+    private static int PaddedHeight(Conv2DSpec c) => (int)c.PaddedHeight;
 
-    /// <summary>Columns of the (padded) input the windows cover.</summary>
-    private static int PaddedWidth(Conv2DSpec c) => (c.Output.Width - 1) * c.StrideWidth + c.KernelWidth;
+    private static int PaddedWidth(Conv2DSpec c) => (int)c.PaddedWidth;
 
     /// <summary>
     /// Whether the input is copied into a zero-padded buffer first (Same padding, or Valid windows that leave
@@ -42,7 +41,7 @@ internal static class Conv2DEmitter
     /// The input gradient as a valid convolution (stride 1 only): dy padded by kh - 1 rows and kw - 1 columns on
     /// every side, convolved with the kernel flipped in both axes and with filters and channels swapped.
     /// </summary>
-    private static ConvGeometry InputGradientGeometry(Conv2DSpec c) => new(c.Output.Height + 2 * (c.KernelHeight - 1), c.Output.Width + 2 * (c.KernelWidth - 1),
+    private static ConvGeometry InputGradientGeometry(Conv2DSpec c) => new((int)c.FramedHeight, (int)c.FramedWidth,
         c.Filters, PaddedHeight(c), PaddedWidth(c), c.Input.Channels, c.KernelHeight, c.KernelWidth, 1, 1);
 
     private static bool Single(Conv2DSpec c) => SimdKernels.SameAtAllWidths(c.Filters, c.Input.Channels);

@@ -62,6 +62,24 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     /// <summary>The number of kernel values: kh·kw·in·filters.</summary>
     public long KernelSize => (long)KernelHeight * KernelWidth * Input.Channels * Filters;
 
+    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + kernel.</summary>
+    public long PaddedHeight => (long)(Output.Height - 1) * StrideHeight + KernelHeight;
+
+    /// <summary>Columns of the (padded) input the windows cover.</summary>
+    public long PaddedWidth => (long)(Output.Width - 1) * StrideWidth + KernelWidth;
+
+    /// <summary>Floats of the zero-padded copy of the input the convolution reads.</summary>
+    public long PaddedSize => PaddedHeight * PaddedWidth * Input.Channels;
+
+    /// <summary>Rows of dy inside its frame of kh - 1 zero rows on each side, for the input gradient (stride 1).</summary>
+    public long FramedHeight => Output.Height + 2L * (KernelHeight - 1);
+
+    /// <summary>Columns of dy inside its frame of kw - 1 zero columns on each side.</summary>
+    public long FramedWidth => Output.Width + 2L * (KernelWidth - 1);
+
+    /// <summary>Floats of the framed dy.</summary>
+    public long FramedSize => FramedHeight * FramedWidth * Filters;
+
     /// <inheritdoc/>
     public override long ParameterCount => KernelSize + (UseBias ? Filters : 0);
 

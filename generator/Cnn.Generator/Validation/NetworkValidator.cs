@@ -18,8 +18,8 @@ internal static class NetworkValidator
     public const long MaxValues = 1L << 28;
 
     /// <summary>
-    /// The largest kernel or pool window, in cells. The emitter unrolls windows (one line per kernel row, one
-    /// per pool cell), so a window beyond this would make the generated code, and the build, explode.
+    /// The largest kernel or pool window, in cells: a bound on the work of one output pixel, and on the code of
+    /// the strided input gradient, which writes one line per kernel row.
     /// </summary>
     public const long MaxWindowCells = 4096;
 
@@ -128,7 +128,8 @@ internal static class NetworkValidator
         if (shapesKnown && layers.Count > 0 && current is not null)
         {
             stackBytes = StackBytes(inputDims!, layers);
-            long bufferValues = BufferBytes(inputDims!, layers) / 4;
+            // Convolution scratch included: the emitter holds every buffer size in an int.
+            long bufferValues = stackBytes / 4;
             if (bufferValues > MaxBufferValues)
                 problems.Add(new Problem(DiagnosticIds.ShapeMismatch, layerItemIndex[layers.Count - 1], null,
                     $"One sample's forward and backward buffers would hold {Format.Thousands(bufferValues)} values, more than the {Format.Thousands(MaxBufferValues)} this generator supports: shrink the layers (fewer filters or units, a stride, pooling)"));
@@ -171,14 +172,7 @@ internal static class NetworkValidator
     }
 
     /// <summary>Floats of scratch one convolution's backward pass may hold at once (an upper bound).</summary>
-    private static long ConvolutionScratch(Conv2DSpec c)
-    {
-        long paddedHeight = (long)(c.Output.Height - 1) * c.StrideHeight + c.KernelHeight;
-        long paddedWidth = (long)(c.Output.Width - 1) * c.StrideWidth + c.KernelWidth;
-        long padded = paddedHeight * paddedWidth * c.Input.Channels;
-        long framed = ((long)c.Output.Height + 2 * (c.KernelHeight - 1)) * (c.Output.Width + 2 * (c.KernelWidth - 1)) * c.Filters;
-        return 2 * padded + c.KernelSize + framed;
-    }
+    private static long ConvolutionScratch(Conv2DSpec c) => 2 * c.PaddedSize + c.KernelSize + c.FramedSize;
 
     /// <summary>CNN0003 on <c>[Model]</c>'s named arguments: a loss outside the enum, a stack budget below one byte.</summary>
     private static bool CheckModelArguments(Loss loss, long stackBudget, List<Problem> problems)
