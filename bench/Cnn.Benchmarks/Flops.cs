@@ -10,8 +10,13 @@ namespace Cnn.Benchmarks;
 /// </summary>
 public static class Flops
 {
-    /// <summary>FP32 FMA peak of one core of the benchmark machine (shared/PERF.md: 3.67 GHz × 32 FLOP/cycle).</summary>
-    public const double PeakGflopsPerCore = 117.5;
+    /// <summary>
+    /// FP32 FMA peak of one core of this machine in GFLOP/s, measured once (<see cref="FmaPeak"/>): the hardware
+    /// differs between runs (PERF.md's machine gave 117.5, 32 FLOP/cycle; others give twice that).
+    /// </summary>
+    public static double PeakGflopsPerCore => s_peak ??= FmaPeak.Measure();
+
+    private static double? s_peak;
 
     /// <summary>Multiply-adds of one forward pass: Conv2D = output pixels × kernel size, Dense = kernel size.</summary>
     public static long MultiplyAdds(ICnnModel model)
@@ -70,7 +75,7 @@ public sealed class DerivedColumn(string name, string legend, Func<Summary, Benc
         (s, b) => Flops.MeanNanoseconds(s, b) is double ns && Flops.Of(b) is var (flop, estimate) ? $"{(estimate ? "≈" : "")}{flop / ns:F1}" : "-");
 
     /// <summary>Percent of the FMA peak of the threads used.</summary>
-    public static readonly DerivedColumn PercentOfPeak = new("% FMA peak", $"GFLOP/s over {Flops.PeakGflopsPerCore} GFLOP/s per thread used",
+    public static readonly DerivedColumn PercentOfPeak = new("% FMA peak", $"GFLOP/s over {Flops.PeakGflopsPerCore:F1} GFLOP/s (FMA loop measured on this machine) per thread used",
         (s, b) => Flops.MeanNanoseconds(s, b) is double ns && Flops.Of(b) is var (flop, estimate)
             ? $"{(estimate ? "≈" : "")}{100 * flop / ns / (Flops.PeakGflopsPerCore * Flops.Threads(b)):F1}%" : "-");
 

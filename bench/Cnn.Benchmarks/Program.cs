@@ -48,6 +48,7 @@ public static class Program
         IReadOnlyList<(string What, double Bytes)> allocations = AllocationCheck.Run();
         foreach (var (what, bytes) in allocations) Console.WriteLine($"  {what,-52} {bytes:F1} B");
         if (checkOnly) return 0;
+        Console.WriteLine($"FP32 FMA peak of one core, measured: {Flops.PeakGflopsPerCore:F1} GFLOP/s ({(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512" : "Vector256")}).");
 
         // In-process: no separate build of a benchmark project (the machine has 2 shared cores), few but
         // adequate iterations so that the whole set takes a few minutes.

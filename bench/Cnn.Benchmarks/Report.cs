@@ -22,7 +22,7 @@ public static class Report
         }
 
         log.WriteLine();
-        log.WriteLine($"Per layer type (one layer alone, seed model shapes; peak {Flops.PeakGflopsPerCore} GFLOP/s per core):");
+        log.WriteLine($"Per layer type (one layer alone, seed model shapes; peak {Flops.PeakGflopsPerCore:F1} GFLOP/s per core, measured):");
         (string Method, string Name, ICnnModel Model)[] layers =
         [
             ("Conv1", "Conv2D 28x28x1 -> 26x26x32", new Conv1Layer()),
