@@ -233,30 +233,50 @@ internal static class SimdKernels
     /// <summary>One filter block over all output pixels of a row: P pixels at a time, then the rest.</summary>
     private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, bool bias, bool relu, bool rowBounds, ConvRefs refs, bool blockLoop = false)
     {
-        int pixels = PixelsPerBlock(block.Count, width, g.OutWidth);
-        int full = g.OutWidth / pixels, rest = g.OutWidth % pixels;
-        if (!blockLoop)
+        List<StepRun> steps = Steps(g.OutWidth, PixelsPerBlock(block.Count, width, g.OutWidth));
+        string filters = blockLoop ? "" : (block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
+            ? "all filters: " : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}: ");
+        w.Line($"// {filters}{Describe(steps, "output pixels")}");
+        EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, width, pixels, bias, relu, rowBounds, refs));
+    }
+
+    /// <summary>
+    /// <see cref="Count"/> steps of <see cref="Size"/> output pixels (or taps) from <see cref="First"/> on.
+    /// </summary>
+    private readonly record struct StepRun(int First, int Count, int Size);
+
+    /// <summary>
+    /// Splits <paramref name="total"/> into the fewest steps of at most <paramref name="most"/>, as even as possible
+    /// (26 by 8 is 7, 7, 6, 6, not 8, 8, 8, 2): a short last step would keep too few accumulators busy.
+    /// </summary>
+    private static List<StepRun> Steps(int total, int most)
+    {
+        int count = (total + most - 1) / most, size = total / count, longer = total % count;
+        var runs = new List<StepRun>();
+        if (longer > 0) runs.Add(new StepRun(0, longer, size + 1));
+        if (count > longer) runs.Add(new StepRun(longer * (size + 1), count - longer, size));
+        return runs;
+    }
+
+    private static string Describe(List<StepRun> steps, string what) =>
+        $"{steps[0].Size} {what} at a time{(steps.Count > 1 ? $" ({steps[0].Count}x), then {steps[1].Size} ({steps[1].Count}x)" : "")}";
+
+    /// <summary>Writes each run of steps as a constant <paramref name="variable"/> (one step) or a loop over it.</summary>
+    private static void EmitSteps(SourceWriter w, string variable, List<StepRun> steps, Action<int> body)
+    {
+        foreach (StepRun run in steps)
         {
-            string filters = block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
-                ? "all filters" : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}";
-            w.Line($"// {filters}: {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
-        }
-        else
-        {
-            w.Line($"// {pixels} output pixels at a time{(rest > 0 ? $", then the last {rest}" : "")}");
-        }
-        if (full == 1)
-        {
-            using (w.Block()) { w.Line("const int ox = 0;"); ConvolutionBlock(w, g, block, pixels, bias, relu, rowBounds, refs); }
-        }
-        else if (full > 1)
-        {
-            using (w.Block($"for (int ox = 0; ox < {full * pixels}; ox += {pixels})"))
-                ConvolutionBlock(w, g, block, pixels, bias, relu, rowBounds, refs);
-        }
-        if (rest > 0)
-        {
-            using (w.Block()) { w.Line($"const int ox = {full * pixels};"); ConvolutionBlock(w, g, block, rest, bias, relu, rowBounds, refs); }
+            if (run.Count == 1)
+            {
+                using (w.Block())
+                {
+                    w.Line($"const int {variable} = {run.First};");
+                    body(run.Size);
+                }
+                continue;
+            }
+            using (w.Block($"for (int {variable} = {run.First}; {variable} < {run.First + run.Count * run.Size}; {variable} += {run.Size})"))
+                body(run.Size);
         }
     }
 
@@ -273,6 +293,17 @@ internal static class SimdKernels
             EmitBroadcastFmas(w, block, p, offset == 0 ? "xr" : $"Unsafe.Add(ref xr, {offset})", "w");
         }
     }
+
+    /// <summary>Tap <paramref name="tap"/> after <c>xr</c> and <c>kr</c> of a single output pixel, into partial sum <paramref name="tap"/>.</summary>
+    private static void PartialSumTap(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int tap)
+    {
+        w.Line(string.Join(" ", block.Select((grp, j) => $"var w{j} = {grp.Load("kr", Format.Int(tap * g.Filters))};")));
+        EmitBroadcastFmas(w, block, tap, tap == 0 ? "xr" : $"Unsafe.Add(ref xr, {tap})", "w");
+    }
+
+    /// <summary>(a + b) + (c + d): the partial sums added as a tree.</summary>
+    private static string PairwiseSum(List<string> terms) =>
+        terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms.Take(terms.Count / 2).ToList())} + {PairwiseSum(terms.Skip(terms.Count / 2).ToList())})";
 
     /// <summary>
     /// One line: the scalar <paramref name="value"/> broadcast (once per vector width in the block) and multiplied
@@ -296,11 +327,16 @@ internal static class SimdKernels
         w.Line(string.Join(" ", statements));
     }
 
-    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)};")));
+        // One output pixel (a dense layer) with few filters: split the sum over the taps into partial sums, so that
+        // enough independent FMA chains are in flight.
+        int split = pixels == 1 && g.OutWidth == 1 && g.Taps > UnrollTaps ? Math.Min(4, AccumulatorBudget(width) / block.Count) : 1;
+        for (int s = 1; s < split; s++)
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{s}_{j} = {grp.Zero};")));
         using (w.Block(rowBounds ? "for (int ky = ky0; ky < ky1; ky++)" : $"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
         {
             // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
@@ -314,6 +350,22 @@ internal static class SimdKernels
                         ConvolutionTap(w, g, block, pixels, r);
                 }
             }
+            else if (split > 1)
+            {
+                int rest = g.Taps % split;
+                w.Line($"// {split} partial sums, over taps r + 0 .. r + {split - 1}{(rest > 0 ? $", then the last {rest} taps" : "")}");
+                using (w.Block($"for (int r = 0; r < {g.Taps - rest}; r += {split})"))
+                {
+                    for (int t = 0; t < split; t++)
+                        using (w.Block())
+                            PartialSumTap(w, g, block, t);
+                    w.Line($"xr = ref Unsafe.Add(ref xr, {split});");
+                    w.Line($"kr = ref Unsafe.Add(ref kr, {split * g.Filters});");
+                }
+                for (int t = 0; t < rest; t++)
+                    using (w.Block())
+                        PartialSumTap(w, g, block, t);
+            }
             else
             {
                 using (w.Block($"for (int r = 0; r < {g.Taps}; r++)"))
@@ -324,6 +376,8 @@ internal static class SimdKernels
                 }
             }
         }
+        if (split > 1)
+            w.Line(string.Join(" ", block.Select((grp, j) => $"a0_{j} = {PairwiseSum(Enumerable.Range(0, split).Select(s => $"a{s}_{j}").ToList())};")));
         for (int p = 0; p < pixels; p++)
         {
             string pixel = p == 0 ? "ox" : $"(ox + {p})";
@@ -368,22 +422,9 @@ internal static class SimdKernels
     /// <summary>One filter block over all taps of a kernel row: T taps at a time, then the rest.</summary>
     private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, string dy, string dk)
     {
-        int taps = PixelsPerBlock(block.Count, width, g.Taps);
-        int full = g.Taps / taps, rest = g.Taps % taps;
-        w.Line($"// {taps} taps at a time{(rest > 0 ? $", then the last {rest}" : "")}");
-        if (full == 1)
-        {
-            using (w.Block()) { w.Line("const int r = 0;"); KernelGradientBlock(w, g, block, taps, dy, dk); }
-        }
-        else if (full > 1)
-        {
-            using (w.Block($"for (int r = 0; r < {full * taps}; r += {taps})"))
-                KernelGradientBlock(w, g, block, taps, dy, dk);
-        }
-        if (rest > 0)
-        {
-            using (w.Block()) { w.Line($"const int r = {full * taps};"); KernelGradientBlock(w, g, block, rest, dy, dk); }
-        }
+        List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, width, g.Taps));
+        w.Line($"// {Describe(steps, "taps")}");
+        EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, taps, dy, dk));
     }
 
     private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps, string dy, string dk)

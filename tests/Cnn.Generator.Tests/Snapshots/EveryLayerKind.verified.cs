@@ -1136,18 +1136,45 @@ _____________________________________________________________________________";
                         const int ox = 0;
                         ref float window = ref Unsafe.Add(ref xRow, ox * 6);
                         var a0_0 = b; var a0_1 = Unsafe.Add(ref b, 1); var a0_2 = Unsafe.Add(ref b, 2);
+                        var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
                         for (int ky = 0; ky < 1; ky++)
                         {
                             ref float xr = ref Unsafe.Add(ref window, ky * 6);
                             ref float kr = ref Unsafe.Add(ref k, ky * 18);
-                            for (int r = 0; r < 6; r++)
+                            // 4 partial sums, over taps r + 0 .. r + 3, then the last 2 taps
+                            for (int r = 0; r < 4; r += 4)
+                            {
+                                {
+                                    var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                                    var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                                }
+                                {
+                                    var w0 = Unsafe.Add(ref kr, 3); var w1 = Unsafe.Add(ref kr, 4); var w2 = Unsafe.Add(ref kr, 5);
+                                    var x1 = Unsafe.Add(ref xr, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                                }
+                                {
+                                    var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7); var w2 = Unsafe.Add(ref kr, 8);
+                                    var x2 = Unsafe.Add(ref xr, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                                }
+                                {
+                                    var w0 = Unsafe.Add(ref kr, 9); var w1 = Unsafe.Add(ref kr, 10); var w2 = Unsafe.Add(ref kr, 11);
+                                    var x3 = Unsafe.Add(ref xr, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                                }
+                                xr = ref Unsafe.Add(ref xr, 4);
+                                kr = ref Unsafe.Add(ref kr, 12);
+                            }
                             {
                                 var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
                                 var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
-                                xr = ref Unsafe.Add(ref xr, 1);
-                                kr = ref Unsafe.Add(ref kr, 3);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 3); var w1 = Unsafe.Add(ref kr, 4); var w2 = Unsafe.Add(ref kr, 5);
+                                var x1 = Unsafe.Add(ref xr, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
                             }
                         }
+                        a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1)); a0_2 = ((a0_2 + a1_2) + (a2_2 + a3_2));
                         Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
                     }
                 }

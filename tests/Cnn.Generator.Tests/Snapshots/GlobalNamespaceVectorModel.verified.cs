@@ -491,18 +491,37 @@ __________________________________________________________________";
                 const int ox = 0;
                 ref float window = ref Unsafe.Add(ref xRow, ox * 8);
                 var a0_0 = b;
+                var a1_0 = 0f;
+                var a2_0 = 0f;
+                var a3_0 = 0f;
                 for (int ky = 0; ky < 1; ky++)
                 {
                     ref float xr = ref Unsafe.Add(ref window, ky * 8);
                     ref float kr = ref Unsafe.Add(ref k, ky * 8);
-                    for (int r = 0; r < 8; r++)
+                    // 4 partial sums, over taps r + 0 .. r + 3
+                    for (int r = 0; r < 8; r += 4)
                     {
-                        var w0 = kr;
-                        var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
-                        xr = ref Unsafe.Add(ref xr, 1);
-                        kr = ref Unsafe.Add(ref kr, 1);
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                        }
+                        {
+                            var w0 = Unsafe.Add(ref kr, 1);
+                            var x1 = Unsafe.Add(ref xr, 1); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                        }
+                        {
+                            var w0 = Unsafe.Add(ref kr, 2);
+                            var x2 = Unsafe.Add(ref xr, 2); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                        }
+                        {
+                            var w0 = Unsafe.Add(ref kr, 3);
+                            var x3 = Unsafe.Add(ref xr, 3); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                        }
+                        xr = ref Unsafe.Add(ref xr, 4);
+                        kr = ref Unsafe.Add(ref kr, 4);
                     }
                 }
+                a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0));
                 Unsafe.Add(ref yRow, ox * 1) = a0_0;
             }
         }

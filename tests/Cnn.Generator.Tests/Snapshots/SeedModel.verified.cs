@@ -511,8 +511,8 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 28);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 832);
-                // all filters: 8 output pixels at a time, then the last 2
-                for (int ox = 0; ox < 24; ox += 8)
+                // all filters: 7 output pixels at a time (2x), then 6 (2x)
+                for (int ox = 0; ox < 14; ox += 7)
                 {
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16));
@@ -522,7 +522,6 @@ _______________________________________________________________________";
                     var a4_0 = V512.LoadUnsafe(ref b); var a4_1 = V512.LoadUnsafe(ref b, (nuint)(16));
                     var a5_0 = V512.LoadUnsafe(ref b); var a5_1 = V512.LoadUnsafe(ref b, (nuint)(16));
                     var a6_0 = V512.LoadUnsafe(ref b); var a6_1 = V512.LoadUnsafe(ref b, (nuint)(16));
-                    var a7_0 = V512.LoadUnsafe(ref b); var a7_1 = V512.LoadUnsafe(ref b, (nuint)(16));
                     for (int ky = 0; ky < 3; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 28);
@@ -536,7 +535,6 @@ _______________________________________________________________________";
                             var x4 = V512.Create(Unsafe.Add(ref xr, 4)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
                             var x5 = V512.Create(Unsafe.Add(ref xr, 5)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                             var x6 = V512.Create(Unsafe.Add(ref xr, 6)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
-                            var x7 = V512.Create(Unsafe.Add(ref xr, 7)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
                         }
                         {
                             var w0 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(48));
@@ -547,7 +545,6 @@ _______________________________________________________________________";
                             var x4 = V512.Create(Unsafe.Add(ref xr, 5)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
                             var x5 = V512.Create(Unsafe.Add(ref xr, 6)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                             var x6 = V512.Create(Unsafe.Add(ref xr, 7)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
-                            var x7 = V512.Create(Unsafe.Add(ref xr, 8)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
                         }
                         {
                             var w0 = V512.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(80));
@@ -558,7 +555,6 @@ _______________________________________________________________________";
                             var x4 = V512.Create(Unsafe.Add(ref xr, 6)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
                             var x5 = V512.Create(Unsafe.Add(ref xr, 7)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                             var x6 = V512.Create(Unsafe.Add(ref xr, 8)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
-                            var x7 = V512.Create(Unsafe.Add(ref xr, 9)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
                         }
                     }
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 16));
@@ -568,13 +564,16 @@ _______________________________________________________________________";
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 16));
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 16));
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a6_0), ref yRow, (nuint)((ox + 6) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a6_1), ref yRow, (nuint)((ox + 6) * 32 + 16));
-                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a7_0), ref yRow, (nuint)((ox + 7) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a7_1), ref yRow, (nuint)((ox + 7) * 32 + 16));
                 }
+                for (int ox = 14; ox < 26; ox += 6)
                 {
-                    const int ox = 24;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16));
                     var a1_0 = V512.LoadUnsafe(ref b); var a1_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a2_0 = V512.LoadUnsafe(ref b); var a2_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a3_0 = V512.LoadUnsafe(ref b); var a3_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a4_0 = V512.LoadUnsafe(ref b); var a4_1 = V512.LoadUnsafe(ref b, (nuint)(16));
+                    var a5_0 = V512.LoadUnsafe(ref b); var a5_1 = V512.LoadUnsafe(ref b, (nuint)(16));
                     for (int ky = 0; ky < 3; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 28);
@@ -583,20 +582,36 @@ _______________________________________________________________________";
                             var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
                             var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V512.Create(Unsafe.Add(ref xr, 1)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 2)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 3)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 4)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 5)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                         }
                         {
                             var w0 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(48));
                             var x0 = V512.Create(Unsafe.Add(ref xr, 1)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V512.Create(Unsafe.Add(ref xr, 2)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 3)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 4)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 5)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 6)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                         }
                         {
                             var w0 = V512.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(80));
                             var x0 = V512.Create(Unsafe.Add(ref xr, 2)); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V512.Create(Unsafe.Add(ref xr, 3)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 4)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V512.Create(Unsafe.Add(ref xr, 5)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V512.Create(Unsafe.Add(ref xr, 6)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 7)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                         }
                     }
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 16));
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 16));
+                    V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 16));
                 }
             }
         }
@@ -608,9 +623,9 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 28);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 832);
-                // filters 0 .. 15: 6 output pixels at a time, then the last 2
-                for (int ox = 0; ox < 24; ox += 6)
+                // filters 0 .. 15: 6 output pixels at a time (1x), then 5 (4x)
                 {
+                    const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
                     var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
@@ -657,11 +672,14 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 8));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 8));
                 }
+                for (int ox = 6; ox < 26; ox += 5)
                 {
-                    const int ox = 24;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(8));
                     var a1_0 = V256.LoadUnsafe(ref b); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a2_0 = V256.LoadUnsafe(ref b); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a3_0 = V256.LoadUnsafe(ref b); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(8));
+                    var a4_0 = V256.LoadUnsafe(ref b); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(8));
                     for (int ky = 0; ky < 3; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 28);
@@ -670,24 +688,36 @@ _______________________________________________________________________";
                             var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
                             var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 4)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                         {
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(40));
                             var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 3)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 4)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 5)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                         {
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(72));
                             var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 4)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 5)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 6)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                     }
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 8));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 8));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 8));
                 }
-                // filters 16 .. 31: 6 output pixels at a time, then the last 2
-                for (int ox = 0; ox < 24; ox += 6)
+                // filters 16 .. 31: 6 output pixels at a time (1x), then 5 (4x)
                 {
+                    const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
                     var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
@@ -734,11 +764,14 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 24));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 24));
                 }
+                for (int ox = 6; ox < 26; ox += 5)
                 {
-                    const int ox = 24;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 1);
                     var a0_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V256.LoadUnsafe(ref b, (nuint)(24));
                     var a1_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a2_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a3_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V256.LoadUnsafe(ref b, (nuint)(24));
+                    var a4_0 = V256.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V256.LoadUnsafe(ref b, (nuint)(24));
                     for (int ky = 0; ky < 3; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 28);
@@ -747,20 +780,32 @@ _______________________________________________________________________";
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
                             var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 4)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                         {
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(56));
                             var x0 = V256.Create(Unsafe.Add(ref xr, 1)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 2)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 3)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 4)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 5)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                         {
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(80)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(88));
                             var x0 = V256.Create(Unsafe.Add(ref xr, 2)); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
                             var x1 = V256.Create(Unsafe.Add(ref xr, 3)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 4)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 5)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xr, 6)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
                         }
                     }
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_0), ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 24));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 24));
+                    V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 24));
                 }
             }
         }
@@ -873,8 +918,8 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 28);
                 // Input rows above 2 and from 28 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 28 - oy);
-                // all filters: 8 output pixels at a time, then the last 4
-                for (int ox = 0; ox < 24; ox += 8)
+                // all filters: 7 output pixels at a time
+                for (int ox = 0; ox < 28; ox += 7)
                 {
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
                     var a0_0 = 0f;
@@ -884,7 +929,6 @@ _______________________________________________________________________";
                     var a4_0 = 0f;
                     var a5_0 = 0f;
                     var a6_0 = 0f;
-                    var a7_0 = 0f;
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -899,7 +943,6 @@ _______________________________________________________________________";
                             var x4 = Unsafe.Add(ref xr, 128); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
                             var x5 = Unsafe.Add(ref xr, 160); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0);
                             var x6 = Unsafe.Add(ref xr, 192); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0);
-                            var x7 = Unsafe.Add(ref xr, 224); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, w0, a7_0);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 1);
                         }
@@ -911,34 +954,6 @@ _______________________________________________________________________";
                     Unsafe.Add(ref yRow, (ox + 4) * 1) = a4_0;
                     Unsafe.Add(ref yRow, (ox + 5) * 1) = a5_0;
                     Unsafe.Add(ref yRow, (ox + 6) * 1) = a6_0;
-                    Unsafe.Add(ref yRow, (ox + 7) * 1) = a7_0;
-                }
-                {
-                    const int ox = 24;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = 0f;
-                    var a1_0 = 0f;
-                    var a2_0 = 0f;
-                    var a3_0 = 0f;
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = kr;
-                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
-                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
-                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
-                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 1);
-                        }
-                    }
-                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
-                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
-                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
-                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
                 }
             }
         }
@@ -952,8 +967,8 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 28);
                 // Input rows above 2 and from 28 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 28 - oy);
-                // all filters: 8 output pixels at a time, then the last 4
-                for (int ox = 0; ox < 24; ox += 8)
+                // all filters: 7 output pixels at a time
+                for (int ox = 0; ox < 28; ox += 7)
                 {
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
                     var a0_0 = 0f;
@@ -963,7 +978,6 @@ _______________________________________________________________________";
                     var a4_0 = 0f;
                     var a5_0 = 0f;
                     var a6_0 = 0f;
-                    var a7_0 = 0f;
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -978,7 +992,6 @@ _______________________________________________________________________";
                             var x4 = Unsafe.Add(ref xr, 128); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
                             var x5 = Unsafe.Add(ref xr, 160); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0);
                             var x6 = Unsafe.Add(ref xr, 192); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0);
-                            var x7 = Unsafe.Add(ref xr, 224); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, w0, a7_0);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 1);
                         }
@@ -990,34 +1003,6 @@ _______________________________________________________________________";
                     Unsafe.Add(ref yRow, (ox + 4) * 1) = a4_0;
                     Unsafe.Add(ref yRow, (ox + 5) * 1) = a5_0;
                     Unsafe.Add(ref yRow, (ox + 6) * 1) = a6_0;
-                    Unsafe.Add(ref yRow, (ox + 7) * 1) = a7_0;
-                }
-                {
-                    const int ox = 24;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = 0f;
-                    var a1_0 = 0f;
-                    var a2_0 = 0f;
-                    var a3_0 = 0f;
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = kr;
-                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
-                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
-                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
-                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 1);
-                        }
-                    }
-                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
-                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
-                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
-                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
                 }
             }
         }
@@ -1176,7 +1161,7 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 416);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 704);
-                // all filters: 4 output pixels at a time, then the last 3
+                // all filters: 4 output pixels at a time (2x), then 3 (1x)
                 for (int ox = 0; ox < 8; ox += 4)
                 {
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
@@ -1238,7 +1223,7 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 416);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 704);
-                // filters 0 .. 15: 6 output pixels at a time, then the last 5
+                // filters 0 .. 15: 6 output pixels at a time (1x), then 5 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
@@ -1302,7 +1287,7 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 8));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 8));
                 }
-                // filters 16 .. 31: 6 output pixels at a time, then the last 5
+                // filters 16 .. 31: 6 output pixels at a time (1x), then 5 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
@@ -1366,7 +1351,7 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 24));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 16)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 24));
                 }
-                // filters 32 .. 47: 6 output pixels at a time, then the last 5
+                // filters 32 .. 47: 6 output pixels at a time (1x), then 5 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
@@ -1430,7 +1415,7 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 40));
                     V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 32)); V256.StoreUnsafe(V256.MaxNative(V256.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 40));
                 }
-                // filters 48 .. 63: 6 output pixels at a time, then the last 5
+                // filters 48 .. 63: 6 output pixels at a time (1x), then 5 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 32);
@@ -1716,7 +1701,7 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 416);
                 // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
-                // all filters: 8 output pixels at a time, then the last 5
+                // all filters: 7 output pixels at a time (1x), then 6 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
@@ -1727,7 +1712,6 @@ _______________________________________________________________________";
                     var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
                     var a5_0 = V512.Create(0f); var a5_1 = V512.Create(0f);
                     var a6_0 = V512.Create(0f); var a6_1 = V512.Create(0f);
-                    var a7_0 = V512.Create(0f); var a7_1 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1742,7 +1726,6 @@ _______________________________________________________________________";
                             var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
                             var x5 = V512.Create(Unsafe.Add(ref xr, 320)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                             var x6 = V512.Create(Unsafe.Add(ref xr, 384)); a6_0 = V512.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = V512.FusedMultiplyAdd(x6, w1, a6_1);
-                            var x7 = V512.Create(Unsafe.Add(ref xr, 448)); a7_0 = V512.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = V512.FusedMultiplyAdd(x7, w1, a7_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
@@ -1754,16 +1737,16 @@ _______________________________________________________________________";
                     V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 16));
                     V512.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 16));
                     V512.StoreUnsafe(a6_0, ref yRow, (nuint)((ox + 6) * 32)); V512.StoreUnsafe(a6_1, ref yRow, (nuint)((ox + 6) * 32 + 16));
-                    V512.StoreUnsafe(a7_0, ref yRow, (nuint)((ox + 7) * 32)); V512.StoreUnsafe(a7_1, ref yRow, (nuint)((ox + 7) * 32 + 16));
                 }
                 {
-                    const int ox = 8;
+                    const int ox = 7;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
                     var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
                     var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
                     var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
                     var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    var a5_0 = V512.Create(0f); var a5_1 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1776,6 +1759,7 @@ _______________________________________________________________________";
                             var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
                             var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
                             var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var x5 = V512.Create(Unsafe.Add(ref xr, 320)); a5_0 = V512.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, w1, a5_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
@@ -1785,6 +1769,7 @@ _______________________________________________________________________";
                     V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 16));
                     V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 16));
                     V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 16));
+                    V512.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32)); V512.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 16));
                 }
             }
         }
@@ -1798,16 +1783,15 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 416);
                 // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
-                // filters 0 .. 15: 6 output pixels at a time, then the last 1
-                for (int ox = 0; ox < 12; ox += 6)
+                // filters 0 .. 15: 5 output pixels at a time (1x), then 4 (2x)
                 {
+                    const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
                     var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1820,7 +1804,6 @@ _______________________________________________________________________";
                             var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
                             var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
                             var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
-                            var x5 = V256.Create(Unsafe.Add(ref xr, 320)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
@@ -1830,12 +1813,14 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 8));
                     V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 8));
                     V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 8));
-                    V256.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32)); V256.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 8));
                 }
+                for (int ox = 5; ox < 13; ox += 4)
                 {
-                    const int ox = 12;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1844,22 +1829,27 @@ _______________________________________________________________________";
                         {
                             var w0 = V256.LoadUnsafe(ref kr); var w1 = V256.LoadUnsafe(ref kr, (nuint)(8));
                             var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
                     }
                     V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 8));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 8));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 8));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 8));
                 }
-                // filters 16 .. 31: 6 output pixels at a time, then the last 1
-                for (int ox = 0; ox < 12; ox += 6)
+                // filters 16 .. 31: 5 output pixels at a time (1x), then 4 (2x)
                 {
+                    const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
                     var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
                     var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
                     var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     var a4_0 = V256.Create(0f); var a4_1 = V256.Create(0f);
-                    var a5_0 = V256.Create(0f); var a5_1 = V256.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1872,7 +1862,6 @@ _______________________________________________________________________";
                             var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
                             var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
                             var x4 = V256.Create(Unsafe.Add(ref xr, 256)); a4_0 = V256.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V256.FusedMultiplyAdd(x4, w1, a4_1);
-                            var x5 = V256.Create(Unsafe.Add(ref xr, 320)); a5_0 = V256.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V256.FusedMultiplyAdd(x5, w1, a5_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
@@ -1882,12 +1871,14 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32 + 16)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 24));
                     V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32 + 16)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 24));
                     V256.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32 + 16)); V256.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 24));
-                    V256.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 32 + 16)); V256.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 32 + 24));
                 }
+                for (int ox = 5; ox < 13; ox += 4)
                 {
-                    const int ox = 12;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.Create(0f); var a0_1 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f); var a1_1 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f); var a2_1 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f); var a3_1 = V256.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 960);
@@ -1896,11 +1887,17 @@ _______________________________________________________________________";
                         {
                             var w0 = V256.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V256.LoadUnsafe(ref kr, (nuint)(24));
                             var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V256.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = V256.Create(Unsafe.Add(ref xr, 64)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V256.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = V256.Create(Unsafe.Add(ref xr, 128)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V256.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = V256.Create(Unsafe.Add(ref xr, 192)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V256.FusedMultiplyAdd(x3, w1, a3_1);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 32);
                         }
                     }
                     V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32 + 16)); V256.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 24));
+                    V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32 + 16)); V256.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 24));
+                    V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32 + 16)); V256.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 24));
+                    V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32 + 16)); V256.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 24));
                 }
             }
         }
@@ -2416,14 +2413,13 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 320);
                 // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
-                // all filters: 4 output pixels at a time, then the last 1
+                // all filters: 3 output pixels at a time (1x), then 2 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
                     var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
                     var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
-                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
@@ -2434,7 +2430,6 @@ _______________________________________________________________________";
                             var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
                             var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
                             var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, w3, a3_3);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 64);
                         }
@@ -2442,12 +2437,12 @@ _______________________________________________________________________";
                     V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
                     V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 48));
                     V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 48));
-                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 16)); V512.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 32)); V512.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 48));
                 }
                 {
-                    const int ox = 4;
+                    const int ox = 3;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
@@ -2456,11 +2451,13 @@ _______________________________________________________________________";
                         {
                             var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
                             var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 64);
                         }
                     }
                     V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 48));
                 }
             }
         }
@@ -2626,18 +2623,37 @@ _______________________________________________________________________";
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 576);
                     var a0_0 = V512.LoadUnsafe(ref b); var a0_1 = V512.LoadUnsafe(ref b, (nuint)(16)); var a0_2 = V512.LoadUnsafe(ref b, (nuint)(32)); var a0_3 = V512.LoadUnsafe(ref b, (nuint)(48));
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f); var a3_2 = V512.Create(0f); var a3_3 = V512.Create(0f);
                     for (int ky = 0; ky < 1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 576);
                         ref float kr = ref Unsafe.Add(ref k, ky * 36864);
-                        for (int r = 0; r < 576; r++)
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 576; r += 4)
                         {
-                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
-                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
+                            {
+                                var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                                var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            }
+                            {
+                                var w0 = V512.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(80)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(96)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(112));
+                                var x1 = V512.Create(Unsafe.Add(ref xr, 1)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            }
+                            {
+                                var w0 = V512.LoadUnsafe(ref kr, (nuint)(128)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(144)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(160)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(176));
+                                var x2 = V512.Create(Unsafe.Add(ref xr, 2)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
+                            }
+                            {
+                                var w0 = V512.LoadUnsafe(ref kr, (nuint)(192)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(208)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(224)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(240));
+                                var x3 = V512.Create(Unsafe.Add(ref xr, 3)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V512.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V512.FusedMultiplyAdd(x3, w3, a3_3);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 256);
                         }
                     }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1)); a0_2 = ((a0_2 + a1_2) + (a2_2 + a3_2)); a0_3 = ((a0_3 + a1_3) + (a2_3 + a3_3));
                     V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(V512.MaxNative(V512.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 48));
                 }
             }
@@ -2897,18 +2913,37 @@ _______________________________________________________________________";
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
                     var a0_0 = V256.LoadUnsafe(ref b); var a0_1 = Unsafe.Add(ref b, 8); var a0_2 = Unsafe.Add(ref b, 9);
+                    var a1_0 = V256.Create(0f); var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = V256.Create(0f); var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = V256.Create(0f); var a3_1 = 0f; var a3_2 = 0f;
                     for (int ky = 0; ky < 1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 64);
                         ref float kr = ref Unsafe.Add(ref k, ky * 640);
-                        for (int r = 0; r < 64; r++)
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 64; r += 4)
                         {
-                            var w0 = V256.LoadUnsafe(ref kr); var w1 = Unsafe.Add(ref kr, 8); var w2 = Unsafe.Add(ref kr, 9);
-                            var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = xr; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 10);
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr); var w1 = Unsafe.Add(ref kr, 8); var w2 = Unsafe.Add(ref kr, 9);
+                                var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0); var x0_1 = xr; a0_1 = global::System.MathF.FusedMultiplyAdd(x0_1, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(10)); var w1 = Unsafe.Add(ref kr, 18); var w2 = Unsafe.Add(ref kr, 19);
+                                var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0); var x1_1 = Unsafe.Add(ref xr, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, w2, a1_2);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(20)); var w1 = Unsafe.Add(ref kr, 28); var w2 = Unsafe.Add(ref kr, 29);
+                                var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0); var x2_1 = Unsafe.Add(ref xr, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, w2, a2_2);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(30)); var w1 = Unsafe.Add(ref kr, 38); var w2 = Unsafe.Add(ref kr, 39);
+                                var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0); var x3_1 = Unsafe.Add(ref xr, 3); a3_1 = global::System.MathF.FusedMultiplyAdd(x3_1, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, w2, a3_2);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 40);
                         }
                     }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1)); a0_2 = ((a0_2 + a1_2) + (a2_2 + a3_2));
                     V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 10)); Unsafe.Add(ref yRow, ox * 10 + 8) = a0_1; Unsafe.Add(ref yRow, ox * 10 + 9) = a0_2;
                 }
             }
@@ -2941,8 +2976,8 @@ _______________________________________________________________________";
             {
                 ref float xk = ref Unsafe.Add(ref x, ky * 64);
                 ref float dkRow = ref Unsafe.Add(ref dk, ky * 640);
-                // 6 taps at a time, then the last 4
-                for (int r = 0; r < 60; r += 6)
+                // 6 taps at a time (9x), then 5 (2x)
+                for (int r = 0; r < 54; r += 6)
                 {
                     var a0_0 = V256.Create(0f); var a0_1 = 0f;
                     var a1_0 = V256.Create(0f); var a1_1 = 0f;
@@ -2974,12 +3009,13 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_1;
                     V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 10)) + a5_0, ref dkRow, (nuint)((r + 5) * 10)); Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) + a5_1;
                 }
+                for (int r = 54; r < 64; r += 5)
                 {
-                    const int r = 60;
                     var a0_0 = V256.Create(0f); var a0_1 = 0f;
                     var a1_0 = V256.Create(0f); var a1_1 = 0f;
                     var a2_0 = V256.Create(0f); var a2_1 = 0f;
                     var a3_0 = V256.Create(0f); var a3_1 = 0f;
+                    var a4_0 = V256.Create(0f); var a4_1 = 0f;
                     for (int oy = 0; oy < 1; oy++)
                     {
                         ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
@@ -2991,6 +3027,7 @@ _______________________________________________________________________";
                             var x1 = V256.Create(Unsafe.Add(ref xp, 1)); a1_0 = V256.FusedMultiplyAdd(x1, g0, a1_0); var x1_1 = Unsafe.Add(ref xp, 1); a1_1 = global::System.MathF.FusedMultiplyAdd(x1_1, g1, a1_1);
                             var x2 = V256.Create(Unsafe.Add(ref xp, 2)); a2_0 = V256.FusedMultiplyAdd(x2, g0, a2_0); var x2_1 = Unsafe.Add(ref xp, 2); a2_1 = global::System.MathF.FusedMultiplyAdd(x2_1, g1, a2_1);
                             var x3 = V256.Create(Unsafe.Add(ref xp, 3)); a3_0 = V256.FusedMultiplyAdd(x3, g0, a3_0); var x3_1 = Unsafe.Add(ref xp, 3); a3_1 = global::System.MathF.FusedMultiplyAdd(x3_1, g1, a3_1);
+                            var x4 = V256.Create(Unsafe.Add(ref xp, 4)); a4_0 = V256.FusedMultiplyAdd(x4, g0, a4_0); var x4_1 = Unsafe.Add(ref xp, 4); a4_1 = global::System.MathF.FusedMultiplyAdd(x4_1, g1, a4_1);
                             xp = ref Unsafe.Add(ref xp, 64);
                             gp = ref Unsafe.Add(ref gp, 10);
                         }
@@ -2999,6 +3036,7 @@ _______________________________________________________________________";
                     V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_1;
                     V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_1;
                     V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_1;
+                    V256.StoreUnsafe(V256.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_1;
                 }
                 // 8 taps at a time
                 for (int r = 0; r < 64; r += 8)
