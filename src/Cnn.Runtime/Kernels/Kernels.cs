@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using X86Avx = System.Runtime.Intrinsics.X86.Avx;
 
 namespace Cnn;
 
@@ -145,20 +146,54 @@ public static class Kernels
         int size = kernelHeight * kernelWidth * channels * filters;
         if (kernel.Length != size) ThrowLength(kernel.Length, size, nameof(kernel));
         if (flipped.Length != size) ThrowLength(flipped.Length, size, nameof(flipped));
-        for (int ky = 0; ky < kernelHeight; ky++)
+        int taps = kernelHeight * kernelWidth, block = channels * filters;
+        for (int tap = 0; tap < taps; tap++)
         {
-            for (int kx = 0; kx < kernelWidth; kx++)
+            // Flipping both axes reverses the order of the taps; each tap's [channels, filters] block is transposed.
+            ReadOnlySpan<float> source = kernel.Slice((taps - 1 - tap) * block, block);
+            Span<float> target = flipped.Slice(tap * block, block);
+            int c8 = 0, f8 = 0;
+            if (X86Avx.IsSupported)
             {
-                ReadOnlySpan<float> source = kernel.Slice(((kernelHeight - 1 - ky) * kernelWidth + kernelWidth - 1 - kx) * channels * filters, channels * filters);
-                Span<float> target = flipped.Slice((ky * kernelWidth + kx) * filters * channels, filters * channels);
-                for (int c = 0; c < channels; c++)
-                {
-                    ReadOnlySpan<float> row = source.Slice(c * filters, filters);
-                    for (int f = 0; f < filters; f++)
-                        target[f * channels + c] = row[f];
-                }
+                c8 = channels & ~7;
+                f8 = filters & ~7;
+                for (int c = 0; c < c8; c += 8)
+                    for (int f = 0; f < f8; f += 8)
+                        Transpose8x8(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
+            }
+            // What the 8x8 tiles left: the last channels % 8 rows, and the last filters % 8 columns of the others.
+            for (int c = 0; c < channels; c++)
+            {
+                ReadOnlySpan<float> row = source.Slice(c * filters, filters);
+                for (int f = c < c8 ? f8 : 0; f < filters; f++)
+                    target[f * channels + c] = row[f];
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the transpose of the 8x8 tile at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart)
+    /// to <paramref name="target"/> (rows <paramref name="targetStride"/> apart): three rounds of AVX shuffles.
+    /// </summary>
+    private static void Transpose8x8(ref float source, int sourceStride, ref float target, int targetStride)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, (nuint)sourceStride);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * sourceStride)), r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * sourceStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * sourceStride)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * sourceStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * sourceStride)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * sourceStride));
+        // Interleave pairs of rows, then pairs of pairs (within each 128-bit half), then swap the halves.
+        Vector256<float> t0 = X86Avx.UnpackLow(r0, r1), t1 = X86Avx.UnpackHigh(r0, r1), t2 = X86Avx.UnpackLow(r2, r3), t3 = X86Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = X86Avx.UnpackLow(r4, r5), t5 = X86Avx.UnpackHigh(r4, r5), t6 = X86Avx.UnpackLow(r6, r7), t7 = X86Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = X86Avx.Shuffle(t0, t2, 0x44), u1 = X86Avx.Shuffle(t0, t2, 0xEE), u2 = X86Avx.Shuffle(t1, t3, 0x44), u3 = X86Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = X86Avx.Shuffle(t4, t6, 0x44), u5 = X86Avx.Shuffle(t4, t6, 0xEE), u6 = X86Avx.Shuffle(t5, t7, 0x44), u7 = X86Avx.Shuffle(t5, t7, 0xEE);
+        X86Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+        X86Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, (nuint)targetStride);
+        X86Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, (nuint)(2 * targetStride));
+        X86Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, (nuint)(3 * targetStride));
+        X86Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, (nuint)(4 * targetStride));
+        X86Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, (nuint)(5 * targetStride));
+        X86Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, (nuint)(6 * targetStride));
+        X86Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, (nuint)(7 * targetStride));
     }
 
     /// <summary>dy *= y·(1 - y): the sigmoid's derivative from its output.</summary>

@@ -144,6 +144,31 @@ public static class Trainer
     /// <summary>Slices per batch: enough for the cores of a desktop, fixed so results do not depend on them.</summary>
     public const int SlicesPerBatch = 8;
 
+    /// <summary>Parameters per chunk of the parallel sum of the slices' gradients (64 KiB of floats).</summary>
+    private const int SumChunk = 16 * 1024;
+
+    /// <summary>
+    /// gradient = Σ slices[s] in slice order, and the slices cleared for the next batch: chunk by chunk on all
+    /// threads, each chunk read once while it is in cache. Every element is summed in the same order on any
+    /// number of threads, so results do not depend on them.
+    /// </summary>
+    private static void SumSlices(float[][] slices, int sliceCount, float[] gradient, ParallelOptions parallel)
+    {
+        int chunks = (gradient.Length + SumChunk - 1) / SumChunk;
+        Parallel.For(0, chunks, parallel, chunk =>
+        {
+            int from = chunk * SumChunk, length = Math.Min(SumChunk, gradient.Length - from);
+            Span<float> sum = gradient.AsSpan(from, length);
+            sum.Clear();
+            for (int s = 0; s < sliceCount; s++)
+            {
+                Span<float> slice = slices[s].AsSpan(from, length);
+                TensorPrimitives.Add(sum, slice, sum);
+                slice.Clear();
+            }
+        });
+    }
+
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>.</summary>
     public static History Fit<TModel>(TModel model, Dataset train, TrainingOptions options) where TModel : ICnnModel
     {
@@ -191,8 +216,7 @@ public static class Trainer
                 int sliceCount = Math.Min(SlicesPerBatch, count);
                 Parallel.For(0, sliceCount, parallel, s =>
                 {
-                    float[] buffer = slices[s];
-                    Array.Clear(buffer);
+                    float[] buffer = slices[s]; // zero: new, or cleared by the last batch's sum
                     double loss = 0;
                     int correct = 0;
                     int from = start + s * count / sliceCount, to = start + (s + 1) * count / sliceCount;
@@ -212,11 +236,10 @@ public static class Trainer
                     sliceCorrect[s] = correct;
                 });
 
+                SumSlices(slices, sliceCount, gradient, parallel);
                 double batchLoss = 0;
-                Array.Clear(gradient);
                 for (int s = 0; s < sliceCount; s++)
                 {
-                    TensorPrimitives.Add(gradient, slices[s], gradient);
                     batchLoss += sliceLoss[s];
                     epochCorrect += sliceCorrect[s];
                 }

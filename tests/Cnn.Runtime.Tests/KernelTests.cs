@@ -1,0 +1,51 @@
+namespace Cnn.Runtime.Tests;
+
+/// <summary>The runtime's vector routines against plain loops.</summary>
+public class KernelTests
+{
+    private static float[] Values(int count, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = random.NextSingle() * 2f - 1f;
+        return values;
+    }
+
+    [Theory]
+    [InlineData(3, 3, 64, 64)]   // whole 8x8 tiles only
+    [InlineData(3, 3, 32, 64)]
+    [InlineData(2, 3, 13, 21)]   // tiles, then leftover rows and columns
+    [InlineData(3, 3, 1, 32)]    // one channel: no tile
+    [InlineData(3, 3, 32, 1)]
+    [InlineData(1, 1, 8, 8)]
+    [InlineData(1, 2, 9, 17)]
+    public void FlipAndTranspose_MatchesTheDefinition(int kh, int kw, int channels, int filters)
+    {
+        float[] kernel = Values(kh * kw * channels * filters, 3);
+        var flipped = new float[kernel.Length];
+        Kernels.FlipAndTranspose(kernel, flipped, kh, kw, channels, filters);
+        for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+        for (int f = 0; f < filters; f++)
+        for (int c = 0; c < channels; c++)
+        {
+            // flipped[ky, kx, f, c] = kernel[kh - 1 - ky, kw - 1 - kx, c, f]
+            float expected = kernel[(((kh - 1 - ky) * kw + kw - 1 - kx) * channels + c) * filters + f];
+            Assert.Equal(expected, flipped[((ky * kw + kx) * filters + f) * channels + c]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(64)]
+    [InlineData(21_632)]
+    public void MeanSquaredError_MatchesTheDefinition(int length)
+    {
+        float[] output = Values(length, 1), targets = Values(length, 2);
+        double sum = 0;
+        for (int i = 0; i < length; i++) sum += (double)(output[i] - targets[i]) * (output[i] - targets[i]);
+        Assert.Equal(sum / length, Losses.MeanSquaredError(output, targets), 1e-5 * Math.Max(1, sum / length));
+        Assert.Throws<ArgumentException>(() => Losses.MeanSquaredError(output, targets.AsSpan(1)));
+    }
+}
