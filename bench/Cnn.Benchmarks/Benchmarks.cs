@@ -208,3 +208,56 @@ public class LayerBenchmarks
     [Benchmark(Description = "Dense 64 -> 10 (softmax)")]
     public float Dense2() { _dense2.Forward(_input.AsSpan(0, Dense2Layer.InputSize), _output.AsSpan(0, Dense2Layer.OutputSize)); return _output[0]; }
 }
+
+/// <summary>
+/// The backward pass of each convolution of the seed model alone, from a one-hot output gradient (no loss): the
+/// parameter gradients (forward, then the kernel and bias gradients) and the input gradient (forward, then dx).
+/// Take the forward time of <see cref="LayerBenchmarks"/> off to get each part.
+/// </summary>
+[BenchmarkCategory("layers")]
+public class LayerGradientBenchmarks
+{
+    private readonly Conv1Layer _conv1 = new();
+    private readonly Conv2Layer _conv2 = new();
+    private readonly Conv3Layer _conv3 = new();
+    private readonly float[] _input = new float[26 * 26 * 32];
+    private readonly float[] _inputGradient = new float[26 * 26 * 32];
+    private readonly float[] _gradients = new float[Conv3Layer.ParameterCount];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(7);
+        for (int i = 0; i < _input.Length; i++) _input[i] = Math.Max(0f, random.NextSingle() - 0.5f);
+        _conv1.InitializeParameters(1);
+        _conv2.InitializeParameters(2);
+        _conv3.InitializeParameters(3);
+    }
+
+    private float Step(ICnnModel model)
+    {
+        model.AccumulateOutputGradients(_input.AsSpan(0, model.InputSize), 0, _gradients.AsSpan(0, model.ParameterCount));
+        return _gradients[0];
+    }
+
+    private float InputGradient(ICnnModel model)
+    {
+        model.InputGradient(_input.AsSpan(0, model.InputSize), 0, _inputGradient.AsSpan(0, model.InputSize));
+        return _inputGradient[0];
+    }
+
+    [Benchmark(Description = "Conv2D 28x28x1 -> 26x26x32: forward + parameter gradients")]
+    public float Conv1Step() => Step(_conv1);
+
+    [Benchmark(Description = "Conv2D 13x13x32 -> 11x11x64: forward + parameter gradients")]
+    public float Conv2Step() => Step(_conv2);
+
+    [Benchmark(Description = "Conv2D 13x13x32 -> 11x11x64: forward + input gradient")]
+    public float Conv2InputGradient() => InputGradient(_conv2);
+
+    [Benchmark(Description = "Conv2D 5x5x64 -> 3x3x64: forward + parameter gradients")]
+    public float Conv3Step() => Step(_conv3);
+
+    [Benchmark(Description = "Conv2D 5x5x64 -> 3x3x64: forward + input gradient")]
+    public float Conv3InputGradient() => InputGradient(_conv3);
+}

@@ -65,7 +65,7 @@ public static class Program
             .WithOptions(ConfigOptions.DisableLogFile);
 
         Summary[] summaries = BenchmarkSwitcher
-            .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks)])
+            .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks)])
             .Run([.. rest], config)
             .ToArray();
         if (summaries.Length > 0) Report.Print(summaries, allocations, pytorchTraining, Console.Out);
