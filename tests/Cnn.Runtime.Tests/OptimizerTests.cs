@@ -69,6 +69,39 @@ public class OptimizerTests
         AssertClose(p, Run(new Adam()));
     }
 
+    public static TheoryData<string> Optimizers => new() { "sgd", "momentum", "nesterov", "rmsprop", "adam" };
+
+    private static IOptimizer Create(string name) => name switch
+    {
+        "sgd" => new Sgd(0.1f),
+        "momentum" => new Sgd(0.1f, 0.9f),
+        "nesterov" => new Sgd(0.1f, 0.9f, nesterov: true),
+        "rmsprop" => new RmsProp(),
+        _ => new Adam(),
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void VectorLanes_GiveTheSameBitsAsOneParameterAlone(string name)
+    {
+        // 37 parameters: whole vectors on any width, then a scalar rest; each lane must match a one-parameter run.
+        const int n = 37, steps = 4;
+        float Gradient(int step, int i) => MathF.Sin(step * 7.3f + i * 1.7f) * (1 + i % 5);
+        var p = new float[n];
+        for (int i = 0; i < n; i++) p[i] = 1f - i * 0.03f;
+        float[] start = (float[])p.Clone();
+        IOptimizer many = Create(name);
+        for (int step = 0; step < steps; step++)
+            many.Step(p, Enumerable.Range(0, n).Select(i => Gradient(step, i)).ToArray());
+        for (int i = 0; i < n; i++)
+        {
+            IOptimizer one = Create(name);
+            float[] alone = [start[i]];
+            for (int step = 0; step < steps; step++) one.Step(alone, [Gradient(step, i)]);
+            Assert.True(alone[0] == p[i], $"{name} parameter {i}: {p[i]:R} in a vector, {alone[0]:R} alone");
+        }
+    }
+
     [Fact]
     public void Reset_ForgetsTheState()
     {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Cnn;
@@ -43,7 +44,17 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
         }
         _velocity ??= new float[parameters.Length];
         Span<float> v = _velocity;
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        // Vectors, then the rest one by one: the same operations in the same order, so the same results.
+        Vector<float> momentumV = new(Momentum), rate = new(LearningRate);
+        for (; i <= parameters.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector<float> g = new(gradients.Slice(i));
+            Vector<float> velocity = momentumV * new Vector<float>(v.Slice(i)) - rate * g;
+            velocity.CopyTo(v.Slice(i));
+            (new Vector<float>(parameters.Slice(i)) + (Nesterov ? momentumV * velocity - rate * g : velocity)).CopyTo(parameters.Slice(i));
+        }
+        for (; i < parameters.Length; i++)
         {
             v[i] = Momentum * v[i] - LearningRate * gradients[i];
             parameters[i] += Nesterov ? Momentum * v[i] - LearningRate * gradients[i] : v[i];
@@ -77,7 +88,16 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
         Kernels.CheckLength(gradients.Length, parameters.Length, nameof(gradients));
         _meanSquare ??= new float[parameters.Length];
         Span<float> ms = _meanSquare;
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        Vector<float> rho = new(Rho), rest = new(1f - Rho), rate = new(LearningRate), epsilonV = new(Epsilon);
+        for (; i <= parameters.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector<float> g = new(gradients.Slice(i));
+            Vector<float> meanSquare = rho * new Vector<float>(ms.Slice(i)) + rest * g * g;
+            meanSquare.CopyTo(ms.Slice(i));
+            (new Vector<float>(parameters.Slice(i)) - rate * g / (Vector.SquareRoot(meanSquare) + epsilonV)).CopyTo(parameters.Slice(i));
+        }
+        for (; i < parameters.Length; i++)
         {
             float g = gradients[i];
             ms[i] = Rho * ms[i] + (1f - Rho) * g * g;
@@ -119,7 +139,19 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
         _t++;
         float correction1 = 1f - MathF.Pow(Beta1, _t), correction2 = 1f - MathF.Pow(Beta2, _t);
         Span<float> m = _m, v = _v;
-        for (int i = 0; i < parameters.Length; i++)
+        int i = 0;
+        Vector<float> beta1 = new(Beta1), rest1 = new(1f - Beta1), beta2 = new(Beta2), rest2 = new(1f - Beta2);
+        Vector<float> rate = new(LearningRate), epsilonV = new(Epsilon), c1 = new(correction1), c2 = new(correction2);
+        for (; i <= parameters.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector<float> g = new(gradients.Slice(i));
+            Vector<float> first = beta1 * new Vector<float>(m.Slice(i)) + rest1 * g;
+            Vector<float> second = beta2 * new Vector<float>(v.Slice(i)) + rest2 * g * g;
+            first.CopyTo(m.Slice(i));
+            second.CopyTo(v.Slice(i));
+            (new Vector<float>(parameters.Slice(i)) - rate * (first / c1) / (Vector.SquareRoot(second / c2) + epsilonV)).CopyTo(parameters.Slice(i));
+        }
+        for (; i < parameters.Length; i++)
         {
             float g = gradients[i];
             m[i] = Beta1 * m[i] + (1f - Beta1) * g;
