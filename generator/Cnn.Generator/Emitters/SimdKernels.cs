@@ -424,31 +424,53 @@ internal static class SimdKernels
     {
         List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, width, g.Taps));
         w.Line($"// {Describe(steps, "taps")}");
-        EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, taps, dy, dk));
+        EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, width, taps, dy, dk));
     }
 
-    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps, string dy, string dk)
+    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, int taps, string dy, string dk)
     {
-        for (int t = 0; t < taps; t++)
+        // Few taps by few filters (a one-channel input) leave registers free: keep separate sums for
+        // neighbouring output pixels, so that more independent FMA chains are in flight.
+        int split = Math.Max(1, Math.Min(Math.Min(4, g.OutWidth), AccumulatorBudget(width) / (taps * block.Count)));
+        for (int t = 0; t < taps * split; t++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{t}_{j} = {grp.Zero};")));
+        int step = g.StrideWidth * g.InChannels, rest = g.OutWidth % split;
         using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
         {
             w.Line($"ref float xp = ref Unsafe.Add(ref xk, oy * {g.StrideHeight * g.InRow} + r);");
             w.Line($"ref float gp = ref Unsafe.Add(ref {dy}, oy * {g.OutWidth * g.Filters});");
-            using (w.Block($"for (int ox = 0; ox < {g.OutWidth}; ox++)"))
+            if (split > 1)
+                w.Line($"// {split} partial sums, for output pixels ox + 0 .. ox + {split - 1}{(rest > 0 ? $", then the last {rest} pixels" : "")}");
+            using (w.Block(split == 1 ? $"for (int ox = 0; ox < {g.OutWidth}; ox++)" : $"for (int ox = 0; ox < {g.OutWidth - rest}; ox += {split})"))
             {
-                w.Line(string.Join(" ", block.Select((grp, j) => $"var g{j} = {grp.Load("gp", "0")};")));
-                for (int t = 0; t < taps; t++)
-                    EmitBroadcastFmas(w, block, t, t == 0 ? "xp" : $"Unsafe.Add(ref xp, {t})", "g");
-                w.Line($"xp = ref Unsafe.Add(ref xp, {g.StrideWidth * g.InChannels});");
-                w.Line($"gp = ref Unsafe.Add(ref gp, {g.Filters});");
+                for (int s = 0; s < split; s++)
+                    KernelGradientPixel(w, g, block, taps, s, scoped: split > 1);
+                w.Line($"xp = ref Unsafe.Add(ref xp, {split * step});");
+                w.Line($"gp = ref Unsafe.Add(ref gp, {split * g.Filters});");
             }
+            for (int s = 0; s < rest; s++)
+                KernelGradientPixel(w, g, block, taps, s, scoped: true);
+        }
+        if (split > 1)
+        {
+            for (int t = 0; t < taps; t++)
+                w.Line(string.Join(" ", block.Select((grp, j) => $"a{t}_{j} = {PairwiseSum(Enumerable.Range(0, split).Select(s => $"a{s * taps + t}_{j}").ToList())};")));
         }
         for (int t = 0; t < taps; t++)
         {
             string index = t == 0 ? $"r * {g.Filters}" : $"(r + {t}) * {g.Filters}";
             w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"{grp.Load(dk, index)} + a{t}_{j}", dk, index))));
         }
+    }
+
+    /// <summary>Output pixel <c>ox + <paramref name="pixel"/></c>: its dy vectors times each tap's input, into partial sum set <paramref name="pixel"/>.</summary>
+    private static void KernelGradientPixel(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int taps, int pixel, bool scoped)
+    {
+        using SourceWriter.Scope? scope = scoped ? w.Block() : null;
+        int offset = pixel * g.StrideWidth * g.InChannels;
+        w.Line(string.Join(" ", block.Select((grp, j) => $"var g{j} = {grp.Load("gp", Format.Int(pixel * g.Filters))};")));
+        for (int t = 0; t < taps; t++)
+            EmitBroadcastFmas(w, block, pixel * taps + t, offset + t == 0 ? "xp" : $"Unsafe.Add(ref xp, {offset + t})", "g");
     }
 }
 

@@ -679,21 +679,57 @@ _____________________________________________________________________________";
                         var a1_0 = V128.Create(0f);
                         var a2_0 = V128.Create(0f);
                         var a3_0 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f);
+                        var a6_0 = V128.Create(0f);
+                        var a7_0 = V128.Create(0f);
+                        var a8_0 = V128.Create(0f);
+                        var a9_0 = V128.Create(0f);
+                        var a10_0 = V128.Create(0f);
+                        var a11_0 = V128.Create(0f);
                         for (int oy = 0; oy < 5; oy++)
                         {
                             ref float xp = ref Unsafe.Add(ref xk, oy * 32 + r);
                             ref float gp = ref Unsafe.Add(ref dy, oy * 16);
-                            for (int ox = 0; ox < 4; ox++)
+                            // 3 partial sums, for output pixels ox + 0 .. ox + 2, then the last 1 pixels
+                            for (int ox = 0; ox < 3; ox += 3)
+                            {
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp);
+                                    var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0);
+                                    var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0);
+                                    var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0);
+                                    var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0);
+                                }
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp, (nuint)(4));
+                                    var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0);
+                                    var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0);
+                                    var x6 = V128.Create(Unsafe.Add(ref xp, 6)); a6_0 = V128.FusedMultiplyAdd(x6, g0, a6_0);
+                                    var x7 = V128.Create(Unsafe.Add(ref xp, 7)); a7_0 = V128.FusedMultiplyAdd(x7, g0, a7_0);
+                                }
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp, (nuint)(8));
+                                    var x8 = V128.Create(Unsafe.Add(ref xp, 8)); a8_0 = V128.FusedMultiplyAdd(x8, g0, a8_0);
+                                    var x9 = V128.Create(Unsafe.Add(ref xp, 9)); a9_0 = V128.FusedMultiplyAdd(x9, g0, a9_0);
+                                    var x10 = V128.Create(Unsafe.Add(ref xp, 10)); a10_0 = V128.FusedMultiplyAdd(x10, g0, a10_0);
+                                    var x11 = V128.Create(Unsafe.Add(ref xp, 11)); a11_0 = V128.FusedMultiplyAdd(x11, g0, a11_0);
+                                }
+                                xp = ref Unsafe.Add(ref xp, 12);
+                                gp = ref Unsafe.Add(ref gp, 12);
+                            }
                             {
                                 var g0 = V128.LoadUnsafe(ref gp);
                                 var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0);
                                 var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0);
                                 var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0);
                                 var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0);
-                                xp = ref Unsafe.Add(ref xp, 4);
-                                gp = ref Unsafe.Add(ref gp, 4);
                             }
                         }
+                        a0_0 = (a0_0 + (a4_0 + a8_0));
+                        a1_0 = (a1_0 + (a5_0 + a9_0));
+                        a2_0 = (a2_0 + (a6_0 + a10_0));
+                        a3_0 = (a3_0 + (a7_0 + a11_0));
                         V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 4)) + a0_0, ref dkRow, (nuint)(r * 4));
                         V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 4)) + a1_0, ref dkRow, (nuint)((r + 1) * 4));
                         V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 4)) + a2_0, ref dkRow, (nuint)((r + 2) * 4));

@@ -854,20 +854,35 @@ _______________________________________________________________________";
                     var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
                     var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
                     var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
+                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
+                    var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    var a5_0 = V512.Create(0f); var a5_1 = V512.Create(0f);
                     for (int oy = 0; oy < 26; oy++)
                     {
                         ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
                         ref float gp = ref Unsafe.Add(ref dy, oy * 832);
-                        for (int ox = 0; ox < 26; ox++)
+                        // 2 partial sums, for output pixels ox + 0 .. ox + 1
+                        for (int ox = 0; ox < 26; ox += 2)
                         {
-                            var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16));
-                            var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1);
-                            var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1);
-                            var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1);
-                            xp = ref Unsafe.Add(ref xp, 1);
-                            gp = ref Unsafe.Add(ref gp, 32);
+                            {
+                                var g0 = V512.LoadUnsafe(ref gp); var g1 = V512.LoadUnsafe(ref gp, (nuint)(16));
+                                var x0 = V512.Create(xp); a0_0 = V512.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, g1, a0_1);
+                                var x1 = V512.Create(Unsafe.Add(ref xp, 1)); a1_0 = V512.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, g1, a1_1);
+                                var x2 = V512.Create(Unsafe.Add(ref xp, 2)); a2_0 = V512.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, g1, a2_1);
+                            }
+                            {
+                                var g0 = V512.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V512.LoadUnsafe(ref gp, (nuint)(48));
+                                var x3 = V512.Create(Unsafe.Add(ref xp, 1)); a3_0 = V512.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, g1, a3_1);
+                                var x4 = V512.Create(Unsafe.Add(ref xp, 2)); a4_0 = V512.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, g1, a4_1);
+                                var x5 = V512.Create(Unsafe.Add(ref xp, 3)); a5_0 = V512.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V512.FusedMultiplyAdd(x5, g1, a5_1);
+                            }
+                            xp = ref Unsafe.Add(ref xp, 2);
+                            gp = ref Unsafe.Add(ref gp, 64);
                         }
                     }
+                    a0_0 = (a0_0 + a3_0); a0_1 = (a0_1 + a3_1);
+                    a1_0 = (a1_0 + a4_0); a1_1 = (a1_1 + a4_1);
+                    a2_0 = (a2_0 + a5_0); a2_1 = (a2_1 + a5_1);
                     V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_1, ref dkRow, (nuint)(r * 32 + 16));
                     V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 16));
                     V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V512.StoreUnsafe(V512.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 16));
