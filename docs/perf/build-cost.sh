@@ -2,6 +2,7 @@
 # Build cost of the generator (issue #4 part 4): times the FashionMnist sample (the seed model) built
 #   with the generator    : samples/FashionMnist as it is (the generator as an Analyzer project reference)
 #   without the generator : a copy of the sample whose generated source is committed as plain C#, no analyzer
+#                           (it references Cnn.Runtime and samples/Shared, as the sample does)
 # each RUNS times (median), in two ways:
 #   "sample only" : dotnet build PROJECT -c Release --no-incremental --no-dependencies   (only the sample's own compile)
 #   "full command": dotnet build PROJECT -c Release --no-incremental                     (also rebuilds Cnn.Runtime, and
@@ -36,6 +37,7 @@ cat > "$NOGEN" <<'PROJ'
   </PropertyGroup>
   <ItemGroup>
     <ProjectReference Include="../../../src/Cnn.Runtime/Cnn.Runtime.csproj" />
+    <ProjectReference Include="../../../samples/Shared/Cnn.Samples.Shared.csproj" />
   </ItemGroup>
 </Project>
 PROJ
@@ -67,9 +69,9 @@ row "sample only, with the generator" "${a[@]}"
 mapfile -t b < <(time_builds "$NOGEN" --no-dependencies)
 row "sample only, without the generator (generated code as plain C#)" "${b[@]}"
 mapfile -t c < <(time_builds "$SAMPLE")
-row "full command (sample + Cnn.Runtime + Cnn.Generator), with the generator" "${c[@]}"
+row "full command (sample + Cnn.Runtime + Shared + Cnn.Generator), with the generator" "${c[@]}"
 mapfile -t d < <(time_builds "$NOGEN")
-row "full command (sample + Cnn.Runtime), without the generator" "${d[@]}"
+row "full command (sample + Cnn.Runtime + Shared), without the generator" "${d[@]}"
 echo
 
 # The generator's own time as the compiler measures it.
