@@ -177,14 +177,19 @@ public class LayerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(7);
-        // Activations after a ReLU: about half zero, the rest positive.
-        for (int i = 0; i < _input.Length; i++) _input[i] = Math.Max(0f, random.NextSingle() - 0.5f);
+        FillAfterReLU(_input);
         _conv1.InitializeParameters(1);
         _conv2.InitializeParameters(2);
         _conv3.InitializeParameters(3);
         _dense1.InitializeParameters(4);
         _dense2.InitializeParameters(5);
+    }
+
+    /// <summary>Activations as after a ReLU: about half zero, the rest positive (seeded).</summary>
+    internal static void FillAfterReLU(float[] values)
+    {
+        var random = new Random(7);
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Max(0f, random.NextSingle() - 0.5f);
     }
 
     [Benchmark(Description = "Conv2D 28x28x1 -> 26x26x32")]
@@ -227,8 +232,7 @@ public class LayerGradientBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(7);
-        for (int i = 0; i < _input.Length; i++) _input[i] = Math.Max(0f, random.NextSingle() - 0.5f);
+        LayerBenchmarks.FillAfterReLU(_input);
         _conv1.InitializeParameters(1);
         _conv2.InitializeParameters(2);
         _conv3.InitializeParameters(3);
