@@ -142,6 +142,23 @@ public class AtomicSaveTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void SyncDirectory_FlushesAnExistingDirectory_AndNeverThrows()
+    {
+        string directory = Directory.CreateTempSubdirectory("cnn-sync-").FullName;
+        try
+        {
+            // Linux: open(2) + fsync(2) of the directory, so that a rename in it survives a power cut.
+            Assert.Equal(OperatingSystem.IsLinux(), SafeTensorsWriter.SyncDirectory(directory));
+            Assert.False(SafeTensorsWriter.SyncDirectory(Path.Combine(directory, "missing")));
+            Assert.False(SafeTensorsWriter.SyncDirectory(""));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AFailedSave_LeavesTheOldFileAndNoTemporaryFile()
     {
         string dir = Directory.CreateTempSubdirectory("cnn-save").FullName;

@@ -332,8 +332,9 @@ public static class SafeTensorsWriter
     /// <summary>
     /// Writes <paramref name="bytes"/> to <paramref name="path"/> atomically: the bytes go to a temporary file in
     /// the same directory (<c>&lt;name&gt;.tmp-&lt;process id&gt;-&lt;random&gt;</c>), which is flushed to disk
-    /// (<c>fsync</c>) and then renamed over the target. A reader, or a crash at any moment, sees either the whole old
-    /// file or the whole new one, never a mixture or a half-written file.
+    /// (<c>fsync</c>) and then renamed over the target, and the directory is flushed (<see cref="SyncDirectory"/>).
+    /// A reader, or a crash at any moment, sees either the whole old file or the whole new one, never a mixture or a
+    /// half-written file.
     /// </summary>
     /// <remarks>
     /// When writing fails, the temporary file is deleted and the target is untouched. A process killed while
@@ -360,7 +361,49 @@ public static class SafeTensorsWriter
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+        // The rename lives in the directory: flush it too, so that the new name survives a power cut.
+        SyncDirectory(Path.GetDirectoryName(full) ?? ".");
         RemoveStaleTemporaryFiles(full);
+    }
+
+    /// <summary>
+    /// Flushes a directory's entries to disk (<c>fsync</c> of the directory, on Linux), so that a rename in it
+    /// survives a power cut. Best effort: returns false where the platform or file system does not allow it
+    /// (and on other systems), and never throws; the rename itself has happened either way.
+    /// </summary>
+    public static bool SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() || string.IsNullOrEmpty(directory)) return false;
+        try
+        {
+            int fd = LibC.Open(Encoding.UTF8.GetBytes(directory + "\0"), 0x80000 /* O_RDONLY | O_CLOEXEC */);
+            if (fd < 0) return false;
+            try
+            {
+                return LibC.FSync(fd) == 0;
+            }
+            finally
+            {
+                LibC.Close(fd);
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The three C library calls of <see cref="SyncDirectory"/> (.NET opens no directories).</summary>
+    private static class LibC
+    {
+        [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "open")]
+        public static extern int Open(byte[] path, int flags);
+
+        [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "fsync")]
+        public static extern int FSync(int fd);
+
+        [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "close")]
+        public static extern int Close(int fd);
     }
 
     /// <summary>What separates the target's name from the process id in a temporary file's name.</summary>
