@@ -236,7 +236,7 @@ internal static class SimdKernels
         List<StepRun> steps = Steps(g.OutWidth, PixelsPerBlock(block.Count, width, g.OutWidth));
         string filters = blockLoop ? "" : (block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
             ? "all filters: " : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}: ");
-        w.Line($"// {filters}{Describe(steps, "output pixels")}");
+        w.Line($"// {filters}{Describe(steps, "output pixel")}");
         EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, width, pixels, bias, relu, rowBounds, refs));
     }
 
@@ -259,7 +259,7 @@ internal static class SimdKernels
     }
 
     private static string Describe(List<StepRun> steps, string what) =>
-        $"{steps[0].Size} {what} at a time{(steps.Count > 1 ? $" ({steps[0].Count}x), then {steps[1].Size} ({steps[1].Count}x)" : "")}";
+        $"{steps[0].Size} {what}{(steps[0].Size == 1 ? "" : "s")} at a time{(steps.Count > 1 ? $" ({steps[0].Count}x), then {steps[1].Size} ({steps[1].Count}x)" : "")}";
 
     /// <summary>Writes each run of steps as a constant <paramref name="variable"/> (one step) or a loop over it.</summary>
     private static void EmitSteps(SourceWriter w, string variable, List<StepRun> steps, Action<int> body)
@@ -300,6 +300,9 @@ internal static class SimdKernels
         w.Line(string.Join(" ", block.Select((grp, j) => $"var w{j} = {grp.Load("kr", Format.Int(tap * g.Filters))};")));
         EmitBroadcastFmas(w, block, tap, tap == 0 ? "xr" : $"Unsafe.Add(ref xr, {tap})", "w");
     }
+
+    /// <summary>"the last tap", "the last 3 taps".</summary>
+    private static string Last(int count, string what) => count == 1 ? $"the last {what}" : $"the last {count} {what}s";
 
     /// <summary>(a + b) + (c + d): the partial sums added as a tree.</summary>
     private static string PairwiseSum(List<string> terms) =>
@@ -353,7 +356,7 @@ internal static class SimdKernels
             else if (split > 1)
             {
                 int rest = g.Taps % split;
-                w.Line($"// {split} partial sums, over taps r + 0 .. r + {split - 1}{(rest > 0 ? $", then the last {rest} taps" : "")}");
+                w.Line($"// {split} partial sums, over taps r + 0 .. r + {split - 1}{(rest > 0 ? $", then {Last(rest, "tap")}" : "")}");
                 using (w.Block($"for (int r = 0; r < {g.Taps - rest}; r += {split})"))
                 {
                     for (int t = 0; t < split; t++)
@@ -423,7 +426,7 @@ internal static class SimdKernels
     private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, string dy, string dk)
     {
         List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, width, g.Taps));
-        w.Line($"// {Describe(steps, "taps")}");
+        w.Line($"// {Describe(steps, "tap")}");
         EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, width, taps, dy, dk));
     }
 
@@ -440,8 +443,10 @@ internal static class SimdKernels
             w.Line($"ref float xp = ref Unsafe.Add(ref xk, oy * {g.StrideHeight * g.InRow} + r);");
             w.Line($"ref float gp = ref Unsafe.Add(ref {dy}, oy * {g.OutWidth * g.Filters});");
             if (split > 1)
-                w.Line($"// {split} partial sums, for output pixels ox + 0 .. ox + {split - 1}{(rest > 0 ? $", then the last {rest} pixels" : "")}");
-            using (w.Block(split == 1 ? $"for (int ox = 0; ox < {g.OutWidth}; ox++)" : $"for (int ox = 0; ox < {g.OutWidth - rest}; ox += {split})"))
+                w.Line($"// {split} partial sums, for output pixels ox + 0 .. ox + {split - 1}{(rest > 0 ? $", then {Last(rest, "pixel")}" : "")}");
+            using (split == 1 ? w.Block($"for (int ox = 0; ox < {g.OutWidth}; ox++)")
+                   : g.OutWidth - rest == split ? w.Block() // one step: no loop
+                   : w.Block($"for (int ox = 0; ox < {g.OutWidth - rest}; ox += {split})"))
             {
                 for (int s = 0; s < split; s++)
                     KernelGradientPixel(w, g, block, taps, s, scoped: split > 1);

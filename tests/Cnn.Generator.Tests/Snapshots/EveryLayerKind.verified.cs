@@ -691,8 +691,7 @@ _____________________________________________________________________________";
                         {
                             ref float xp = ref Unsafe.Add(ref xk, oy * 32 + r);
                             ref float gp = ref Unsafe.Add(ref dy, oy * 16);
-                            // 3 partial sums, for output pixels ox + 0 .. ox + 2, then the last 1 pixels
-                            for (int ox = 0; ox < 3; ox += 3)
+                            // 3 partial sums, for output pixels ox + 0 .. ox + 2, then the last pixel
                             {
                                 {
                                     var g0 = V128.LoadUnsafe(ref gp);
@@ -1067,7 +1066,7 @@ _____________________________________________________________________________";
                 {
                     ref float xRow = ref Unsafe.Add(ref x, oy * 3);
                     ref float yRow = ref Unsafe.Add(ref y, oy * 6);
-                    // all filters: 1 output pixels at a time
+                    // all filters: 1 output pixel at a time
                     {
                         const int ox = 0;
                         ref float window = ref Unsafe.Add(ref xRow, ox * 3);
@@ -1167,7 +1166,7 @@ _____________________________________________________________________________";
                 {
                     ref float xRow = ref Unsafe.Add(ref x, oy * 6);
                     ref float yRow = ref Unsafe.Add(ref y, oy * 3);
-                    // all filters: 1 output pixels at a time
+                    // all filters: 1 output pixel at a time
                     {
                         const int ox = 0;
                         ref float window = ref Unsafe.Add(ref xRow, ox * 6);

@@ -379,7 +379,7 @@ __________________________________________________________________";
         {
             ref float xRow = ref Unsafe.Add(ref x, oy * 4);
             ref float yRow = ref Unsafe.Add(ref y, oy * 8);
-            // all filters: 1 output pixels at a time
+            // all filters: 1 output pixel at a time
             {
                 const int ox = 0;
                 ref float window = ref Unsafe.Add(ref xRow, ox * 4);
@@ -486,7 +486,7 @@ __________________________________________________________________";
         {
             ref float xRow = ref Unsafe.Add(ref x, oy * 8);
             ref float yRow = ref Unsafe.Add(ref y, oy * 1);
-            // all filters: 1 output pixels at a time
+            // all filters: 1 output pixel at a time
             {
                 const int ox = 0;
                 ref float window = ref Unsafe.Add(ref xRow, ox * 8);

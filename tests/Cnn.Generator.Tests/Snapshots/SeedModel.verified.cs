@@ -2633,7 +2633,7 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 576);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 64);
-                // all filters: 1 output pixels at a time
+                // all filters: 1 output pixel at a time
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 576);
@@ -2681,7 +2681,7 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 576);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 64);
-                // all filters: 1 output pixels at a time
+                // all filters: 1 output pixel at a time
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 576);
@@ -2923,7 +2923,7 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 64);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 10);
-                // all filters: 1 output pixels at a time
+                // all filters: 1 output pixel at a time
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
