@@ -175,30 +175,42 @@ internal static class SimdKernels
                     w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
                     w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
                 }
-                foreach (BlockRun run in Runs(Blocks(g.Filters, width, singlePixel: g.OutWidth == 1)))
-                {
-                    if (run.Count < LoopBlocks)
-                    {
-                        foreach (List<LaneGroup> block in run.Blocks)
-                            ConvolutionPixels(w, g, block, width, bias, relu, zeroRows > 0, new ConvRefs("k", "b", "yRow"));
-                        continue;
-                    }
-                    // Many blocks alike: one loop over them, its references moved to the block's first filter.
-                    w.Line($"// filters {run.First} .. {run.First + run.Count * run.Span - 1}: {run.Count} blocks of {run.Span}, one at a time");
-                    using (w.Block($"for (int f0 = {run.First}; f0 < {run.First + run.Count * run.Span}; f0 += {run.Span})"))
-                    {
-                        w.Line(bias
-                            ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
-                            : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);");
-                        ConvolutionPixels(w, g, run.Rebased, width, bias, relu, zeroRows > 0, new ConvRefs("kf", "bf", "yf"), blockLoop: true);
-                    }
-                }
+                EmitFilterBlocks(w, Blocks(g.Filters, width, singlePixel: g.OutWidth == 1),
+                    bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
+                         : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);",
+                    (block, inLoop) => ConvolutionPixels(w, g, block, width, bias, relu, zeroRows > 0,
+                        inLoop ? new ConvRefs("kf", "bf", "yf") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop));
             }
         }
     }
 
     /// <summary>Runs of this many identical filter blocks or more become a loop, so that code size does not grow with the filter count.</summary>
     private const int LoopBlocks = 5;
+
+    /// <summary>
+    /// Emits <paramref name="body"/> for each filter block in turn, except that a run of <see cref="LoopBlocks"/> or more
+    /// identical blocks becomes one loop over <c>f0</c>: its body first declares the references moved to the block's
+    /// first filter (<paramref name="moveReferences"/>), then emits the block rebased to filter 0 (inLoop = true).
+    /// </summary>
+    private static void EmitFilterBlocks(SourceWriter w, List<List<LaneGroup>> blocks, string moveReferences, Action<List<LaneGroup>, bool> body)
+    {
+        foreach (BlockRun run in Runs(blocks))
+        {
+            if (run.Count < LoopBlocks)
+            {
+                foreach (List<LaneGroup> block in run.Blocks)
+                    body(block, false);
+                continue;
+            }
+            // Many blocks alike: one loop over them, its references moved to the block's first filter.
+            w.Line($"// filters {run.First} .. {run.First + run.Count * run.Span - 1}: {run.Count} blocks of {run.Span}, one at a time");
+            using (w.Block($"for (int f0 = {run.First}; f0 < {run.First + run.Count * run.Span}; f0 += {run.Span})"))
+            {
+                w.Line(moveReferences);
+                body(run.Rebased, true);
+            }
+        }
+    }
 
     /// <summary>The names of the kernel, bias and output-row references a convolution block reads and writes.</summary>
     private readonly record struct ConvRefs(string Kernel, string Bias, string Output);
@@ -403,21 +415,9 @@ internal static class SimdKernels
                 w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
                 // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
                 int registers = Math.Max(FilterRegisters(width), AccumulatorBudget(width) / Math.Max(1, g.Taps));
-                foreach (BlockRun run in Runs(Blocks(g.Filters, width, registers)))
-                {
-                    if (run.Count < LoopBlocks)
-                    {
-                        foreach (List<LaneGroup> block in run.Blocks)
-                            KernelGradientTaps(w, g, block, width, "dy", "dkRow");
-                        continue;
-                    }
-                    w.Line($"// filters {run.First} .. {run.First + run.Count * run.Span - 1}: {run.Count} blocks of {run.Span}, one at a time");
-                    using (w.Block($"for (int f0 = {run.First}; f0 < {run.First + run.Count * run.Span}; f0 += {run.Span})"))
-                    {
-                        w.Line("ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);");
-                        KernelGradientTaps(w, g, run.Rebased, width, "dyf", "dkf");
-                    }
-                }
+                EmitFilterBlocks(w, Blocks(g.Filters, width, registers),
+                    "ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);",
+                    (block, inLoop) => KernelGradientTaps(w, g, block, width, inLoop ? "dyf" : "dy", inLoop ? "dkf" : "dkRow"));
             }
         }
     }
