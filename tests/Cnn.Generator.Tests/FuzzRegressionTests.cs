@@ -253,6 +253,7 @@ public class FuzzRegressionTests
     [Theory]
     [InlineData("[Model(6, 6, 3)] [Conv2D({0}, 3)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 320, 32_000)]
     [InlineData("[Model(6, 6, 320)] [Conv2D(2, 3)] [Conv2D({0}, 2)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 320, 32_000)]
+    [InlineData("[Model(6, 6, 3)] [Conv2D({0}, 2)] [Conv2D(2, 2)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 320, 32_000)] // an input gradient onto {0} channels
     [InlineData("[Model(4)] [Dense({0})] [Dense(2, Activation = Activation.Softmax)]", 2_560, 65_280)]
     [InlineData("[Model(64, 64, 20)] [MaxPool2D({0})] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 5, 64)]
     [InlineData("[Model(64, 64, 20)] [AvgPool2D({0})] [Flatten] [Dense(2, Activation = Activation.Softmax)]", 5, 64)]
