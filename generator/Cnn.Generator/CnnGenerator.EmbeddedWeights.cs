@@ -43,7 +43,7 @@ public sealed partial class CnnGenerator
             .Select(static (file, cancellationToken) => WeightFileHeader.Read(
                 file.Options.TryGetValue(WeightsFileMetadata, out string? weights) ? weights : file.Text.Path,
                 file.Options.TryGetValue(ResourceNameMetadata, out string? name) && name.Length > 0 ? name : null,
-                file.Text.GetText(cancellationToken)))
+                file.Text.GetText(cancellationToken)?.ToString()))
             .WithTrackingName(TrackingNames.WeightFiles);
 
         // Relative paths in the attribute are resolved against the project directory.

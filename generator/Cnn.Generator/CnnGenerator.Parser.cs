@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using Cnn.Generator.Diagnostics;
 using Cnn.Generator.Helpers;
+using Cnn.Generator.Layers;
 using Cnn.Generator.Model;
 using Cnn.Generator.Validation;
 using Microsoft.CodeAnalysis;
@@ -166,7 +167,7 @@ public sealed partial class CnnGenerator
             return valid;
         }
 
-        /// <summary>The members the emitter declares in the model class (layer methods are <c>Forward_</c>/<c>Backward_</c> + name).</summary>
+        /// <summary>The members the emitter declares in the model class (besides those named after layers, see <see cref="s_generatedPrefixes"/>).</summary>
         private static readonly HashSet<string> s_generatedMembers = new(System.StringComparer.Ordinal)
         {
             "InputSize", "OutputSize", "ParameterCount", "TrainingLoss", "InputShape", "OutputShape", "Summary", "Layers",
@@ -175,8 +176,11 @@ public sealed partial class CnnGenerator
             "s_parameterTensors", "_parameters",
         };
 
+        /// <summary>The prefixes of generated members named after layers: methods, and the size and offset constants.</summary>
+        private static readonly string[] s_generatedPrefixes = { "Forward_", "Backward_", "Size_", "Offset_" };
+
         private static bool IsGeneratedMemberName(string name) =>
-            s_generatedMembers.Contains(name) || name.StartsWith("Forward_", System.StringComparison.Ordinal) || name.StartsWith("Backward_", System.StringComparison.Ordinal);
+            s_generatedMembers.Contains(name) || s_generatedPrefixes.Any(prefix => name.StartsWith(prefix, System.StringComparison.Ordinal));
 
         /// <summary>
         /// Whether the compiler has an error on <paramref name="attribute"/>. A wrong argument type can still bind to
@@ -221,13 +225,9 @@ public sealed partial class CnnGenerator
                 && type.ContainingType is null;
         }
 
-        private static bool IsListItem(string name) => name switch
-        {
-            "Conv2DAttribute" or "MaxPool2DAttribute" or "AvgPool2DAttribute" or "DenseAttribute" or "FlattenAttribute"
-                or "DropoutAttribute" or "ReLUAttribute" or "SigmoidAttribute" or "TanhAttribute" or "SoftmaxAttribute"
-                or "ExpectShapeAttribute" or "ExpectParametersAttribute" => true,
-            _ => false,
-        };
+        /// <summary>Whether the attribute is an item of the model's list: a layer kind or an assertion.</summary>
+        private static bool IsListItem(string name) =>
+            LayerKinds.ByAttribute.ContainsKey(name) || name is nameof(Attributes.ExpectShapeAttribute) or nameof(Attributes.ExpectParametersAttribute);
 
         private static (int[]? Dims, Loss Loss, long StackBudget) ReadModel(AttributeData model)
         {
@@ -239,54 +239,25 @@ public sealed partial class CnnGenerator
             }
             // Out-of-range values are passed on as they are: the validator reports them.
             var named = Named(model);
-            Loss loss = named.TryGetValue("Loss", out TypedConstant l) && AsInt(l) is int li ? (Loss)li : Loss.SparseCategoricalCrossEntropy;
-            long budget = named.TryGetValue("StackBudget", out TypedConstant b) && AsInt(b) is int bi ? bi : NetworkValidator.DefaultStackBudget;
+            Loss loss = named.TryGetValue(nameof(Attributes.ModelAttribute.Loss), out TypedConstant l) && AsInt(l) is int li ? (Loss)li : Loss.SparseCategoricalCrossEntropy;
+            long budget = named.TryGetValue(nameof(Attributes.ModelAttribute.StackBudget), out TypedConstant b) && AsInt(b) is int bi ? bi : NetworkValidator.DefaultStackBudget;
             return (dims, loss, budget);
         }
 
         private static ParsedItem? ReadItem(string attributeName, AttributeData data)
         {
             var args = data.ConstructorArguments;
-            var named = Named(data);
-            int Arg(int i) => i < args.Length ? AsInt(args[i]) ?? 0 : 0;
-            int? NamedInt(string name) => named.TryGetValue(name, out TypedConstant c) ? AsInt(c) : null;
-            string Name() => named.TryGetValue("Name", out TypedConstant c) && c.Value is string s ? s : "";
-            Activation Act() => (Activation)(NamedInt("Activation") ?? 0);
-            Padding Pad() => (Padding)(NamedInt("Padding") ?? 0);
-            bool UseBias() => !named.TryGetValue("UseBias", out TypedConstant c) || c.Value is not bool b || b;
-
+            if (LayerKinds.ByAttribute.TryGetValue(attributeName, out LayerKind? kind))
+            {
+                var named = new Dictionary<string, object?>(System.StringComparer.Ordinal);
+                foreach (KeyValuePair<string, TypedConstant> pair in Named(data)) named[pair.Key] = Value(pair.Value);
+                LayerSpec layer = kind.Read(new AttributeArguments(args.Select(Value).ToArray(), named));
+                string name = named.TryGetValue(nameof(Attributes.LayerAttribute.Name), out object? n) && n is string s ? s : "";
+                return new LayerItem(layer with { Name = name });
+            }
             switch (attributeName)
             {
-                case "Conv2DAttribute":
-                {
-                    int kernelHeight = Arg(1), kernelWidth = args.Length > 2 ? Arg(2) : kernelHeight;
-                    int stride = NamedInt("Stride") ?? 1;
-                    return new LayerItem(new Conv2DSpec(Arg(0), kernelHeight, kernelWidth,
-                        NamedInt("StrideHeight") ?? stride, NamedInt("StrideWidth") ?? stride, Pad(), Act(), UseBias()) { Name = Name() });
-                }
-                case "MaxPool2DAttribute":
-                case "AvgPool2DAttribute":
-                {
-                    int height = Arg(0), width = args.Length > 1 ? Arg(1) : height;
-                    int? stride = NamedInt("Stride");
-                    return new LayerItem(new Pool2DSpec(attributeName == "MaxPool2DAttribute", height, width,
-                        stride ?? height, stride ?? width, Pad()) { Name = Name() });
-                }
-                case "DenseAttribute":
-                    return new LayerItem(new DenseSpec(Arg(0), Act(), UseBias()) { Name = Name() });
-                case "FlattenAttribute":
-                    return new LayerItem(new FlattenSpec { Name = Name() });
-                case "DropoutAttribute":
-                    return new LayerItem(new DropoutSpec(args.Length > 0 && args[0].Value is double rate ? rate : double.NaN) { Name = Name() });
-                case "ReLUAttribute":
-                    return new LayerItem(new ActivationSpec(Activation.ReLU) { Name = Name() });
-                case "SigmoidAttribute":
-                    return new LayerItem(new ActivationSpec(Activation.Sigmoid) { Name = Name() });
-                case "TanhAttribute":
-                    return new LayerItem(new ActivationSpec(Activation.Tanh) { Name = Name() });
-                case "SoftmaxAttribute":
-                    return new LayerItem(new ActivationSpec(Activation.Softmax) { Name = Name() });
-                case "ExpectShapeAttribute":
+                case nameof(Attributes.ExpectShapeAttribute):
                 {
                     // ExpectShape(null) binds to a null array, whose Values cannot be read: it states no shape.
                     if (args.Length > 0 && args[0].Kind == TypedConstantKind.Array && args[0].IsNull)
@@ -296,12 +267,20 @@ public sealed partial class CnnGenerator
                         : args.Select(v => AsInt(v) ?? -1).ToArray();
                     return new ExpectShapeItem(new EquatableArray<int>(dims));
                 }
-                case "ExpectParametersAttribute":
-                    return new ExpectParametersItem(Arg(0));
+                case nameof(Attributes.ExpectParametersAttribute):
+                    return new ExpectParametersItem(args.Length > 0 ? AsInt(args[0]) ?? 0 : 0);
                 default:
                     return null;
             }
         }
+
+        /// <summary>A constant as a plain value for <see cref="AttributeArguments"/>: enums as their int, arrays as object arrays.</summary>
+        private static object? Value(TypedConstant constant) => constant.Kind switch
+        {
+            TypedConstantKind.Error => null,
+            TypedConstantKind.Array => constant.IsNull ? null : constant.Values.Select(Value).ToArray(),
+            _ => constant.Value,
+        };
 
         private static Dictionary<string, TypedConstant> Named(AttributeData data)
         {

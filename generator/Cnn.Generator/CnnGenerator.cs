@@ -49,8 +49,13 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => CompilationData.From(compilation))
             .WithTrackingName(TrackingNames.CompilationData);
 
+        // Two files per model: the readable part, and the SIMD kernels kept out of its way.
         context.RegisterSourceOutput(specs.Combine(compilationData), static (context, input) =>
-            context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.g.cs", Emitter.Emit(input.Left, input.Right)));
+        {
+            GeneratedSource source = Emitter.Emit(input.Left, input.Right);
+            context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.g.cs", source.Code);
+            context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.Kernels.g.cs", source.Kernels);
+        });
 
         // [EmbeddedWeights]: weight-file headers checked against the models that name them (CNN0009), and a factory.
         RegisterEmbeddedWeights(context, parsed);
@@ -75,3 +80,8 @@ internal sealed record CompilationData(bool SkipLocalsInit)
         compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }
         && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.SkipLocalsInitAttribute") is not null);
 }
+
+/// <summary>The two generated files of one model.</summary>
+/// <param name="Code">The part a learner reads: members, passes, and one method per layer and direction.</param>
+/// <param name="Kernels">The register-blocked SIMD kernels the layer methods call.</param>
+internal sealed record GeneratedSource(string Code, string Kernels);

@@ -50,7 +50,7 @@ public class FuzzRegressionTests
             : $"[Model(2, 2, 1)] {Body} public partial class {name};\n";
         GeneratorHarness.Result result = Run("namespace N;\n" + Declare(first) + Declare(second));
         AssertCompiles(result, 2);
-        Assert.Equal(2, result.Run.GeneratedTrees.Select(t => t.FilePath).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Equal(4, result.Run.GeneratedTrees.Select(t => t.FilePath).Distinct(StringComparer.OrdinalIgnoreCase).Count()); // code and kernels of each
     }
 
     [Fact]
@@ -239,15 +239,15 @@ public class FuzzRegressionTests
         var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(source.Replace("class net;", "class net { }"))));
         GeneratorRunResult result = Assert.Single(driver.RunGenerators(edited).GetRunResult().Results);
         Assert.Null(result.Exception);
-        Assert.Equal(2, result.GeneratedSources.Length);
+        Assert.Equal(4, result.GeneratedSources.Length); // code and kernels of each model
     }
 
-    /// <summary>The length of the one generated model, after checking it compiles.</summary>
+    /// <summary>The length of the one generated model, code and kernels, after checking it compiles.</summary>
     private static int GeneratedLength(string model)
     {
         GeneratorHarness.Result result = Run(model);
         AssertCompiles(result, 1);
-        return result.Sources[0].Length;
+        return result.Sources[0].Length + result.KernelSources[0].Length;
     }
 
     [Theory]

@@ -25,7 +25,16 @@ internal static class GeneratorHarness
         s_references.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
-    public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<Diagnostic> OutputDiagnostics, ImmutableArray<string> Sources, GeneratorDriverRunResult Run, Compilation Output);
+    /// <summary>What a run produced. <see cref="Sources"/> are the models' readable files (<c>.Cnn.g.cs</c> and the embedded-weights
+    /// factories), <see cref="KernelSources"/> the SIMD kernel files (<c>.Cnn.Kernels.g.cs</c>), in the same order.</summary>
+    public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<Diagnostic> OutputDiagnostics, ImmutableArray<string> Sources, GeneratorDriverRunResult Run, Compilation Output)
+    {
+        /// <summary>The SIMD kernel files, one per model.</summary>
+        public ImmutableArray<string> KernelSources { get; init; } = [];
+    }
+
+    /// <summary>Whether a generated file is a model's SIMD kernels.</summary>
+    public static bool IsKernels(SyntaxTree tree) => tree.FilePath.EndsWith(".Cnn.Kernels.g.cs", StringComparison.Ordinal);
 
     public static Result Run(params string[] sources)
     {
@@ -33,7 +42,10 @@ internal static class GeneratorHarness
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorDriverRunResult run = driver.GetRunResult();
-        return new Result(diagnostics, output.GetDiagnostics(), run.GeneratedTrees.Select(t => t.ToString()).ToImmutableArray(), run, output);
+        return new Result(diagnostics, output.GetDiagnostics(), run.GeneratedTrees.Where(t => !IsKernels(t)).Select(t => t.ToString()).ToImmutableArray(), run, output)
+        {
+            KernelSources = run.GeneratedTrees.Where(IsKernels).Select(t => t.ToString()).ToImmutableArray(),
+        };
     }
 
     /// <summary>

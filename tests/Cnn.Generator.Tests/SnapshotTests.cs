@@ -14,7 +14,14 @@ public class SnapshotTests
     {
         GeneratorHarness.Result result = GeneratorHarness.Run("using Cnn;\n" + source);
         Assert.Empty(result.GeneratorDiagnostics);
-        string actual = Regex.Replace(Assert.Single(result.Sources), "GeneratedCode\\(\"Cnn.Generator\", \"[^\"]*\"\\)", "GeneratedCode(\"Cnn.Generator\", \"{version}\")");
+        // The readable file and the kernels each have a snapshot: Name.verified.cs and Name.Kernels.verified.cs.
+        VerifyFile(Assert.Single(result.Sources), name, file);
+        VerifyFile(Assert.Single(result.KernelSources), name + ".Kernels", file);
+    }
+
+    private static void VerifyFile(string generated, string name, string file)
+    {
+        string actual = Regex.Replace(generated, "GeneratedCode\\(\"Cnn.Generator\", \"[^\"]*\"\\)", "GeneratedCode(\"Cnn.Generator\", \"{version}\")");
         string folder = Path.Combine(Path.GetDirectoryName(file)!, "Snapshots");
         string verified = Path.Combine(folder, $"{name}.verified.cs"), received = Path.Combine(folder, $"{name}.received.cs");
         if (Environment.GetEnvironmentVariable("CNN_ACCEPT_SNAPSHOTS") == "1")

@@ -20,17 +20,21 @@ internal static class Names
     public const string Math = "global::System.Math";
 }
 
-/// <summary>What a layer emitter needs besides the layer: where its parameters start in the flat span.</summary>
+/// <summary>What a layer's emission needs besides the layer: where it sits, where its parameters start, and the names of its constants.</summary>
 /// <param name="Layer">The layer.</param>
 /// <param name="Index">Its position in the model (0-based).</param>
-/// <param name="ParameterOffset">Where its kernel starts in <c>Parameters</c>; its bias follows the kernel.</param>
-internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset)
+/// <param name="ParameterOffset">Where its first tensor starts in <c>Parameters</c>.</param>
+/// <param name="Source">The index of the layer whose output it takes, or -1 for the model's input.</param>
+internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset, int Source)
 {
     /// <summary>Where the layer's scratch buffers live: the stack, or per-thread arrays when the model is over its stack budget.</summary>
     public BufferPlan Buffers { get; init; } = new(pooled: false);
 
     /// <summary>Whether <c>[SkipLocalsInit]</c> may be put on the layer's methods (their stack buffers are cleared where it matters).</summary>
     public bool SkipLocalsInit { get; init; }
+
+    /// <summary>The name of the constant that holds the input's size: <c>InputSize</c> or the source layer's <see cref="SizeName"/>.</summary>
+    public string InputSizeName { get; init; } = "InputSize";
 
     /// <summary>Writes <c>[SkipLocalsInit]</c> when allowed: a stack buffer the code fills anyway need not be zeroed first.</summary>
     public void EmitSkipLocalsInit(SourceWriter w)
@@ -40,6 +44,21 @@ internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOff
 
     /// <summary>The C# identifier suffix for this layer's methods (the name is validated as an identifier).</summary>
     public string MethodSuffix => Layer.Name;
+
+    /// <summary>The name of the constant that holds this layer's output size: <c>Size_conv2d</c>.</summary>
+    public string SizeName => OutputSizeName(Layer.Name);
+
+    /// <summary>
+    /// The name of the constant that holds where tensor <paramref name="tensor"/> of this layer starts in <c>Parameters</c>:
+    /// <c>Offset_conv2d__kernel</c>. Tensor names have no "__", so layer and tensor names never run together.
+    /// </summary>
+    public string Offset(string tensor) => TensorOffsetName(Layer.Name, tensor);
+
+    /// <summary>The constant holding the output size of layer <paramref name="layer"/>.</summary>
+    public static string OutputSizeName(string layer) => "Size_" + layer;
+
+    /// <summary>The constant holding the offset of tensor <paramref name="tensor"/> of layer <paramref name="layer"/>.</summary>
+    public static string TensorOffsetName(string layer, string tensor) => $"Offset_{layer}__{tensor}";
 }
 
 /// <summary>Code shared by the layer emitters.</summary>

@@ -17,19 +17,8 @@ internal static class EmbeddedWeightsValidator
     {
         var tensors = new List<(string, long[])>();
         foreach (LayerSpec layer in spec.Layers)
-        {
-            switch (layer)
-            {
-                case Conv2DSpec c:
-                    tensors.Add(($"{c.Name}.kernel", new long[] { c.KernelHeight, c.KernelWidth, c.Input.Channels, c.Filters }));
-                    if (c.UseBias) tensors.Add(($"{c.Name}.bias", new long[] { c.Filters }));
-                    break;
-                case DenseSpec d:
-                    tensors.Add(($"{d.Name}.kernel", new long[] { d.Input.Size, d.Units }));
-                    if (d.UseBias) tensors.Add(($"{d.Name}.bias", new long[] { d.Units }));
-                    break;
-            }
-        }
+            foreach (ParameterTensor tensor in layer.Tensors)
+                tensors.Add(($"{layer.Name}.{tensor.Name}", tensor.Shape.Select(d => (long)d).ToArray()));
         return tensors;
     }
 

@@ -57,12 +57,15 @@ internal static class NetworkValidator
                     string name = ResolveName(layer, nameCounters);
                     string label = $"Layer {layers.Count + 1} '{name}' ({layer.KerasType})";
                     CheckName(layer, name, label, i, namesSeen, problems);
-                    bool argumentsValid = CheckArguments(layer, label, i, problems);
+                    var check = new LayerChecker(label, i, producer, problems);
+                    int before = problems.Count;
+                    layer.CheckArguments(check);
+                    bool argumentsValid = problems.Count == before;
 
                     LayerSpec resolved = layer with { Name = name };
                     if (current is { } shape && argumentsValid)
                     {
-                        LayerSpec? inferred = Infer(resolved, shape, label, producer, i, problems);
+                        LayerSpec? inferred = resolved.Infer(shape, check);
                         if (inferred is not null)
                         {
                             resolved = inferred;
@@ -148,13 +151,13 @@ internal static class NetworkValidator
     /// <summary>
     /// Bytes of stack for one training step, as the emitter allocates them: every layer's output that is
     /// not the identity, two gradient buffers as large as the largest tensor, a target vector, and the largest
-    /// scratch of one convolution's backward pass (its zero-padded input, flipped kernel, framed gradient).
+    /// scratch of one layer's methods (<see cref="LayerSpec.ScratchSize"/>: a convolution's zero-padded input, flipped kernel, framed gradient).
     /// </summary>
     public static long StackBytes(int[] inputDims, IReadOnlyList<LayerSpec> layers)
     {
         long scratch = 0;
         foreach (LayerSpec layer in layers)
-            if (layer is Conv2DSpec c) scratch = Math.Max(scratch, ConvolutionScratch(c));
+            scratch = Math.Max(scratch, layer.ScratchSize);
         return BufferBytes(inputDims, layers) + 4 * scratch;
     }
 
@@ -170,9 +173,6 @@ internal static class NetworkValidator
         }
         return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size);
     }
-
-    /// <summary>Floats of scratch one convolution's backward pass may hold at once (an upper bound).</summary>
-    private static long ConvolutionScratch(Conv2DSpec c) => 2 * c.PaddedSize + c.KernelSize + c.FramedSize;
 
     /// <summary>CNN0003 on <c>[Model]</c>'s named arguments: a loss outside the enum, a stack budget below one byte.</summary>
     private static bool CheckModelArguments(Loss loss, long stackBudget, List<Problem> problems)
@@ -244,183 +244,6 @@ internal static class NetworkValidator
         static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
-    private static bool CheckArguments(LayerSpec layer, string label, int index, List<Problem> problems)
-    {
-        int before = problems.Count;
-        void AtLeastOne(int value, string argument, string what)
-        {
-            if (value < 1)
-                problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, argument,
-                    $"{label}: {what} must be at least 1, but is {value}"));
-        }
-        void WindowCells(int height, int width, string argument, string what)
-        {
-            long cells = (long)height * width;
-            if (height >= 1 && width >= 1 && cells > MaxWindowCells)
-                problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, argument,
-                    $"{label}: the {height}x{width} {what} has {Format.Thousands(cells)} cells, more than the {Format.Thousands(MaxWindowCells)} this generator unrolls; use a smaller {what}"));
-        }
-        void Enum<T>(int value, string argument, int count) where T : struct
-        {
-            if (value < 0 || value >= count)
-                problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, argument,
-                    $"{label}: {value} is not a valid {typeof(T).Name}"));
-        }
-
-        switch (layer)
-        {
-            case Conv2DSpec c:
-                AtLeastOne(c.Filters, "filters", "the number of filters");
-                AtLeastOne(c.KernelHeight, "kernelHeight", "the kernel height");
-                // A square kernel written once is reported once.
-                if (c.KernelWidth != c.KernelHeight) AtLeastOne(c.KernelWidth, "kernelWidth", "the kernel width");
-                WindowCells(c.KernelHeight, c.KernelWidth, "kernelHeight", "kernel");
-                AtLeastOne(c.StrideHeight, "StrideHeight", "the vertical stride");
-                if (c.StrideWidth != c.StrideHeight) AtLeastOne(c.StrideWidth, "StrideWidth", "the horizontal stride");
-                Enum<Padding>((int)c.Padding, "Padding", 2);
-                Enum<Activation>((int)c.Activation, "Activation", 5);
-                break;
-            case Pool2DSpec p:
-                AtLeastOne(p.PoolHeight, "height", "the pool height");
-                if (p.PoolWidth != p.PoolHeight) AtLeastOne(p.PoolWidth, "width", "the pool width");
-                WindowCells(p.PoolHeight, p.PoolWidth, "height", "pool window");
-                // The stride defaults to the window: only a stride set apart from it is checked on its own.
-                if (p.StrideHeight != p.PoolHeight || p.StrideWidth != p.PoolWidth)
-                {
-                    AtLeastOne(p.StrideHeight, "Stride", "the stride");
-                    if (p.StrideWidth != p.StrideHeight) AtLeastOne(p.StrideWidth, "Stride", "the stride");
-                }
-                Enum<Padding>((int)p.Padding, "Padding", 2);
-                break;
-            case DenseSpec d:
-                AtLeastOne(d.Units, "units", "the number of units");
-                Enum<Activation>((int)d.Activation, "Activation", 5);
-                break;
-            case DropoutSpec r:
-                if (!(r.Rate >= 0 && r.Rate < 1))
-                    problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
-                        $"{label}: the dropout rate must be in [0, 1), but is {r.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
-                else if ((float)r.Rate >= 1f)
-                    // The generated code keeps the rate as a float, and scales the kept values by 1 / (1 - rate).
-                    problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "rate",
-                        $"{label}: the dropout rate {r.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} rounds to 1 as a float, which would drop every value; use at most 0.9999999"));
-                break;
-        }
-        return problems.Count == before;
-    }
-
-    private static LayerSpec? Infer(LayerSpec layer, TensorShape input, string label, string producer, int index, List<Problem> problems)
-    {
-        void Mismatch(string message, string? argument = null) =>
-            problems.Add(new Problem(DiagnosticIds.ShapeMismatch, index, argument, message));
-
-        switch (layer)
-        {
-            case Conv2DSpec c:
-            {
-                if (!input.IsImage)
-                {
-                    Mismatch($"{label} expects an image (height x width x channels), but {producer}: a convolution cannot follow [Flatten] or [Dense]");
-                    return null;
-                }
-                if (c.Activation == Activation.Softmax)
-                {
-                    Mismatch($"{label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", "Activation");
-                    return null;
-                }
-                if (!Window(label, producer, input, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.Padding, "kernel", problems, index,
-                        out int oh, out int ow, out int top, out int left))
-                    return null;
-                var output = TensorShape.Image(oh, ow, c.Filters);
-                if (!CheckSize(output, label, index, problems)) return null;
-                // kh·kw·in·filters can pass long.MaxValue for absurd arguments: multiply with saturation.
-                long kernelSize = Multiply(Multiply(c.KernelHeight, c.KernelWidth), Multiply(input.Channels, c.Filters));
-                if (kernelSize > MaxValues)
-                {
-                    Mismatch($"{label} needs {c.KernelHeight}x{c.KernelWidth}x{input.Channels}x{c.Filters} = {Format.Thousands(kernelSize)} kernel values, more than the {Format.Thousands(MaxValues)} this generator supports");
-                    return null;
-                }
-                return c with { Input = input, Output = output, PadTop = top, PadLeft = left };
-            }
-            case Pool2DSpec p:
-            {
-                if (!input.IsImage)
-                {
-                    Mismatch($"{label} expects an image (height x width x channels), but {producer}: pooling cannot follow [Flatten] or [Dense]");
-                    return null;
-                }
-                if (!Window(label, producer, input, p.PoolHeight, p.PoolWidth, p.StrideHeight, p.StrideWidth, p.Padding, "pool window", problems, index,
-                        out int oh, out int ow, out int top, out int left))
-                    return null;
-                return p with { Input = input, Output = TensorShape.Image(oh, ow, input.Channels), PadTop = top, PadLeft = left };
-            }
-            case DenseSpec d:
-            {
-                if (input.IsImage)
-                {
-                    Mismatch($"{label} expects a vector, but {producer}: insert [Flatten] before it");
-                    return null;
-                }
-                long kernelSize = Multiply(input.Size, d.Units);
-                if (kernelSize > MaxValues)
-                {
-                    Mismatch($"{label} needs {Format.Thousands(kernelSize)} kernel values ({input.Size} x {d.Units}), more than the {Format.Thousands(MaxValues)} this generator supports");
-                    return null;
-                }
-                return d with { Input = input, Output = TensorShape.Vector(d.Units) };
-            }
-            case FlattenSpec f:
-                if (!input.IsImage)
-                {
-                    Mismatch($"{label} expects an image to flatten, but {producer}, which is already a vector: remove [Flatten]");
-                    return null;
-                }
-                return f with { Input = input, Output = TensorShape.Vector(input.Size) };
-            case ActivationSpec { Activation: Activation.Softmax } s when input.IsImage:
-                Mismatch($"{label} expects a vector, but {producer}: insert [Flatten] (and usually a [Dense] layer) before it");
-                return null;
-            default:
-                return layer with { Input = input, Output = input };
-        }
-    }
-
-    /// <summary>
-    /// Output size of a sliding window, as TensorFlow computes it: Valid gives floor((in - k) / s) + 1;
-    /// Same gives ceil(in / s) with total padding max((out - 1)·s + k - in, 0), the smaller half first.
-    /// </summary>
-    private static bool Window(string label, string producer, TensorShape input, int kh, int kw, int sh, int sw, Padding padding,
-        string what, List<Problem> problems, int index, out int oh, out int ow, out int top, out int left)
-    {
-        top = left = 0;
-        if (padding == Padding.Same)
-        {
-            oh = (int)(((long)input.Height + sh - 1) / sh);
-            ow = (int)(((long)input.Width + sw - 1) / sw);
-            top = (int)(Math.Max((long)(oh - 1) * sh + kh - input.Height, 0) / 2);
-            left = (int)(Math.Max((long)(ow - 1) * sw + kw - input.Width, 0) / 2);
-            return true;
-        }
-        oh = ow = 0;
-        if (kh > input.Height || kw > input.Width)
-        {
-            problems.Add(new Problem(DiagnosticIds.ShapeMismatch, index, null,
-                $"{label} has a {kh}x{kw} {what}, larger than its {input.Height}x{input.Width} input ({producer}): use a smaller {what}, remove a pooling layer above, or Padding = Padding.Same"));
-            return false;
-        }
-        oh = (input.Height - kh) / sh + 1;
-        ow = (input.Width - kw) / sw + 1;
-        return true;
-    }
-
-    private static bool CheckSize(TensorShape shape, string label, int index, List<Problem> problems)
-    {
-        long size = Multiply(Multiply(shape.Height, shape.Width), shape.Channels);
-        if (size <= MaxValues) return true;
-        problems.Add(new Problem(DiagnosticIds.ShapeMismatch, index, null,
-            $"{label} would produce {shape} = {Format.Thousands(size)} values, more than the {Format.Thousands(MaxValues)} this generator supports"));
-        return false;
-    }
-
     /// <summary><paramref name="a"/>·<paramref name="b"/> for non-negative factors, or <see cref="long.MaxValue"/> when that overflows.</summary>
     public static long Multiply(long a, long b) => a != 0 && b > long.MaxValue / a ? long.MaxValue : a * b;
 
@@ -436,7 +259,7 @@ internal static class NetworkValidator
     private static void CheckLossActivation(Loss loss, List<LayerSpec> layers, List<int> itemIndex, List<Problem> problems)
     {
         int last = layers.Count - 1;
-        Activation final = layers[last] is IActivated a ? a.Activation : Activation.None;
+        Activation final = layers[last].FinalActivation;
         string Label(int i) => $"Layer {i + 1} '{layers[i].Name}' ({layers[i].KerasType})";
 
         Activation expected = loss switch
@@ -457,7 +280,7 @@ internal static class NetworkValidator
                 $"{Label(last)} ends the model without {expected}, but {loss} expects probabilities from {expected}: set Activation = Activation.{expected} on the last layer, or add [{expected}] after it"));
 
         for (int i = 0; i < last; i++)
-            if (layers[i] is IActivated { Activation: Activation.Softmax })
+            if (layers[i].FinalActivation == Activation.Softmax)
                 problems.Add(new Problem(DiagnosticIds.LossActivation, itemIndex[i], null,
                     $"{Label(i)} applies Softmax before the last layer: Softmax belongs at the output, where {loss} reads probabilities"));
     }

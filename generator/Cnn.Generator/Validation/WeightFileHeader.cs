@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Cnn.Generator.Helpers;
-using Microsoft.CodeAnalysis.Text;
 
 namespace Cnn.Generator.Validation;
 
@@ -49,7 +48,7 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
     public const long MaxHeaderLength = 100_000_000;
 
     /// <summary>Reads a header summary; never throws on malformed input.</summary>
-    public static WeightFileHeader Read(string path, string? resourceName, SourceText? text)
+    public static WeightFileHeader Read(string path, string? resourceName, string? text)
     {
         if (text is null)
             return Fail(path, resourceName, "the build could not read it");
@@ -83,7 +82,7 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
     private static WeightFileHeader Fail(string path, string? resourceName, string error) =>
         new(path, resourceName, error, EquatableArray<WeightTensorEntry>.Empty, 0);
 
-    private static WeightFileHeader ReadCore(string path, string? resourceName, SourceText text)
+    private static WeightFileHeader ReadCore(string path, string? resourceName, string text)
     {
         int position = 0;
         if (ReadLine(text, ref position) != Signature)
@@ -109,16 +108,16 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
         return new WeightFileHeader(path, resourceName, null, tensors.ToEquatableArray(), length - 8 - headerLength);
     }
 
-    private static string ReadLine(SourceText text, ref int position)
+    private static string ReadLine(string text, ref int position)
     {
         int start = position;
         while (position < text.Length && text[position] != '\n') position++;
-        string line = text.ToString(TextSpan.FromBounds(start, position)).TrimEnd('\r');
+        string line = text.Substring(start, position - start).TrimEnd('\r');
         if (position < text.Length) position++;
         return line;
     }
 
-    private static long? ReadNumberLine(SourceText text, ref int position, string prefix)
+    private static long? ReadNumberLine(string text, ref int position, string prefix)
     {
         int start = position;
         string line = ReadLine(text, ref position);
@@ -130,7 +129,7 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
     }
 
     /// <summary>The UTF-8 length of a range of characters.</summary>
-    private static long Utf8Count(SourceText text, int start, int end)
+    private static long Utf8Count(string text, int start, int end)
     {
         long count = 0;
         for (int i = start; i < end; i++)
@@ -147,7 +146,7 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
     /// A small JSON reader for the safetensors header: an object of tensor entries plus an optional
     /// <c>__metadata__</c>. It reads only as far as the header's closing brace.
     /// </summary>
-    private sealed class JsonParser(SourceText text, int start)
+    private sealed class JsonParser(string text, int start)
     {
         private const int MaxDepth = 16;
 
@@ -265,7 +264,7 @@ internal sealed record WeightFileHeader(string Path, string? ResourceName, strin
         {
             int start = Position;
             while (Position < text.Length && "+-0123456789.eE".IndexOf(text[Position]) >= 0) Position++;
-            string number = text.ToString(TextSpan.FromBounds(start, Position));
+            string number = text.Substring(start, Position - start);
             if (long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long integer))
                 return integer;
             if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double real))

@@ -1,4 +1,14 @@
+// This file is also compiled into the generator (linked), which reads attribute arguments by
+// nameof on these very types: renaming an argument here renames it there. In the generator
+// (CNN_GENERATOR) the types are nested in an internal class, so no second public Cnn attribute exists.
+#if CNN_GENERATOR
+using System;
+#endif
 namespace Cnn;
+#if CNN_GENERATOR
+internal static partial class Attributes
+{
+#endif
 
 /// <summary>Base of every layer attribute; the order of layer attributes on the class is the order of the layers.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
@@ -142,3 +152,6 @@ public sealed class EmbeddedWeightsAttribute : Attribute
     /// <summary>The weight file, relative to the project.</summary>
     public string Path { get; }
 }
+#if CNN_GENERATOR
+}
+#endif

@@ -1,4 +1,14 @@
+// This file is also compiled into the generator (linked), which reads attribute arguments by
+// nameof on these very types: renaming an argument here renames it there. In the generator
+// (CNN_GENERATOR) the types are nested in an internal class, so no second public Cnn attribute exists.
+#if CNN_GENERATOR
+using System;
+#endif
 namespace Cnn;
+#if CNN_GENERATOR
+internal static partial class Attributes
+{
+#endif
 
 /// <summary>
 /// Marks a <c>partial</c> class as a network and gives its input shape. The layers are the layer
@@ -25,3 +35,6 @@ public sealed class ModelAttribute : Attribute
     /// </summary>
     public int StackBudget { get; set; } = 512 * 1024;
 }
+#if CNN_GENERATOR
+}
+#endif

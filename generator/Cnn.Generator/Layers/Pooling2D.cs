@@ -1,9 +1,96 @@
 using System.Collections.Generic;
+using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
 using static Cnn.Generator.Emitters.EmitHelpers;
+using Max = Cnn.Attributes.MaxPool2DAttribute;
+using Avg = Cnn.Attributes.AvgPool2DAttribute;
 
-namespace Cnn.Generator.Emitters;
+namespace Cnn.Generator.Layers;
+
+/// <summary><c>[MaxPool2D]</c> and <c>[AvgPool2D]</c>: pooling over windows of each channel (Keras <c>MaxPooling2D</c>, <c>AveragePooling2D</c>).</summary>
+/// <param name="IsMax">Max pooling (true) or average pooling (false).</param>
+/// <param name="PoolHeight">Window rows.</param>
+/// <param name="PoolWidth">Window columns.</param>
+/// <param name="StrideHeight">Vertical stride.</param>
+/// <param name="StrideWidth">Horizontal stride.</param>
+/// <param name="Padding">Valid or Same.</param>
+internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int StrideHeight, int StrideWidth, Padding Padding) : LayerSpec
+{
+    /// <summary>Reads <c>[MaxPool2D(size)]</c> or <c>[MaxPool2D(height, width)]</c>; the stride defaults to the window.</summary>
+    public static readonly LayerKind MaxKind = new(nameof(Attributes.MaxPool2DAttribute), static a => Read(a, isMax: true));
+
+    /// <summary>Reads <c>[AvgPool2D(size)]</c> or <c>[AvgPool2D(height, width)]</c>.</summary>
+    public static readonly LayerKind AverageKind = new(nameof(Attributes.AvgPool2DAttribute), static a => Read(a, isMax: false));
+
+    // Both attributes name their arguments alike; the max pool's names stand for both.
+    private static Pool2DSpec Read(AttributeArguments a, bool isMax)
+    {
+        int height = a.Int(0), width = a.Count > 1 ? a.Int(1) : height;
+        int? stride = a.NamedInt(nameof(Max.Stride));
+        return new Pool2DSpec(isMax, height, width, stride ?? height, stride ?? width, (Padding)(a.NamedInt(nameof(Max.Padding)) ?? 0));
+    }
+
+    /// <summary>Rows of padding above the input (padded cells are ignored, never averaged).</summary>
+    public int PadTop { get; init; }
+
+    /// <summary>Columns of padding left of the input.</summary>
+    public int PadLeft { get; init; }
+
+    /// <inheritdoc/>
+    public override string KerasType => IsMax ? "MaxPooling2D" : "AveragePooling2D";
+
+    /// <inheritdoc/>
+    public override string DefaultBaseName => IsMax ? "max_pooling2d" : "average_pooling2d";
+
+    /// <inheritdoc/>
+    public override string AttributeName => IsMax ? "[MaxPool2D]" : "[AvgPool2D]";
+
+    /// <inheritdoc/>
+    public override void CheckArguments(LayerChecker check)
+    {
+        check.AtLeastOne(PoolHeight, "height", "the pool height");
+        if (PoolWidth != PoolHeight) check.AtLeastOne(PoolWidth, "width", "the pool width");
+        check.WindowCells(PoolHeight, PoolWidth, "height", "pool window");
+        // The stride defaults to the window: only a stride set apart from it is checked on its own.
+        if (StrideHeight != PoolHeight || StrideWidth != PoolWidth)
+        {
+            check.AtLeastOne(StrideHeight, nameof(Max.Stride), "the stride");
+            if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(Max.Stride), "the stride");
+        }
+        check.Enum<Padding>((int)Padding, nameof(Max.Padding), 2);
+    }
+
+    /// <inheritdoc/>
+    public override LayerSpec? Infer(TensorShape input, LayerChecker check)
+    {
+        if (!check.Image(input, "pooling")) return null;
+        if (check.Window(input, PoolHeight, PoolWidth, StrideHeight, StrideWidth, Padding, "pool window") is not { } window) return null;
+        return this with { Input = input, Output = TensorShape.Image(window.Height, window.Width, input.Channels), PadTop = window.PadTop, PadLeft = window.PadLeft };
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => Pool2DEmitter.Describe(this);
+
+    /// <inheritdoc/>
+    public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
+    {
+        Pool2DEmitter.EmitForward(code, context);
+        code.Line();
+        Pool2DEmitter.EmitBackward(code, context);
+        code.Line();
+        Pool2DEmitter.EmitKernels(kernels, context);
+    }
+
+    /// <inheritdoc/>
+    public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training) =>
+        w.Line($"Forward_{context.MethodSuffix}({x}, {y});");
+
+    /// <inheritdoc/>
+    public override void EmitBackwardCall(SourceWriter w, LayerContext context, BackwardCall call) =>
+        w.Line($"{call.Guard}Backward_{context.MethodSuffix}({call.X}, {call.Dy}, {call.Dx});");
+}
 
 /// <summary>
 /// Max and average pooling in HWC layout. A window tap reads all channels of one input pixel, a contiguous

@@ -1,10 +1,138 @@
 using System;
 using System.Collections.Generic;
+using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
 using static Cnn.Generator.Emitters.EmitHelpers;
+using A = Cnn.Attributes.Conv2DAttribute;
 
-namespace Cnn.Generator.Emitters;
+namespace Cnn.Generator.Layers;
+
+/// <summary><c>[Conv2D]</c>: a 2D convolution in HWC layout with an HWIO kernel (Keras <c>Conv2D</c>).</summary>
+/// <param name="Filters">Output channels.</param>
+/// <param name="KernelHeight">Kernel rows.</param>
+/// <param name="KernelWidth">Kernel columns.</param>
+/// <param name="StrideHeight">Vertical stride.</param>
+/// <param name="StrideWidth">Horizontal stride.</param>
+/// <param name="Padding">Valid or Same.</param>
+/// <param name="Activation">The fused activation.</param>
+/// <param name="UseBias">Whether a bias per filter is added.</param>
+internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth,
+    Padding Padding, Activation Activation, bool UseBias) : LayerSpec
+{
+    /// <summary>Reads <c>[Conv2D(filters, kernel)]</c> or <c>[Conv2D(filters, kernelHeight, kernelWidth)]</c> and its named arguments.</summary>
+    public static readonly LayerKind Kind = new(nameof(Attributes.Conv2DAttribute), static a =>
+    {
+        int kernelHeight = a.Int(1), stride = a.NamedInt(nameof(A.Stride)) ?? 1;
+        return new Conv2DSpec(a.Int(0), kernelHeight, a.Count > 2 ? a.Int(2) : kernelHeight,
+            a.NamedInt(nameof(A.StrideHeight)) ?? stride, a.NamedInt(nameof(A.StrideWidth)) ?? stride,
+            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0), a.NamedBool(nameof(A.UseBias), true));
+    });
+
+    /// <summary>Zero rows added above the input (Same padding: the smaller half).</summary>
+    public int PadTop { get; init; }
+
+    /// <summary>Zero columns added left of the input (Same padding: the smaller half).</summary>
+    public int PadLeft { get; init; }
+
+    /// <summary>The number of kernel values: kh·kw·in·filters.</summary>
+    public long KernelSize => (long)KernelHeight * KernelWidth * Input.Channels * Filters;
+
+    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + kernel.</summary>
+    public long PaddedHeight => (long)(Output.Height - 1) * StrideHeight + KernelHeight;
+
+    /// <summary>Columns of the (padded) input the windows cover.</summary>
+    public long PaddedWidth => (long)(Output.Width - 1) * StrideWidth + KernelWidth;
+
+    /// <summary>Floats of the zero-padded copy of the input the convolution reads.</summary>
+    public long PaddedSize => PaddedHeight * PaddedWidth * Input.Channels;
+
+    /// <summary>Rows of dy inside its frame of kh - 1 zero rows on each side, for the input gradient (stride 1).</summary>
+    public long FramedHeight => Output.Height + 2L * (KernelHeight - 1);
+
+    /// <summary>Columns of dy inside its frame of kw - 1 zero columns on each side.</summary>
+    public long FramedWidth => Output.Width + 2L * (KernelWidth - 1);
+
+    /// <summary>Floats of the framed dy.</summary>
+    public long FramedSize => FramedHeight * FramedWidth * Filters;
+
+    /// <inheritdoc/>
+    public override string KerasType => "Conv2D";
+
+    /// <inheritdoc/>
+    public override string DefaultBaseName => "conv2d";
+
+    /// <inheritdoc/>
+    public override string AttributeName => "[Conv2D]";
+
+    /// <inheritdoc/>
+    public override Activation FinalActivation => Activation;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ParameterTensor> Tensors
+    {
+        get
+        {
+            var kernel = ParameterTensor.Glorot("kernel", KernelHeight * KernelWidth * Input.Channels, KernelHeight * KernelWidth * Filters,
+                KernelHeight, KernelWidth, Input.Channels, Filters);
+            return UseBias ? new[] { kernel, ParameterTensor.Zeros("bias", Filters) } : new[] { kernel };
+        }
+    }
+
+    /// <summary>The backward pass may hold the padded input, its gradient, the flipped kernel and the framed dy at once.</summary>
+    public override long ScratchSize => 2 * PaddedSize + KernelSize + FramedSize;
+
+    /// <inheritdoc/>
+    public override void CheckArguments(LayerChecker check)
+    {
+        check.AtLeastOne(Filters, "filters", "the number of filters");
+        check.AtLeastOne(KernelHeight, "kernelHeight", "the kernel height");
+        // A square kernel written once is reported once.
+        if (KernelWidth != KernelHeight) check.AtLeastOne(KernelWidth, "kernelWidth", "the kernel width");
+        check.WindowCells(KernelHeight, KernelWidth, "kernelHeight", "kernel");
+        check.AtLeastOne(StrideHeight, nameof(A.StrideHeight), "the vertical stride");
+        if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(A.StrideWidth), "the horizontal stride");
+        check.Enum<Padding>((int)Padding, nameof(A.Padding), 2);
+        check.Enum<Activation>((int)Activation, nameof(A.Activation), 5);
+    }
+
+    /// <inheritdoc/>
+    public override LayerSpec? Infer(TensorShape input, LayerChecker check)
+    {
+        if (!check.Image(input, "a convolution")) return null;
+        if (Activation == Activation.Softmax)
+            return check.Mismatch($"{check.Label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
+        if (check.Window(input, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding, "kernel") is not { } window) return null;
+        var output = TensorShape.Image(window.Height, window.Width, Filters);
+        if (!check.Size(output)) return null;
+        // kh·kw·in·filters can pass long.MaxValue for absurd arguments: multiply with saturation.
+        long kernelSize = NetworkValidator.Multiply(NetworkValidator.Multiply(KernelHeight, KernelWidth), NetworkValidator.Multiply(input.Channels, Filters));
+        if (kernelSize > NetworkValidator.MaxValues)
+            return check.Mismatch($"{check.Label} needs {KernelHeight}x{KernelWidth}x{input.Channels}x{Filters} = {Format.Thousands(kernelSize)} kernel values, more than the {Format.Thousands(NetworkValidator.MaxValues)} this generator supports");
+        return this with { Input = input, Output = output, PadTop = window.PadTop, PadLeft = window.PadLeft };
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => Conv2DEmitter.Describe(this);
+
+    /// <inheritdoc/>
+    public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
+    {
+        Conv2DEmitter.EmitForward(code, kernels, context);
+        code.Line();
+        Conv2DEmitter.EmitBackward(code, kernels, context);
+        code.Line();
+    }
+
+    /// <inheritdoc/>
+    public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training) =>
+        w.Line($"Forward_{context.MethodSuffix}(p, {x}, {y});");
+
+    /// <inheritdoc/>
+    public override void EmitBackwardCall(SourceWriter w, LayerContext context, BackwardCall call) =>
+        w.Line($"{call.Guard}Backward_{context.MethodSuffix}(p, {call.X}, {call.Y}, {call.Dy}, {call.Dx}, {call.Gradients}, {call.SkipActivation});");
+}
 
 /// <summary>
 /// Conv2D in HWC layout with an HWIO kernel: y[oy, ox, f] = b[f] + Σ_ky Σ_kx Σ_c x[oy·s + ky - pt, ox·s + kx - pl, c] · k[ky, kx, c, f].
@@ -49,7 +177,7 @@ internal static class Conv2DEmitter
     private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
 
     /// <summary>Emits <c>Forward_{name}(p, x, y)</c> and the SIMD kernels it calls.</summary>
-    public static void EmitForward(SourceWriter w, LayerContext context)
+    public static void EmitForward(SourceWriter w, SourceWriter k, LayerContext context)
     {
         var c = (Conv2DSpec)context.Layer;
         ConvGeometry g = Geometry(c);
@@ -60,9 +188,9 @@ internal static class Conv2DEmitter
         context.EmitSkipLocalsInit(w);
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
-            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
             w.Line(c.UseBias
-                ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset + c.KernelSize}); // [{c.Filters}]"
+                ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
                 : "ref float bias = ref kernel; // no bias: not read");
             string source = "x";
             if (Padded(c))
@@ -77,9 +205,9 @@ internal static class Conv2DEmitter
         w.Line();
         foreach (int width in Widths(c))
         {
-            SimdKernels.EmitConvolution(w, $"Convolve_{context.MethodSuffix}", g, width, c.UseBias, c.Activation == Activation.ReLU,
+            SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, width, c.UseBias, c.Activation == Activation.ReLU,
                 $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
-            w.Line();
+            k.Line();
         }
     }
 
@@ -103,7 +231,7 @@ internal static class Conv2DEmitter
     /// Emits <c>Backward_{name}(p, x, y, dy, dx, gradients, skipActivation)</c>: dy becomes the gradient before the
     /// activation, then dKernel += Σ_pixels x windowᵀ·dy, dBias += Σ_pixels dy, and dx = the transposed convolution of dy.
     /// </summary>
-    public static void EmitBackward(SourceWriter w, LayerContext context)
+    public static void EmitBackward(SourceWriter w, SourceWriter k, LayerContext context)
     {
         var c = (Conv2DSpec)context.Layer;
         bool strided = c.StrideHeight != 1 || c.StrideWidth != 1;
@@ -122,11 +250,11 @@ internal static class Conv2DEmitter
             using (w.Block("if (!gradients.IsEmpty)"))
             {
                 w.Line($"// dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·{c.StrideHeight} + ky, ox·{c.StrideWidth} + kx, c] · dy[oy, ox, f]{(Padded(c) ? " (x padded)" : "")}");
-                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.ParameterOffset})", Single(c));
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Single(c));
                 if (c.UseBias)
                 {
                     w.Line("// dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]");
-                    w.Line($"{Names.Kernels}.AddRows(dy, gradients.Slice({context.ParameterOffset + c.KernelSize}, {c.Filters}));");
+                    w.Line($"{Names.Kernels}.AddRows(dy, gradients.Slice({context.Offset("bias")}, {c.Filters}));");
                 }
             }
             using (w.Block("if (!dx.IsEmpty)"))
@@ -138,18 +266,18 @@ internal static class Conv2DEmitter
         w.Line();
         foreach (int width in Widths(c))
         {
-            SimdKernels.EmitKernelGradient(w, $"KernelGradient_{context.MethodSuffix}", Geometry(c), width, $"The kernel gradient of {c.Name}");
-            w.Line();
+            SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(c), width, $"The kernel gradient of {c.Name}");
+            k.Line();
         }
         if (!strided)
         {
             ConvGeometry g = InputGradientGeometry(c);
             foreach (int width in Widths(c))
             {
-                SimdKernels.EmitConvolution(w, $"InputGradient_{context.MethodSuffix}", g, width, bias: false, relu: false,
+                SimdKernels.EmitConvolution(k, $"InputGradient_{context.MethodSuffix}", g, width, bias: false, relu: false,
                     $"The input gradient of {c.Name}: the framed dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}",
                     zeroRows: c.KernelHeight - 1);
-                w.Line();
+                k.Line();
             }
         }
     }
@@ -162,7 +290,7 @@ internal static class Conv2DEmitter
         w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
         w.Line($"// {kh - 1} rows and {kw - 1} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f].");
         w.Line(context.Buffers.Declare("flipped", c.KernelSize, $"{c.Name}_backward"));
-        w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.ParameterOffset}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
+        w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.Offset("kernel")}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
         w.Line(context.Buffers.Declare("framed", g.InHeight * g.InWidth * f, $"{c.Name}_backward"));
         w.Line("framed.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
@@ -188,7 +316,7 @@ internal static class Conv2DEmitter
         int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
         int rowWeights = kw * ch * f;
         bool clips = c.Padding == Padding.Same;
-        w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.ParameterOffset}, {c.KernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+        w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.Offset("kernel")}, {c.KernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
         w.Line("dx.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
         {

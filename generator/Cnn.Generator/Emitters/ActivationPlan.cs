@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using Cnn.Generator.Helpers;
+
+namespace Cnn.Generator.Emitters;
+
+/// <summary>
+/// Where each layer's output lives in one generated pass, as a span expression, and the buffers that hold them.
+/// One planner serves every pass: <c>Forward</c> reuses a buffer once nothing reads its value any more (by
+/// liveness; for a chain of layers that is two buffers used in turn), while the passes that go backward afterwards
+/// (training, <c>ChannelGradient</c>) keep every output. A layer that is the identity in the pass (Flatten; Dropout
+/// at inference) gets no buffer: its output is its input's span.
+/// </summary>
+internal sealed class ActivationPlan
+{
+    private readonly string[] _outputs;
+    private readonly List<string> _declarations = new();
+
+    private ActivationPlan(int count) => _outputs = new string[count];
+
+    /// <summary>The span expression of layer <paramref name="index"/>'s output (<c>input</c> for -1).</summary>
+    public string Output(int index) => index < 0 ? "input" : _outputs[index];
+
+    /// <summary>The span expression of the input of <paramref name="context"/>'s layer.</summary>
+    public string Input(LayerContext context) => Output(context.Source);
+
+    /// <summary>Whether the layer computes something in this pass (it is not the identity there).</summary>
+    public static bool Computes(LayerContext context, bool training) =>
+        !(training ? context.Layer.IsIdentity : context.Layer.IsIdentityAtInference);
+
+    /// <summary>Writes the buffer declarations the spans need.</summary>
+    public void EmitDeclarations(SourceWriter w)
+    {
+        foreach (string line in _declarations) w.Line(line);
+    }
+
+    /// <summary>
+    /// Every output kept, in one buffer <c>activations</c> of slices <c>y_{name}</c>, for passes that go backward.
+    /// </summary>
+    public static ActivationPlan KeepAll(IReadOnlyList<LayerContext> layers, bool training, BufferPlan buffers, string owner)
+    {
+        var plan = new ActivationPlan(layers.Count);
+        var slices = new List<string>();
+        long total = 0;
+        foreach (LayerContext context in layers)
+        {
+            if (!Computes(context, training))
+            {
+                plan._outputs[context.Index] = plan.Input(context);
+                continue;
+            }
+            string name = "y_" + context.Layer.Name;
+            slices.Add($"{Names.Span} {name} = activations.Slice({Format.Int(total)}, {context.SizeName});");
+            total += context.Layer.Output.Size;
+            plan._outputs[context.Index] = name;
+        }
+        if (total > 0)
+        {
+            plan._declarations.Add($"// Every layer's output ({Format.Thousands(total)} floats), kept for the backward pass.");
+            plan._declarations.Add(buffers.Declare("activations", total, owner));
+            plan._declarations.AddRange(slices);
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// Inference with buffers reused by liveness: a buffer is free again once the last layer that reads its value has
+    /// run. The last computing layer writes straight into <c>output</c>. Buffers are <c>bufferA</c>, <c>bufferB</c>, ...
+    /// </summary>
+    public static ActivationPlan Reuse(IReadOnlyList<LayerContext> layers, BufferPlan buffers, string owner)
+    {
+        var plan = new ActivationPlan(layers.Count);
+        // Which computing layer's value each layer's output is (identity layers pass their source's on).
+        var value = new int[layers.Count];
+        int lastComputing = -1;
+        foreach (LayerContext context in layers)
+        {
+            bool computes = Computes(context, training: false);
+            value[context.Index] = computes ? context.Index : context.Source < 0 ? -1 : value[context.Source];
+            if (computes) lastComputing = context.Index;
+        }
+        var lastUse = new int[layers.Count];
+        foreach (LayerContext context in layers)
+            if (context.Source >= 0 && value[context.Source] >= 0)
+                lastUse[value[context.Source]] = Math.Max(lastUse[value[context.Source]], context.Index);
+
+        var slotSizes = new List<long>();
+        var slotValue = new List<int>();
+        foreach (LayerContext context in layers)
+        {
+            int i = context.Index;
+            if (value[i] != i)
+            {
+                plan._outputs[i] = plan.Input(context);
+                continue;
+            }
+            if (i == lastComputing)
+            {
+                plan._outputs[i] = "output";
+                continue;
+            }
+            // A slot whose value no layer from this one on reads (this layer's own input is still being read).
+            int slot = slotValue.FindIndex(v => v < 0 || lastUse[v] < i);
+            if (slot < 0)
+            {
+                slot = slotSizes.Count;
+                slotSizes.Add(0);
+                slotValue.Add(-1);
+            }
+            slotValue[slot] = i;
+            slotSizes[slot] = Math.Max(slotSizes[slot], context.Layer.Output.Size);
+            plan._outputs[i] = $"{SlotName(slot)}.Slice(0, {context.SizeName})";
+        }
+        for (int slot = 0; slot < slotSizes.Count; slot++)
+            plan._declarations.Add(buffers.Declare(SlotName(slot), slotSizes[slot], owner));
+        return plan;
+    }
+
+    private static string SlotName(int slot) => "buffer" + (char)('A' + slot % 26) + (slot >= 26 ? Format.Int(slot / 26) : "");
+}

@@ -1,0 +1,160 @@
+using System.Collections.Generic;
+using Cnn.Generator.Emitters;
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Validation;
+
+namespace Cnn.Generator.Model;
+
+/// <summary>
+/// One layer of a network: the attribute's arguments plus what shape inference worked out, and everything the
+/// generator knows about its kind. A layer kind is one record deriving from this one, in one file under
+/// <c>Layers/</c>: how it checks its arguments, infers its shape, lays out its parameters, describes itself and
+/// emits its code. <see cref="Layers.LayerKinds"/> is the only list of the kinds.
+/// </summary>
+/// <remarks>
+/// Must be immutable and structurally equatable (the incremental pipeline caches on it); check this when
+/// adding members. Computed properties are not part of equality.
+/// </remarks>
+internal abstract record LayerSpec
+{
+    /// <summary>The layer name: the <c>Name</c> argument, or the Keras default (<c>conv2d_1</c>).</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The shape the layer receives.</summary>
+    public TensorShape Input { get; init; }
+
+    /// <summary>The shape the layer produces.</summary>
+    public TensorShape Output { get; init; }
+
+    /// <summary>The Keras class name shown in the summary (<c>Conv2D</c>, <c>MaxPooling2D</c>, ...).</summary>
+    public abstract string KerasType { get; }
+
+    /// <summary>The base of the Keras default name (<c>conv2d</c>, <c>max_pooling2d</c>, ...).</summary>
+    public abstract string DefaultBaseName { get; }
+
+    /// <summary>The attribute as the user writes it, for messages (<c>[Dense]</c>).</summary>
+    public abstract string AttributeName { get; }
+
+    // ---- Validation (pure): called by the NetworkValidator in this order.
+
+    /// <summary>Reports the arguments that are out of range (CNN0003), before any shape is known.</summary>
+    public virtual void CheckArguments(LayerChecker check) { }
+
+    /// <summary>
+    /// Shape inference: this layer with <see cref="Input"/>, <see cref="Output"/> and any geometry it needs set,
+    /// or null after reporting through <paramref name="check"/> why it cannot take <paramref name="input"/> (CNN0004).
+    /// </summary>
+    public abstract LayerSpec? Infer(TensorShape input, LayerChecker check);
+
+    // ---- Parameters (valid once shapes are known).
+
+    /// <summary>The layer's parameter tensors in their order in <c>Parameters</c> (SPEC §2): none for most layers.</summary>
+    public virtual IReadOnlyList<ParameterTensor> Tensors => System.Array.Empty<ParameterTensor>();
+
+    /// <summary>The number of parameters (Keras <c>count_params()</c> of the layer).</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (ParameterTensor tensor in Tensors) total += tensor.Length;
+            return total;
+        }
+    }
+
+    /// <summary>The activation applied at the layer's output (the loss checks and fuses the final one).</summary>
+    public virtual Activation FinalActivation => Activation.None;
+
+    /// <summary>Whether the output is the input itself in every pass (no values change, no buffer is needed).</summary>
+    public virtual bool IsIdentity => false;
+
+    /// <summary>Whether the output is the input itself at inference (dropout), so inference passes give it no buffer.</summary>
+    public virtual bool IsIdentityAtInference => IsIdentity;
+
+    /// <summary>Floats of scratch the layer's methods may hold at once beyond its output (an upper bound, for the stack budget).</summary>
+    public virtual long ScratchSize => 0;
+
+    // ---- Emission.
+
+    /// <summary>A one-line description for comments: <c>conv2d: Conv2D 3x3 stride 1 valid, ReLU, 28x28x1 -> 26x26x32</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>
+    /// Writes the layer's own methods: the readable <c>Forward_</c>/<c>Backward_</c> methods with their formula into
+    /// <paramref name="code"/>, and the register-blocked SIMD kernels they call into <paramref name="kernels"/>.
+    /// Layers whose passes are a statement or two write nothing here and do it in the calls.
+    /// </summary>
+    public virtual void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels) { }
+
+    /// <summary>Writes the statements that run the layer forward from the span <paramref name="x"/> into <paramref name="y"/>.</summary>
+    /// <param name="w">The method being written.</param>
+    /// <param name="context">The layer's place in the model.</param>
+    /// <param name="x">The input span, as C#.</param>
+    /// <param name="y">The output span, as C#.</param>
+    /// <param name="training">A training pass (dropout active when the pass's <c>dropout</c> flag is set), or inference.</param>
+    public abstract void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training);
+
+    /// <summary>
+    /// Whether the backward pass changes dy in place, so that it then is the gradient of the layer's input
+    /// (activations, dropout, the identity), rather than writing that gradient into a second buffer.
+    /// </summary>
+    public virtual bool BackwardInPlace => false;
+
+    /// <summary>
+    /// Writes the statements that take the gradient back through the layer: into <see cref="BackwardCall.Dx"/>,
+    /// or in place in <see cref="BackwardCall.Dy"/> when <see cref="BackwardInPlace"/>.
+    /// </summary>
+    public abstract void EmitBackwardCall(SourceWriter w, LayerContext context, BackwardCall call);
+}
+
+/// <summary>How a parameter tensor starts out (Keras defaults).</summary>
+internal enum ParameterInit
+{
+    /// <summary>Glorot-uniform over the tensor's fan in and fan out.</summary>
+    GlorotUniform,
+    /// <summary>All zeros.</summary>
+    Zeros,
+    /// <summary>All ones.</summary>
+    Ones,
+}
+
+/// <summary>One parameter tensor of a layer: its safetensors name suffix, shape (SPEC §2), initialiser and whether training changes it.</summary>
+/// <param name="Name">The name after the layer's (<c>kernel</c>, <c>bias</c>, <c>moving_mean</c>).</param>
+/// <param name="Shape">The dimensions.</param>
+/// <param name="Init">How <c>InitializeParameters</c> fills it.</param>
+/// <param name="FanIn">Glorot's fan in (0 for other initialisers).</param>
+/// <param name="FanOut">Glorot's fan out (0 for other initialisers).</param>
+/// <param name="Trainable">Whether gradients and optimizer steps reach it.</param>
+internal sealed record ParameterTensor(string Name, EquatableArray<int> Shape, ParameterInit Init, int FanIn = 0, int FanOut = 0, bool Trainable = true)
+{
+    /// <summary>The number of values.</summary>
+    public long Length
+    {
+        get
+        {
+            long length = 1;
+            foreach (int d in Shape) length = NetworkValidator.Multiply(length, d);
+            return length;
+        }
+    }
+
+    /// <summary>A Glorot-uniform tensor (a kernel).</summary>
+    public static ParameterTensor Glorot(string name, int fanIn, int fanOut, params int[] shape) =>
+        new(name, new EquatableArray<int>(shape), ParameterInit.GlorotUniform, fanIn, fanOut);
+
+    /// <summary>A tensor of zeros (a bias).</summary>
+    public static ParameterTensor Zeros(string name, params int[] shape) => new(name, new EquatableArray<int>(shape), ParameterInit.Zeros);
+}
+
+/// <summary>
+/// The spans and flags of one layer's step in a backward pass, as C# expressions.
+/// </summary>
+/// <param name="X">The layer's input (kept from the forward pass).</param>
+/// <param name="Y">The layer's output (kept from the forward pass).</param>
+/// <param name="Dy">The gradient of the layer's output; layers may overwrite it.</param>
+/// <param name="Dx">Where the gradient of the layer's input goes (may be <c>default</c> when it is not wanted).</param>
+/// <param name="Gradients">The parameter gradients to add into, or <c>default</c> when they are not wanted.</param>
+/// <param name="SkipActivation">An expression that is true when the loss already took dy through the final activation.</param>
+/// <param name="Guard">A prefix for each statement (<c>if (layerIndex &gt;= 3) </c>), or empty.</param>
+/// <param name="Training">A training pass (dropout may be active), or an inference pass.</param>
+internal readonly record struct BackwardCall(string X, string Y, string Dy, string Dx, string Gradients, string SkipActivation, string Guard, bool Training);
