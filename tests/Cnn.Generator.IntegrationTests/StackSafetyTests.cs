@@ -59,4 +59,34 @@ public class StackSafetyTests
         model.Forward(data.Input(0), expected);
         Assert.Equal(expected, output);
     }
+
+    [Fact]
+    public void TinyVgg_LayerOutputAndChannelGradient_RunOnAThreadWithA256KiBStack()
+    {
+        // The explain pass keeps every activation (about 0.6 MB for Tiny VGG) and two gradient buffers: they must come
+        // from the same per-thread arrays as the training pass, or this thread's stack overflows and kills the process.
+        var model = new TinyVgg();
+        model.InitializeParameters(5);
+        Dataset data = RandomImages(1, 6);
+        int layer = 1; // the second convolution: its output is 62x62x10
+        int size = 1;
+        foreach (int d in TinyVgg.Layers[layer].OutputShape) size *= d;
+        var activation = new float[size];
+        var gradient = new float[TinyVgg.InputSize];
+        var thread = new Thread(() =>
+        {
+            model.LayerOutput(data.Input(0), layer, activation);
+            model.ChannelGradient(data.Input(0), layer, 3, gradient);
+        }, maxStackSize: 256 * 1024);
+        thread.Start();
+        thread.Join();
+        // Same answers as on this thread, and not trivially zero.
+        var expectedActivation = new float[size];
+        var expectedGradient = new float[TinyVgg.InputSize];
+        model.LayerOutput(data.Input(0), layer, expectedActivation);
+        model.ChannelGradient(data.Input(0), layer, 3, expectedGradient);
+        Assert.Equal(expectedActivation, activation);
+        Assert.Equal(expectedGradient, gradient);
+        Assert.Contains(gradient, g => g != 0f);
+    }
 }
