@@ -30,7 +30,9 @@ public sealed partial class CnnGenerator
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var diagnostics = new List<DiagnosticInfo>();
 
-            bool declarationValid = CheckPartial(classSyntax, diagnostics) & CheckDeclaration(symbol, classSyntax, diagnostics);
+            // Whether the class can take generated members at all; the network may still be invalid.
+            bool classValid = CheckPartial(classSyntax, diagnostics) & CheckDeclaration(symbol, classSyntax, diagnostics);
+            bool declarationValid = classValid;
             cancellationToken.ThrowIfCancellationRequested();
 
             // Attribute data by the syntax that applied it, so the list can be read in source order.
@@ -103,7 +105,14 @@ public sealed partial class CnnGenerator
             NetworkSpec? spec = declarationValid && !hasError
                 ? new NetworkSpec(ReadHierarchy(symbol), InputShape(inputDims!), loss, result.Layers, result.StackBytes, stackBudget)
                 : null;
-            return new ParseResult(spec, diagnostics.ToEquatableArray()) { EmbeddedWeights = EmbeddedWeightsReader.Read(symbol, spec, cancellationToken) };
+            EmbeddedWeightsRequest? embedded = EmbeddedWeightsReader.Read(symbol, spec, cancellationToken);
+            // An invalid network still gets its public members, as throwing stand-ins, so that the user sees the CNN
+            // diagnostics alone rather than one "no member named Forward" error for every use of the model.
+            FallbackSpec? fallback = spec is null && classValid
+                ? new FallbackSpec(ReadHierarchy(symbol), string.Join(", ", diagnostics.Where(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+                    .Select(d => d.Descriptor.Id).Distinct().OrderBy(id => id, System.StringComparer.Ordinal)), loss, embedded is not null, embedded?.CanCreate ?? false)
+                : null;
+            return new ParseResult(spec, diagnostics.ToEquatableArray()) { EmbeddedWeights = embedded, Fallback = fallback };
         }
 
         private static bool CheckPartial(TypeDeclarationSyntax classSyntax, List<DiagnosticInfo> diagnostics)

@@ -57,6 +57,14 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             context.AddSource($"{input.Left.Hierarchy.HintName}.Cnn.Kernels.g.cs", source.Kernels);
         });
 
+        // An invalid network gets throwing stand-ins for its public members, so only the CNN diagnostics are reported.
+        IncrementalValuesProvider<FallbackSpec> fallbacks = parsed
+            .Where(static result => result.Fallback is not null)
+            .Select(static (result, _) => result.Fallback!)
+            .WithTrackingName(TrackingNames.Fallbacks);
+        context.RegisterSourceOutput(fallbacks, static (context, fallback) =>
+            context.AddSource($"{fallback.Hierarchy.HintName}.Cnn.g.cs", Emitter.EmitFallback(fallback)));
+
         // [EmbeddedWeights]: weight-file headers checked against the models that name them (CNN0009), and a factory.
         RegisterEmbeddedWeights(context, parsed);
     }
@@ -69,7 +77,21 @@ internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticI
 {
     /// <summary>The model's <c>[EmbeddedWeights]</c>, checked against the AdditionalFiles later in the pipeline; null without one.</summary>
     public EmbeddedWeightsRequest? EmbeddedWeights { get; init; }
+
+    /// <summary>For an invalid network in a class that can take members: what the stand-in members need; otherwise null.</summary>
+    public FallbackSpec? Fallback { get; init; }
 }
+
+/// <summary>
+/// What the stand-in members of an invalid network need: where the class is, and which errors to name.
+/// </summary>
+/// <remarks>Must be immutable and structurally equatable (the incremental pipeline caches on it); check this when adding members.</remarks>
+/// <param name="Hierarchy">The namespace and the chain of types that contain the model class.</param>
+/// <param name="ErrorIds">The ids of the errors, "CNN0004, CNN0005".</param>
+/// <param name="Loss">The loss as written (for the <c>TrainingLoss</c> constant).</param>
+/// <param name="HasEmbeddedWeights">Whether the class has <c>[EmbeddedWeights]</c> (its members get stand-ins too).</param>
+/// <param name="CanCreate">Whether the embedded-weights factory would be emitted.</param>
+internal sealed record FallbackSpec(HierarchyInfo Hierarchy, string ErrorIds, Loss Loss, bool HasEmbeddedWeights, bool CanCreate);
 
 /// <summary>The compilation facts the emitter needs.</summary>
 /// <param name="SkipLocalsInit">Whether <c>[SkipLocalsInit]</c> may be emitted (it needs unsafe code allowed and the attribute type).</param>

@@ -169,7 +169,9 @@ public class DiagnosticTests
             public partial class Net;
             """);
         Assert.Equal(3, result.GeneratorDiagnostics.Count(d => d.Id == "CNN0003"));
-        Assert.Empty(result.Sources);
+        // No network code: only the stand-ins of an invalid model.
+        Assert.Empty(result.KernelSources);
+        Assert.Contains("stand-ins that throw", Assert.Single(result.Sources));
     }
 
     [Fact]
@@ -193,5 +195,47 @@ public class DiagnosticTests
         GeneratorHarness.Result result = GeneratorHarness.Run(Usings + attributes + " public partial class Net;");
         Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Contains($"public const int ParameterCount = {expected};", Assert.Single(result.Sources));
+    }
+
+    [Fact]
+    public void InvalidModel_GivesOnlyTheCnnDiagnostics_NotOneErrorPerUse()
+    {
+        // A program that uses every public member of a model whose [Flatten] is missing (issue #12 part 5): the build
+        // must report CNN0004 and nothing else, not CS1061/CS0117 for InitializeParameters, Summary, InputSize, ...
+        GeneratorHarness.Result result = GeneratorHarness.Run(Usings + """
+            namespace App;
+            [Model(28, 28, 1)]
+            [Conv2D(8, 3, Activation = Activation.ReLU)]
+            [Dense(10, Activation = Activation.Softmax)]
+            [EmbeddedWeights("weights.safetensors")]
+            public partial class Net;
+
+            public static class Program
+            {
+                public static void Main()
+                {
+                    var model = new Net();
+                    model.InitializeParameters(1);
+                    System.Console.WriteLine(Net.Summary);
+                    var input = new float[Net.InputSize];
+                    var output = new float[Net.OutputSize];
+                    model.Forward(input, output);
+                    int k = model.Predict(input) + Net.ParameterCount + Net.InputShape.Length + Net.OutputShape.Length + Net.Layers.Count + Net.ParameterTensors.Count;
+                    var gradients = new float[Net.ParameterCount];
+                    model.AccumulateGradients(input, 1, gradients);
+                    model.AccumulateGradients(input, output, gradients);
+                    model.InputGradient(input, 0, input);
+                    model.LayerOutput(input, 0, output);
+                    model.ChannelGradient(input, 0, 0, input);
+                    model.Parameters.Clear();
+                    ICnnModel generic = Net.CreateWithEmbeddedWeights();
+                    model.LoadEmbeddedWeights();
+                    System.Console.WriteLine(k + generic.InputSize + (int)Net.TrainingLoss + Net.EmbeddedWeightsResourceName.Length);
+                }
+            }
+            """);
+        // CNN0004 for the missing Flatten, CNN0009 for the weight file this test does not supply: CNN errors only.
+        Assert.Equal(["CNN0004", "CNN0009"], result.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Order());
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 }

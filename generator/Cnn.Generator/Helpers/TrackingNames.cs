@@ -9,6 +9,9 @@ internal static class TrackingNames
     /// <summary>The valid specs only: what the source output depends on.</summary>
     public const string Specs = nameof(Specs);
 
+    /// <summary>The invalid networks whose classes get stand-in members.</summary>
+    public const string Fallbacks = nameof(Fallbacks);
+
     /// <summary>The diagnostics only: what the diagnostic output depends on.</summary>
     public const string Diagnostics = nameof(Diagnostics);
 

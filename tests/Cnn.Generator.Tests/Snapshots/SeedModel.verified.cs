@@ -751,7 +751,7 @@ _______________________________________________________________________";
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
         global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;
         string global::Cnn.ICnnModel.Summary => Summary;
-        global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> global::Cnn.ICnnModel.Layers => s_layers;
-        global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterTensorInfo> global::Cnn.ICnnModel.ParameterTensors => s_parameterTensors;
+        global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> global::Cnn.ICnnModel.Layers => Layers;
+        global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterTensorInfo> global::Cnn.ICnnModel.ParameterTensors => ParameterTensors;
     }
 }
