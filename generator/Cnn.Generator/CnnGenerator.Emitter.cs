@@ -715,7 +715,12 @@ public sealed partial class CnnGenerator
             w.Line("global::System.Collections.Generic.IReadOnlyList<global::Cnn.ParameterTensorInfo> global::Cnn.ICnnModel.ParameterTensors => ParameterTensors;");
         }
 
-        private static string ShapeDoc(TensorShape shape) => shape.IsImage ? $"[height {shape.Height}, width {shape.Width}, channels {shape.Channels}]" : $"[{shape.Channels}]";
+        private static string ShapeDoc(TensorShape shape) => shape.Rank switch
+        {
+            3 => $"[height {shape.Height}, width {shape.Width}, channels {shape.Channels}]",
+            2 => $"[steps {shape.Height}, channels {shape.Channels}]",
+            _ => $"[{shape.Channels}]",
+        };
 
         private static string InputSize(NetworkSpec spec) => Format.Int(spec.Input.Size);
 

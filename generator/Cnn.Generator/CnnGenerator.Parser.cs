@@ -336,7 +336,7 @@ public sealed partial class CnnGenerator
         }
 
         private static TensorShape InputShape(int[] dims) =>
-            dims.Length == 3 ? TensorShape.Image(dims[0], dims[1], dims[2]) : TensorShape.Vector(dims[0]);
+            NetworkValidator.Shape(dims);
 
         private static HierarchyInfo ReadHierarchy(INamedTypeSymbol symbol)
         {

@@ -79,7 +79,7 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("[Model(4)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", "Flatten", "expects an image to flatten, but the input is 4")]
+    [InlineData("[Model(4)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", "Flatten", "expects an image or a sequence to flatten, but the input is 4")]
     [InlineData("[Model(8, 8, 1)] [Flatten] [Conv2D(4, 3)] [Dense(2, Activation = Activation.Softmax)]", "Conv2D(4, 3)", "expects an image (height x width x channels), but 'flatten' produces 64")]
     [InlineData("[Model(4, 4, 1)] [Conv2D(4, 5)] [Flatten] [Dense(2, Activation = Activation.Softmax)]", "Conv2D(4, 5)", "has a 5x5 kernel, larger than its 4x4 input")]
     [InlineData("[Model(4, 4, 1)] [Softmax]", "Softmax", "Layer 1 'softmax' (Softmax) expects a vector, but the input is 4x4x1")]

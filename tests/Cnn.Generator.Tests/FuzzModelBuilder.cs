@@ -527,7 +527,7 @@ internal sealed class FuzzModelBuilder(int seed)
             (text, dims) = Pick<(string, long[])>(("3, 3, 64", [3, 3, 64]), ("10", [10]), ("1, 2", [1, 2]), ("", []), ("null", []),
                 ("0", [0]), ("-1, 4, 4", [-1, 4, 4]), ("int.MaxValue", [int.MaxValue]), ("1, 1, 1, 1", [1, 1, 1, 1]));
         }
-        if (text == "null" || dims.Length is not (1 or 3) || dims.Any(d => d < 1))
+        if (text == "null" || dims.Length is not (1 or 2 or 3) || dims.Any(d => d < 1))
             problems.Add($"CNN0006: ExpectShape({text}) can never hold");
         else if (t.Shape is { } actual && !actual.SequenceEqual(dims))
             problems.Add($"CNN0006: ExpectShape({text}) but the shape is ({string.Join(", ", actual)})");

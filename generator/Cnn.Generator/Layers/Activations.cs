@@ -45,7 +45,7 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
     public override Activation FinalActivation => Activation;
 
     /// <inheritdoc/>
-    public override LayerSpec? Infer(TensorShape input, LayerChecker check) => Activation == Activation.Softmax && input.IsImage
+    public override LayerSpec? Infer(TensorShape input, LayerChecker check) => Activation == Activation.Softmax && !input.IsVector
         ? check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] (and usually a [Dense] layer) before it")
         : this with { Input = input, Output = input };
 

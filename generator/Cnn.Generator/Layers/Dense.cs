@@ -54,7 +54,7 @@ internal sealed record DenseSpec(int Units, Activation Activation, bool UseBias)
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check)
     {
-        if (input.IsImage)
+        if (!input.IsVector)
             return check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] before it");
         long kernelSize = NetworkValidator.Multiply(input.Size, Units);
         if (kernelSize > NetworkValidator.MaxValues)

@@ -25,9 +25,9 @@ internal sealed record FlattenSpec : LayerSpec
     public override bool IsIdentity => true;
 
     /// <inheritdoc/>
-    public override LayerSpec? Infer(TensorShape input, LayerChecker check) => input.IsImage
+    public override LayerSpec? Infer(TensorShape input, LayerChecker check) => !input.IsVector
         ? this with { Input = input, Output = TensorShape.Vector(input.Size) }
-        : check.Mismatch($"{check.Label} expects an image to flatten, but {check.Producer}, which is already a vector: remove [Flatten]");
+        : check.Mismatch($"{check.Label} expects an image or a sequence to flatten, but {check.Producer}, which is already a vector: remove [Flatten]");
 
     /// <inheritdoc/>
     public override string Describe() => $"{Name}: Flatten, {Input} -> {Output} (row-major: no data moves)";

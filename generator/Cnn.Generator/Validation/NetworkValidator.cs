@@ -90,11 +90,11 @@ internal static class NetworkValidator
                     layerItemIndex.Add(i);
                     break;
                 }
-                case ExpectShapeItem { Dims: var dims } expect when expect.IsNull || (dims.Count != 1 && dims.Count != 3) || dims.Any(d => d < 1):
+                case ExpectShapeItem { Dims: var dims } expect when expect.IsNull || (dims.Count < 1 || dims.Count > 3) || dims.Any(d => d < 1):
                     // No shape has this form, whatever the layers above: reported even when their shapes are unknown.
                     problems.Add(new Problem(DiagnosticIds.ExpectedShapeMismatch, i, null, expect.IsNull
-                        ? "ExpectShape(null) states no shape: write the expected dimensions, ExpectShape(height, width, channels) or ExpectShape(features)"
-                        : $"ExpectShape({string.Join(", ", dims)}) can never hold: a shape is (height, width, channels) or (features), every dimension at least 1"));
+                        ? "ExpectShape(null) states no shape: write the expected dimensions, ExpectShape(height, width, channels), ExpectShape(steps, channels) or ExpectShape(features)"
+                        : $"ExpectShape({string.Join(", ", dims)}) can never hold: a shape is (height, width, channels), (steps, channels) or (features), every dimension at least 1"));
                     break;
                 case ExpectShapeItem { Dims: var dims }:
                     if (current is { } actual && !SameDims(actual, dims))
@@ -189,10 +189,10 @@ internal static class NetworkValidator
 
     private static TensorShape? InputShape(int[]? dims, List<Problem> problems)
     {
-        if (dims is null || (dims.Length != 1 && dims.Length != 3))
+        if (dims is null || dims.Length < 1 || dims.Length > 3)
         {
             problems.Add(new Problem(DiagnosticIds.InvalidInputShape, -1, null,
-                "The input shape is missing: write [Model(height, width, channels)] for images or [Model(features)] for vectors"));
+                "The input shape is missing: write [Model(height, width, channels)] for images, [Model(steps, channels)] for sequences or [Model(features)] for vectors"));
             return null;
         }
         if (dims.Any(d => d < 1))
@@ -207,8 +207,16 @@ internal static class NetworkValidator
                 $"The input shape ({string.Join(", ", dims)}) has more than {Format.Thousands(MaxValues)} values, more than this generator supports"));
             return null;
         }
-        return dims.Length == 3 ? TensorShape.Image(dims[0], dims[1], dims[2]) : TensorShape.Vector(dims[0]);
+        return Shape(dims);
     }
+
+    /// <summary>The shape <c>[Model(...)]</c> or <c>[ExpectShape(...)]</c> writes: (h, w, c), (steps, c) or (n).</summary>
+    public static TensorShape Shape(int[] dims) => dims.Length switch
+    {
+        3 => TensorShape.Image(dims[0], dims[1], dims[2]),
+        2 => TensorShape.Sequence(dims[0], dims[1]),
+        _ => TensorShape.Vector(dims[0]),
+    };
 
     private static string ResolveName(LayerSpec layer, Dictionary<string, int> counters)
     {

@@ -20,6 +20,9 @@ public sealed class ModelAttribute : Attribute
     /// <summary>An image input of <paramref name="height"/> x <paramref name="width"/> x <paramref name="channels"/> (channels last).</summary>
     public ModelAttribute(int height, int width, int channels) => Shape = [height, width, channels];
 
+    /// <summary>A sequence input (sound, text, sensors) of <paramref name="steps"/> steps with <paramref name="channels"/> channels each.</summary>
+    public ModelAttribute(int steps, int channels) => Shape = [steps, channels];
+
     /// <summary>A vector input of <paramref name="features"/> values.</summary>
     public ModelAttribute(int features) => Shape = [features];
 
