@@ -6,6 +6,7 @@ using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Layers;
 using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
 
 namespace Cnn.Generator;
 
@@ -94,10 +95,12 @@ public sealed partial class CnnGenerator
                 int offset = 0;
                 for (int i = 0; i < spec.Layers.Count; i++)
                 {
-                    // A chain: each layer takes the output of the one above it.
-                    int source = i - 1;
+                    // A chain takes the output of the layer above; a graph's layers name theirs (resolved by the validator).
+                    int[] sources = spec.Layers[i].Sources.Count > 0 ? spec.Layers[i].Sources.AsSpan().ToArray() : new[] { i - 1 };
+                    int source = sources[0];
                     Layers.Add(new LayerContext(spec.Layers[i], i, offset, source)
                     {
+                        Sources = sources,
                         SkipLocalsInit = skipLocalsInit,
                         Buffers = Buffers,
                         InputSizeName = source < 0 ? "InputSize" : LayerContext.OutputSizeName(spec.Layers[source].Name),
@@ -254,8 +257,7 @@ public sealed partial class CnnGenerator
                 foreach (LayerContext context in plan.Layers)
                 {
                     w.Line($"// {context.Layer.Describe()}");
-                    if (ActivationPlan.Computes(context, training: false))
-                        context.Layer.EmitForwardCall(w, context, activations.Input(context), activations.Output(context.Index), training: false);
+                    activations.EmitForward(w, context, training: false);
                 }
                 if (activations.Output(plan.Layers.Count - 1) != "output") w.Line("input.CopyTo(output);");
             }
@@ -391,15 +393,22 @@ public sealed partial class CnnGenerator
                 foreach (LayerContext context in plan.Layers)
                 {
                     w.Line($"// {context.Layer.Describe()}");
-                    if (ActivationPlan.Computes(context, training: true))
-                        context.Layer.EmitForwardCall(w, context, activations.Input(context), activations.Output(context.Index), training: true);
+                    activations.EmitForward(w, context, training: true);
                 }
                 string output = activations.Output(plan.Layers.Count - 1);
                 w.Line($"if (!output.IsEmpty) {output}.CopyTo(output);");
                 w.Line();
-                w.Line("// The gradient flows backwards through two buffers used in turn.");
-                EmitGradientBuffers(w, spec, plan, "Backpropagate");
-                w.Line($"{Names.Span} dOutput = gradA.Slice(0, OutputSize);");
+                GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: true) : null;
+                if (graph is null)
+                {
+                    w.Line("// The gradient flows backwards through two buffers used in turn.");
+                    EmitGradientBuffers(w, spec, plan, "Backpropagate");
+                }
+                else
+                {
+                    graph.EmitDeclarations(w, plan.Buffers, "Backpropagate", spec.Input.Size, Largest(spec, plan));
+                }
+                w.Line($"{Names.Span} dOutput = {(graph is null ? "gradA" : graph.Of(plan.Layers.Count - 1))}.Slice(0, OutputSize);");
                 w.Line("float loss = 0f;");
                 if (fusable) w.Line("bool fused = false;");
                 using (w.Block("if (outputIndex >= 0)"))
@@ -412,7 +421,16 @@ public sealed partial class CnnGenerator
                     EmitLoss(w, spec, output, fusable);
                 w.Line();
                 w.Line("// Backward");
-                EmitBackwardChain(w, plan, activations, fusable);
+                if (graph is null)
+                {
+                    EmitBackwardChain(w, plan, activations, fusable);
+                }
+                else
+                {
+                    for (int i = plan.Layers.Count - 1; i >= 0; i--)
+                        graph.EmitBackward(w, activations, i, "gradients", i == plan.Layers.Count - 1 && fusable ? "fused" : "false", "", inputGradientOptional: true);
+                    w.Line("if (!inputGradient.IsEmpty) g_input.CopyTo(inputGradient);");
+                }
                 w.Line("return loss;");
             }
             w.Line();
@@ -421,10 +439,12 @@ public sealed partial class CnnGenerator
         /// <summary>The two buffers the gradient flows through, each as large as the largest tensor of the pass.</summary>
         private static void EmitGradientBuffers(SourceWriter w, NetworkSpec spec, Plan plan, string owner)
         {
-            int largest = Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
-            w.Line(plan.Buffers.Declare("gradA", largest, owner));
-            w.Line(plan.Buffers.Declare("gradB", largest, owner));
+            w.Line(plan.Buffers.Declare("gradA", Largest(spec, plan), owner));
+            w.Line(plan.Buffers.Declare("gradB", Largest(spec, plan), owner));
         }
+
+        /// <summary>The largest tensor of the model: its input or a layer's output.</summary>
+        private static int Largest(NetworkSpec spec, Plan plan) => Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
 
         /// <summary>
         /// Which of the two gradient buffers holds dy of each layer when the backward pass starts in <c>gradA</c> at
@@ -591,7 +611,7 @@ public sealed partial class CnnGenerator
                     if (!ActivationPlan.Computes(context, training: false))
                         continue;
                     using (w.Block($"if (layerIndex >= {context.Index})"))
-                        context.Layer.EmitForwardCall(w, context, activations.Input(context), activations.Output(context.Index), training: false);
+                        activations.EmitForward(w, context, training: false);
                 }
                 w.Line();
                 using (w.Block("if (inputGradient.IsEmpty)"))
@@ -604,6 +624,29 @@ public sealed partial class CnnGenerator
                     w.Line("return;");
                 }
                 w.Line();
+
+                if (NetworkValidator.IsGraph(spec.Layers))
+                {
+                    var graph = new GraphGradients(plan.Layers, training: false);
+                    graph.EmitDeclarations(w, plan.Buffers, "ExplainLayer", spec.Input.Size, Largest(spec, plan));
+                    w.Line("// dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.");
+                    w.Line($"{Names.Span} seed = layerIndex switch");
+                    w.Line("{");
+                    using (w.Indent())
+                    {
+                        for (int i = 0; i < count - 1; i++) w.Line($"{i} => {graph.Of(i)},");
+                        w.Line($"_ => {graph.Of(count - 1)},");
+                    }
+                    w.Line("};");
+                    w.Line("int size = LayerOutputSizes[layerIndex], stride = LayerOutputChannels[layerIndex];");
+                    w.Line("for (int j = channel; j < size; j += stride) seed[j] = 1f;");
+                    w.Line();
+                    w.Line("// Backward from layerIndex down to the input; parameter gradients are not wanted.");
+                    for (int i = count - 1; i >= 0; i--)
+                        graph.EmitBackward(w, activations, i, "default", "false", $"if (layerIndex >= {i}) ", inputGradientOptional: false);
+                    w.Line("g_input.CopyTo(inputGradient);");
+                    return;
+                }
 
                 // The chain below runs every layer at or under layerIndex; the buffer that holds dy for layer i is
                 // fixed at build time, so the seed goes into the buffer of the layer the caller chose.

@@ -262,7 +262,8 @@ public sealed partial class CnnGenerator
                 foreach (KeyValuePair<string, TypedConstant> pair in Named(data)) named[pair.Key] = Value(pair.Value);
                 LayerSpec layer = kind.Read(new AttributeArguments(args.Select(Value).ToArray(), named));
                 string name = named.TryGetValue(nameof(Attributes.LayerAttribute.Name), out object? n) && n is string s ? s : "";
-                return new LayerItem(layer with { Name = name });
+                string? input = named.TryGetValue(nameof(Attributes.LayerAttribute.Input), out object? i) ? i as string ?? "" : null;
+                return new LayerItem(layer with { Name = name, InputArgument = input });
             }
             switch (attributeName)
             {

@@ -9,7 +9,7 @@ namespace Cnn.Generator.IntegrationTests;
 /// </summary>
 public class GoldenTests
 {
-    public static TheoryData<string> Files => new() { "keras_mnist", "tiny_conv", "strided_same", "iris_mlp" };
+    public static TheoryData<string> Files => new() { "keras_mnist", "tiny_conv", "strided_same", "iris_mlp", "residual" };
 
     private static ICnnModel Create(string file) => file switch
     {
@@ -17,6 +17,7 @@ public class GoldenTests
         "tiny_conv" => new TinyConv(),
         "strided_same" => new StridedSame(),
         "iris_mlp" => new IrisMlp(),
+        "residual" => new Residual(),
         _ => throw new ArgumentException(file),
     };
 

@@ -12,7 +12,7 @@ public class GradientCheckTests
     {
         nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
         nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
-        nameof(CheckManyFilters), nameof(CheckBigWindow),
+        nameof(CheckManyFilters), nameof(CheckBigWindow), nameof(CheckGraph),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -29,6 +29,7 @@ public class GradientCheckTests
         nameof(CheckWideInput) => new CheckWideInput(),
         nameof(CheckManyFilters) => new CheckManyFilters(),
         nameof(CheckBigWindow) => new CheckBigWindow(),
+        nameof(CheckGraph) => new CheckGraph(),
         _ => throw new ArgumentException(name),
     };
 

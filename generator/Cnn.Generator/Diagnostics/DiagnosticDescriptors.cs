@@ -81,6 +81,16 @@ internal static class DiagnosticDescriptors
         "Model has no layers", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Error,
         "A model needs at least one layer attribute after [Model].");
 
+    /// <summary>CNN0012: <c>Layer 5 'shortcut' (Conv2D): Input = "conv9" names no layer above it ...</c>.</summary>
+    public static readonly DiagnosticDescriptor InvalidConnection = Rule(DiagnosticIds.InvalidConnection,
+        "Layer input names no layer above it", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Error,
+        "Input = and the arguments of [Add] and [Concatenate] name layers above the one that uses them (or \"input\" for the model's input); a merge takes two or more; no layer may be named \"input\".");
+
+    /// <summary>CNN0013: <c>Layer 4 'side' (Conv2D): its output reaches neither the model's output nor any other layer</c>.</summary>
+    public static readonly DiagnosticDescriptor UnusedLayer = Rule(DiagnosticIds.UnusedLayer,
+        "Layer output is never used", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Warning,
+        "The model's output is the last layer; a layer that neither it nor any other layer takes as input is computed for nothing. Connect it (Input =, [Add], [Concatenate]) or remove it.");
+
     /// <summary>The descriptor for a validator problem's id.</summary>
     public static DiagnosticDescriptor ForId(string id) => id switch
     {
@@ -94,6 +104,8 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.LossActivation => LossActivation,
         DiagnosticIds.EmbeddedWeights => EmbeddedWeights,
         DiagnosticIds.SplitDeclarations => SplitDeclarations,
+        DiagnosticIds.InvalidConnection => InvalidConnection,
+        DiagnosticIds.UnusedLayer => UnusedLayer,
         _ => NoLayers,
     };
 }

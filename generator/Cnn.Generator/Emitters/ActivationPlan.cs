@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Cnn.Generator.Helpers;
 
 namespace Cnn.Generator.Emitters;
@@ -21,8 +22,22 @@ internal sealed class ActivationPlan
     /// <summary>The span expression of layer <paramref name="index"/>'s output (<c>input</c> for -1).</summary>
     public string Output(int index) => index < 0 ? "input" : _outputs[index];
 
-    /// <summary>The span expression of the input of <paramref name="context"/>'s layer.</summary>
+    /// <summary>The span expression of the input of <paramref name="context"/>'s layer (a merge: its first input).</summary>
     public string Input(LayerContext context) => Output(context.Source);
+
+    /// <summary>The span expressions of every input of <paramref name="context"/>'s layer.</summary>
+    public IReadOnlyList<string> Inputs(LayerContext context) => context.Sources.Select(Output).ToList();
+
+    /// <summary>
+    /// Writes the statements that run <paramref name="context"/>'s layer forward in this plan's spans, a merge with
+    /// every input, or nothing when the layer is the identity in the pass.
+    /// </summary>
+    public void EmitForward(SourceWriter w, LayerContext context, bool training)
+    {
+        if (!Computes(context, training)) return;
+        if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
+        else context.Layer.EmitForwardCall(w, context, Input(context), Output(context.Index), training);
+    }
 
     /// <summary>Whether the layer computes something in this pass (it is not the identity there).</summary>
     public static bool Computes(LayerContext context, bool training) =>
@@ -81,8 +96,9 @@ internal sealed class ActivationPlan
         }
         var lastUse = new int[layers.Count];
         foreach (LayerContext context in layers)
-            if (context.Source >= 0 && value[context.Source] >= 0)
-                lastUse[value[context.Source]] = Math.Max(lastUse[value[context.Source]], context.Index);
+            foreach (int source in context.Sources)
+                if (source >= 0 && value[source] >= 0)
+                    lastUse[value[source]] = Math.Max(lastUse[value[source]], context.Index);
 
         var slotSizes = new List<long>();
         var slotValue = new List<int>();

@@ -24,9 +24,12 @@ internal static class Names
 /// <param name="Layer">The layer.</param>
 /// <param name="Index">Its position in the model (0-based).</param>
 /// <param name="ParameterOffset">Where its first tensor starts in <c>Parameters</c>.</param>
-/// <param name="Source">The index of the layer whose output it takes, or -1 for the model's input.</param>
+/// <param name="Source">The index of the layer whose output it takes (a merge: its first input), or -1 for the model's input.</param>
 internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOffset, int Source)
 {
+    /// <summary>Every layer whose output it takes (one, or a merge's inputs), -1 for the model's input.</summary>
+    public IReadOnlyList<int> Sources { get; init; } = System.Array.Empty<int>();
+
     /// <summary>Where the layer's scratch buffers live: the stack, or per-thread arrays when the model is over its stack budget.</summary>
     public BufferPlan Buffers { get; init; } = new(pooled: false);
 

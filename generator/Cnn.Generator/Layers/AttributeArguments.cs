@@ -30,6 +30,16 @@ internal sealed class AttributeArguments
     /// <summary>Constructor argument <paramref name="index"/> as a double (an int converts), or NaN: a value no range check accepts.</summary>
     public double Double(int index) => index < _positional.Count ? AsDouble(_positional[index]) ?? double.NaN : double.NaN;
 
+    /// <summary>Constructor argument <paramref name="index"/> as strings (a <c>params string[]</c>); null entries become empty names.</summary>
+    public string[] Strings(int index)
+    {
+        if (index >= _positional.Count) return Array.Empty<string>();
+        if (_positional[index] is object?[] values)
+            return Array.ConvertAll(values, v => v as string ?? "");
+        // A params array with a single element may also arrive as that element alone.
+        return _positional[index] is string single ? new[] { single } : Array.Empty<string>();
+    }
+
     /// <summary>The named argument as an int, or null when it is not set.</summary>
     public int? NamedInt(string name) => _named.TryGetValue(name, out object? value) && value is int i ? i : null;
 

@@ -19,7 +19,9 @@ internal static class LayerKinds
         ActivationSpec.ReLUKind,
         ActivationSpec.SigmoidKind,
         ActivationSpec.TanhKind,
-        ActivationSpec.SoftmaxKind);
+        ActivationSpec.SoftmaxKind,
+        AddSpec.Kind,
+        ConcatenateSpec.Kind);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {

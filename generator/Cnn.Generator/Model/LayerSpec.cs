@@ -20,7 +20,19 @@ internal abstract record LayerSpec
     /// <summary>The layer name: the <c>Name</c> argument, or the Keras default (<c>conv2d_1</c>).</summary>
     public string Name { get; init; } = "";
 
-    /// <summary>The shape the layer receives.</summary>
+    /// <summary>
+    /// The <c>Input =</c> argument as written: the name of the layer whose output this one takes, or <c>"input"</c>;
+    /// null for the layer right above. Merges name their inputs as their arguments instead (<see cref="Layers.MergeSpec"/>).
+    /// </summary>
+    public string? InputArgument { get; init; }
+
+    /// <summary>The layers whose outputs this one takes, as indices in the model (-1: the model's input), once resolved.</summary>
+    public EquatableArray<int> Sources { get; init; }
+
+    /// <summary>Whether the layer takes two or more inputs (<c>[Add]</c>, <c>[Concatenate]</c>).</summary>
+    public virtual bool IsMerge => false;
+
+    /// <summary>The shape the layer receives (a merge: its first input's).</summary>
     public TensorShape Input { get; init; }
 
     /// <summary>The shape the layer produces.</summary>

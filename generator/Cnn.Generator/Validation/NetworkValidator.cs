@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Cnn.Generator.Helpers;
+using Cnn.Generator.Layers;
 using Cnn.Generator.Model;
 
 namespace Cnn.Generator.Validation;
@@ -42,11 +43,14 @@ internal static class NetworkValidator
         var namesSeen = new HashSet<string>(StringComparer.Ordinal);
 
         bool lossValid = CheckModelArguments(loss, stackBudget, problems);
-        TensorShape? current = InputShape(inputDims, problems);
-        string producer = current is { } input ? $"the input is {input}" : "the input";
+        TensorShape? inputShape = InputShape(inputDims, problems);
+        TensorShape? current = inputShape;
         bool shapesKnown = current is not null;
         var pendingParameterChecks = new List<(int Index, long Count)>();
         long total = 0;
+        // Graphs (SPEC §7): each layer's output shape, and the layers so far by name, for Input = and merges.
+        var shapes = new List<TensorShape?>();
+        var indexByName = new Dictionary<string, int>(StringComparer.Ordinal);
 
         for (int i = 0; i < items.Count; i++)
         {
@@ -57,15 +61,24 @@ internal static class NetworkValidator
                     string name = ResolveName(layer, nameCounters);
                     string label = $"Layer {layers.Count + 1} '{name}' ({layer.KerasType})";
                     CheckName(layer, name, label, i, namesSeen, problems);
+                    int[]? sources = ResolveSources(layer, name, label, i, layers.Count, indexByName, problems);
+                    var inputs = new List<TensorShape>();
+                    if (sources is not null)
+                        foreach (int source in sources)
+                            if ((source < 0 ? inputShape : shapes[source]) is { } known) inputs.Add(known);
+                    string producer = sources is null || sources.Length != 1 ? "its inputs"
+                        : sources[0] < 0 ? (inputShape is { } x ? $"the input is {x}" : "the input")
+                        : $"'{layers[sources[0]].Name}' produces {shapes[sources[0]]}";
                     var check = new LayerChecker(label, i, producer, problems);
                     int before = problems.Count;
                     layer.CheckArguments(check);
                     bool argumentsValid = problems.Count == before;
 
-                    LayerSpec resolved = layer with { Name = name };
-                    if (current is { } shape && argumentsValid)
+                    LayerSpec resolved = layer with { Name = name, Sources = (sources ?? Array.Empty<int>()).ToEquatableArray() };
+                    LayerSpec? inferred = null;
+                    if (sources is not null && inputs.Count == sources.Length && argumentsValid)
                     {
-                        LayerSpec? inferred = resolved.Infer(shape, check);
+                        inferred = resolved is MergeSpec merge ? merge.InferMerge(inputs, check) : resolved.Infer(inputs[0], check);
                         if (inferred is not null)
                         {
                             resolved = inferred;
@@ -77,15 +90,11 @@ internal static class NetworkValidator
                                 inferred = null;
                             }
                         }
-                        current = inferred?.Output;
                     }
-                    else
-                    {
-                        current = null;
-                    }
-
+                    current = inferred?.Output;
                     if (current is null) shapesKnown = false;
-                    else producer = $"'{name}' produces {current}";
+                    shapes.Add(current);
+                    indexByName[name] = layers.Count;
                     layers.Add(resolved);
                     layerItemIndex.Add(i);
                     break;
@@ -109,6 +118,8 @@ internal static class NetworkValidator
                     break;
             }
         }
+
+        CheckEveryOutputIsUsed(layers, layerItemIndex, problems);
 
         if (layers.Count == 0)
             problems.Add(new Problem(DiagnosticIds.NoLayers, -1, null,
@@ -171,8 +182,76 @@ internal static class NetworkValidator
             if (!layer.IsIdentity) activations += layer.Output.Size;
             largest = Math.Max(largest, layer.Output.Size);
         }
-        return 4 * (activations + 2 * largest + layers[layers.Count - 1].Output.Size);
+        // A chain's gradient flows through two buffers used in turn; a graph's gathers in one buffer per output
+        // (and one for the input), with one more for a layer whose input other layers take too.
+        long gradients = IsGraph(layers) ? activations + inputSize + largest : 2 * largest;
+        return 4 * (activations + gradients + layers[layers.Count - 1].Output.Size);
     }
+
+    /// <summary>
+    /// The layers whose outputs <paramref name="layer"/> takes: the layer above it, the one its <c>Input =</c> names, or
+    /// a merge's arguments (-1: the model's input). Null after a CNN0012, when a name is not a layer above this one.
+    /// </summary>
+    private static int[]? ResolveSources(LayerSpec layer, string name, string label, int index, int position,
+        Dictionary<string, int> indexByName, List<Problem> problems)
+    {
+        void Report(string argument, string message) => problems.Add(new Problem(DiagnosticIds.InvalidConnection, index, argument, $"{label}: {message}"));
+        int? Find(string reference, string argument)
+        {
+            if (reference == InputName) return -1;
+            if (reference == name)
+                Report(argument, $"it names itself as its input; name a layer above it, or \"{InputName}\" for the model's input");
+            else if (indexByName.TryGetValue(reference, out int source))
+                return source;
+            else
+                Report(argument, $"\"{reference}\" names no layer above it; name a layer above it, or \"{InputName}\" for the model's input");
+            return null;
+        }
+
+        if (layer is MergeSpec merge)
+        {
+            if (layer.InputArgument is not null)
+            {
+                Report("Input", $"a merge names its inputs as its arguments, [{layer.KerasType}(\"a\", \"b\")], not with Input =");
+                return null;
+            }
+            if (merge.Inputs.Count < 2)
+            {
+                Report("inputs", $"a merge takes two or more layers, but {(merge.Inputs.Count == 0 ? "none is" : "one is")} named: [{layer.KerasType}(\"a\", \"b\")]");
+                return null;
+            }
+            var sources = new int[merge.Inputs.Count];
+            bool valid = true;
+            for (int i = 0; i < sources.Length; i++)
+            {
+                if (Find(merge.Inputs[i], "inputs") is int source) sources[i] = source;
+                else valid = false;
+            }
+            return valid ? sources : null;
+        }
+        if (layer.InputArgument is { } input)
+            return Find(input, "Input") is int source ? new[] { source } : null;
+        return new[] { position - 1 };
+    }
+
+    /// <summary>CNN0013: a layer whose output neither the model's output (the last layer) nor any other layer takes.</summary>
+    private static void CheckEveryOutputIsUsed(List<LayerSpec> layers, List<int> itemIndex, List<Problem> problems)
+    {
+        var used = new bool[layers.Count];
+        foreach (LayerSpec layer in layers)
+            foreach (int source in layer.Sources)
+                if (source >= 0) used[source] = true;
+        for (int i = 0; i < layers.Count - 1; i++)
+            if (!used[i])
+                problems.Add(new Problem(DiagnosticIds.UnusedLayer, itemIndex[i], null,
+                    $"Layer {i + 1} '{layers[i].Name}' ({layers[i].KerasType}): its output reaches neither the model's output (the last layer) nor any other layer; take it with Input = or a merge, or remove it"));
+    }
+
+    /// <summary>The name that stands for the model's input in <c>Input =</c> and merges (and no layer may have).</summary>
+    public const string InputName = "input";
+
+    /// <summary>Whether the layers form a graph (<c>Input =</c> or a merge) rather than a chain.</summary>
+    public static bool IsGraph(IEnumerable<LayerSpec> layers) => layers.Any(l => l.IsMerge || l.InputArgument is not null);
 
     /// <summary>CNN0003 on <c>[Model]</c>'s named arguments: a loss outside the enum, a stack budget below one byte.</summary>
     private static bool CheckModelArguments(Loss loss, long stackBudget, List<Problem> problems)
@@ -233,6 +312,12 @@ internal static class NetworkValidator
         {
             problems.Add(new Problem(DiagnosticIds.ArgumentOutOfRange, index, "Name",
                 $"{label}: the name '{name}' must start with a letter or '_' and contain only letters, digits and '_' (at most 64), because it names weight tensors and generated methods"));
+            return;
+        }
+        if (name == InputName)
+        {
+            problems.Add(new Problem(DiagnosticIds.InvalidConnection, index, "Name",
+                $"{label}: the name '{InputName}' stands for the model's input in Input = and merges; choose another name"));
             return;
         }
         if (!seen.Add(name))
@@ -319,4 +404,8 @@ internal static class DiagnosticIds
     public const string SplitDeclarations = "CNN0010";
     /// <summary>The model has no layers.</summary>
     public const string NoLayers = "CNN0011";
+    /// <summary>An input or merge names no layer above it, a merge has fewer than two inputs, or a layer is named "input".</summary>
+    public const string InvalidConnection = "CNN0012";
+    /// <summary>A layer's output reaches neither the model's output nor another layer.</summary>
+    public const string UnusedLayer = "CNN0013";
 }

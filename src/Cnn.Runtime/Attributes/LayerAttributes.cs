@@ -16,6 +16,12 @@ public abstract class LayerAttribute : Attribute
 {
     /// <summary>The layer's name in summaries and weight files; default: Keras's (<c>conv2d</c>, <c>conv2d_1</c>, ...).</summary>
     public string? Name { get; set; }
+
+    /// <summary>
+    /// The layer whose output this one takes: the name of a layer above it, or <c>"input"</c> for the model's input.
+    /// Default: the layer right above (Keras functional models; merges name their inputs as their arguments).
+    /// </summary>
+    public string? Input { get; set; }
 }
 
 /// <summary>2D convolution over a <c>[height, width, channels]</c> input (Keras <c>Conv2D</c>).</summary>
@@ -119,6 +125,24 @@ public sealed class SigmoidAttribute : LayerAttribute;
 public sealed class TanhAttribute : LayerAttribute;
 /// <summary>Standalone softmax layer over a vector (Keras <c>Softmax</c>).</summary>
 public sealed class SoftmaxAttribute : LayerAttribute;
+
+/// <summary>Element-wise sum of two or more earlier layers' outputs of the same shape (Keras <c>Add</c>): a skip connection.</summary>
+public sealed class AddAttribute : LayerAttribute
+{
+    /// <summary>Sums the outputs of the layers named <paramref name="inputs"/> (<c>"input"</c>: the model's input).</summary>
+    public AddAttribute(params string[] inputs) => Inputs = inputs;
+    /// <summary>The names of the layers summed.</summary>
+    public string[] Inputs { get; }
+}
+
+/// <summary>Joins two or more earlier layers' outputs along the channel axis (Keras <c>Concatenate</c>); other dimensions must be equal.</summary>
+public sealed class ConcatenateAttribute : LayerAttribute
+{
+    /// <summary>Joins the outputs of the layers named <paramref name="inputs"/>, channels in this order.</summary>
+    public ConcatenateAttribute(params string[] inputs) => Inputs = inputs;
+    /// <summary>The names of the layers joined, in channel order.</summary>
+    public string[] Inputs { get; }
+}
 
 /// <summary>Build-time assertion: the shape produced by the layers above this attribute.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]

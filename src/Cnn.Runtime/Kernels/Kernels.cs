@@ -72,6 +72,23 @@ public static class Kernels
     /// <summary>acc += x.</summary>
     public static void Add(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
 
+    /// <summary>
+    /// Concatenation along channels: for each of <paramref name="pixels"/> pixels, x's <paramref name="channels"/> values go to
+    /// y's channels [<paramref name="offset"/>, offset + channels) of <paramref name="stride"/>.
+    /// </summary>
+    public static void CopyChannels(ReadOnlySpan<float> x, Span<float> y, int pixels, int channels, int offset, int stride)
+    {
+        for (int p = 0; p < pixels; p++)
+            x.Slice(p * channels, channels).CopyTo(y.Slice(p * stride + offset, channels));
+    }
+
+    /// <summary>The gradient of <see cref="CopyChannels"/>: dx += each pixel's channels [offset, offset + channels) of dy.</summary>
+    public static void AddChannels(ReadOnlySpan<float> dy, Span<float> dx, int pixels, int channels, int offset, int stride)
+    {
+        for (int p = 0; p < pixels; p++)
+            Add(dx.Slice(p * channels, channels), dy.Slice(p * stride + offset, channels));
+    }
+
     /// <summary>acc += scale·x.</summary>
     public static void AddScaled(Span<float> acc, ReadOnlySpan<float> x, float scale) => TensorPrimitives.MultiplyAdd(x, scale, acc, acc);
 

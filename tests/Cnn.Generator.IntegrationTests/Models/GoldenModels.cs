@@ -41,3 +41,20 @@ public partial class StridedSame;
 [Dense(8, Activation = Activation.Sigmoid)]
 [Dense(3, Activation = Activation.Sigmoid)]
 public partial class IrisMlp;
+
+/// <summary>golden/residual (SPEC §7 graphs): a projected skip connection joined by Add, and a side branch joined by Concatenate.</summary>
+[Model(10, 10, 2, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv2D(6, 3, Padding = Padding.Same, Activation = Activation.ReLU)]
+[Conv2D(8, 3, Stride = 2, Padding = Padding.Same)]
+[ReLU]
+[Conv2D(8, 3, Padding = Padding.Same, Name = "main")]
+[Conv2D(8, 1, Stride = 2, Input = "conv2d", Name = "shortcut")]
+[Add("main", "shortcut")]
+[ReLU(Name = "block_out")]
+[Conv2D(4, 1, Input = "re_lu", Name = "side")]
+[Concatenate("block_out", "side")]
+[MaxPool2D(2, Padding = Padding.Same)]
+[Flatten]
+[Dense(5, Activation = Activation.Softmax)]
+[ExpectParameters(1775)]
+public partial class Residual;

@@ -112,3 +112,24 @@ public partial class CheckBigWindow;
 [Model(10, 12, 23, Loss = Loss.MeanSquaredError)]
 [MaxPool2D(5, 6)]
 public partial class BigWindowMaxPool;
+
+/// <summary>
+/// A graph (SPEC §7): a branch from the model's input, an Add of three inputs, a Concatenate of three, a standalone
+/// activation and pooling on branches, and a Flatten that two layers take (its gradient gathers from both).
+/// </summary>
+[Model(6, 6, 2, Loss = Loss.CategoricalCrossEntropy)]
+[Conv2D(3, 3, Padding = Padding.Same, Activation = Activation.Tanh, Name = "a")]
+[Conv2D(3, 1, Input = "input", Name = "b")]
+[Tanh(Input = "a", Name = "c")]
+[Add("a", "b", "c", Name = "sum")]
+[Conv2D(2, 2, Stride = 2, Input = "a", Name = "d")]
+[MaxPool2D(2, Input = "sum", Name = "e")]
+[AvgPool2D(2, Input = "b", Name = "f")]
+[Concatenate("d", "e", "f")]
+[Flatten]
+[Dense(4, Activation = Activation.Sigmoid, Name = "h")]
+[Dense(4, Input = "flatten", Name = "g")]
+[Add("h", "g", Name = "logits")]
+[Softmax]
+[ExpectShape(4)]
+public partial class CheckGraph;
