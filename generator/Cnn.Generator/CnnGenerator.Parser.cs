@@ -320,6 +320,15 @@ public sealed partial class CnnGenerator
             if (argument is null || syntax.ArgumentList is null)
                 return syntax.GetLocation();
             SeparatedSyntaxList<AttributeArgumentSyntax> arguments = syntax.ArgumentList.Arguments;
+            // "inputs[2]": the third element of a params array, written as the third positional argument from there.
+            int element = 0;
+            int bracket = argument.IndexOf('[');
+            if (bracket > 0 && argument.EndsWith("]", System.StringComparison.Ordinal)
+                && int.TryParse(argument.Substring(bracket + 1, argument.Length - bracket - 2), out int parsed))
+            {
+                element = parsed;
+                argument = argument.Substring(0, bracket);
+            }
             for (string? name = argument; name is not null; name = s_argumentAliases.TryGetValue(name, out string? alias) ? alias : null)
             {
                 foreach (AttributeArgumentSyntax a in arguments)
@@ -329,8 +338,8 @@ public sealed partial class CnnGenerator
                 {
                     int ordinal = constructor.Parameters.IndexOf(constructor.Parameters.FirstOrDefault(p => p.Name == name)!);
                     var positional = arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
-                    if (ordinal >= 0 && ordinal < positional.Count)
-                        return positional[ordinal].GetLocation();
+                    if (ordinal >= 0 && ordinal + element < positional.Count)
+                        return positional[ordinal + element].GetLocation();
                 }
             }
             return syntax.GetLocation();

@@ -238,4 +238,55 @@ public class DiagnosticTests
         Assert.Equal(["CNN0004", "CNN0009"], result.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Order());
         Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
     }
+
+    [Theory]
+    [InlineData("[Dense(3, Input = \"nowhere\")]", "Input = \"nowhere\"", "\"nowhere\" names no layer above it")]
+    [InlineData("[Dense(3, Input = \"later\")] [Dense(3, Name = \"later\")]", "Input = \"later\"", "\"later\" names no layer above it")]
+    [InlineData("[Dense(3, Name = \"self\", Input = \"self\")]", "Input = \"self\"", "it names itself as its input")]
+    [InlineData("[Dense(3, Name = \"a\")] [Add(\"a\")]", "\"a\"", "a merge takes two or more layers, but one is named")]
+    [InlineData("[Dense(3, Name = \"a\")] [Add(\"a\", \"b\")]", "\"b\"", "\"b\" names no layer above it")]
+    [InlineData("[Dense(3, Name = \"a\")] [Concatenate(\"a\", \"input\", Input = \"a\")]", "Input = \"a\"", "a merge names its inputs as its arguments")]
+    [InlineData("[Dense(3, Name = \"input\")]", "Name = \"input\"", "the name 'input' stands for the model's input")]
+    public void CNN0012_Connections(string layers, string location, string message)
+    {
+        Diagnostic d = Single("CNN0012", Usings + $"[Model(3, Loss = Loss.MeanSquaredError)] {layers} [Dense(2, Input = \"input\", Name = \"last\")] public partial class Net;");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(location, GeneratorHarness.TextAt(d));
+        Assert.Contains(message, d.GetMessage());
+    }
+
+    [Fact]
+    public void CNN0013_UnusedOutput_IsAWarningAtThatLayer()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(Usings + """
+            [Model(4, Loss = Loss.MeanSquaredError)]
+            [Dense(3, Name = "unused")]
+            [Dense(2, Input = "input")]
+            public partial class Net;
+            """);
+        Diagnostic d = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("CNN0013", d.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal("Dense(3, Name = \"unused\")", GeneratorHarness.TextAt(d));
+        Assert.Contains("'unused' (Dense): its output reaches neither the model's output", d.GetMessage());
+        Assert.Empty(result.OutputDiagnostics.Where(e => e.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Theory]
+    [InlineData("[Add(\"a\", \"b\")]", "adds element by element, so its inputs must have one shape, but they are 'a' 4x4x3, 'b' 4x4x2")]
+    [InlineData("[Concatenate(\"a\", \"c\")]", "joins its inputs along the channels, so all other dimensions must be equal, but they are 'a' 4x4x3, 'c' 2x2x3")]
+    public void CNN0004_MergeMismatch_NamesEveryInputShape(string merge, string message)
+    {
+        Diagnostic d = Single("CNN0004", Usings + $$"""
+            [Model(4, 4, 1, Loss = Loss.MeanSquaredError)]
+            [Conv2D(3, 1, Name = "a")]
+            [Conv2D(2, 1, Input = "input", Name = "b")]
+            [MaxPool2D(2, Input = "a", Name = "c")]
+            {{merge}}
+            [Flatten] [Dense(2)]
+            public partial class Net;
+            """);
+        Assert.Equal(merge.Substring(1, merge.Length - 2), GeneratorHarness.TextAt(d));
+        Assert.Contains(message, d.GetMessage());
+    }
 }

@@ -83,4 +83,20 @@ public class SnapshotTests
         [Dense(1, Activation = Activation.Sigmoid)]
         public partial class Binary;
         """);
+
+    [Fact]
+    public void GraphModel() => Verify("""
+        namespace Samples;
+        [Model(8, 8, 2)]
+        [Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.ReLU)]
+        [Conv2D(4, 3, Padding = Padding.Same, Name = "main")]
+        [Add("main", "conv2d")]
+        [ReLU(Name = "block_out")]
+        [Conv2D(2, 1, Input = "input", Name = "side")]
+        [Concatenate("block_out", "side")]
+        [MaxPool2D(2)]
+        [Flatten]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class Residual;
+        """);
 }

@@ -224,7 +224,7 @@ internal static class NetworkValidator
             bool valid = true;
             for (int i = 0; i < sources.Length; i++)
             {
-                if (Find(merge.Inputs[i], "inputs") is int source) sources[i] = source;
+                if (Find(merge.Inputs[i], $"inputs[{i}]") is int source) sources[i] = source;
                 else valid = false;
             }
             return valid ? sources : null;
