@@ -570,6 +570,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Convolve_first_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 5; oy++)
@@ -666,6 +667,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The kernel gradient of first (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void KernelGradient_first_256(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 3; ky++)
@@ -803,6 +805,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
@@ -907,6 +910,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
@@ -944,6 +948,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
@@ -997,6 +1002,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Pool_max_pooling2d_256(ref float x, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
@@ -1016,6 +1022,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
             {
                 for (int oy = 0; oy < 1; oy++)
@@ -1060,6 +1067,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
@@ -1114,6 +1122,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
@@ -1160,6 +1169,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
@@ -1235,6 +1245,7 @@ _____________________________________________________________________________";
             }
 
             /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)

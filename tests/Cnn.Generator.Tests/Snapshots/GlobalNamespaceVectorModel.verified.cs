@@ -373,6 +373,7 @@ __________________________________________________________________";
     }
 
     /// <summary>x·kernel for dense, ReLU applied on the way out (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
@@ -430,6 +431,7 @@ __________________________________________________________________";
     }
 
     /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)
@@ -480,6 +482,7 @@ __________________________________________________________________";
     }
 
     /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
@@ -548,6 +551,7 @@ __________________________________________________________________";
     }
 
     /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)

@@ -505,6 +505,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 26; oy++)
@@ -617,6 +618,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 26; oy++)
@@ -842,6 +844,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -891,6 +894,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -925,6 +929,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
@@ -974,6 +979,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
@@ -1039,6 +1045,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_512(ref float x, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1058,6 +1065,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_512(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1098,6 +1106,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_256(ref float x, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1117,6 +1126,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1170,6 +1180,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 11; oy++)
@@ -1232,6 +1243,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 11; oy++)
@@ -1529,6 +1541,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d_1 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_1_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -1566,6 +1579,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_1_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -1708,6 +1722,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1790,6 +1805,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1934,6 +1950,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_1_512(ref float x, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1953,6 +1970,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_1_512(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1993,6 +2011,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_1_256(ref float x, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -2012,6 +2031,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_1_256(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -2065,6 +2085,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 3; oy++)
@@ -2100,6 +2121,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 3; oy++)
@@ -2241,6 +2263,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d_2 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_2_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -2278,6 +2301,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of conv2d_2 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_2_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -2420,6 +2444,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -2478,6 +2503,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -2627,6 +2653,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2675,6 +2702,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2725,6 +2753,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of dense (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -2762,6 +2791,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -2917,6 +2947,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2985,6 +3016,7 @@ _______________________________________________________________________";
         }
 
         /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
