@@ -81,7 +81,7 @@ public static class Program
                 .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks)])
                 .Run([.. rest], config)
                 .ToArray();
-            if (summaries.Length == 0) return 0; // --help, --list, or a filter that matched nothing
+            if (summaries.Length == 0) return check ? 3 : 0; // --help, --list, or a filter that matched nothing
         }
         bool Ran(string method) => summaries.Any(s => s.BenchmarksCases.Any(b => b.Descriptor.WorkloadMethod.Name == method));
 

@@ -56,10 +56,10 @@ public static partial class PyTorchPeer
         {
             Task<string> error = child.StandardError.ReadToEndAsync();
             Task<string> output = child.StandardOutput.ReadToEndAsync();
-            if (!child.WaitForExit(TimeSpan.FromMinutes(10)))
+            if (!child.WaitForExit(TimeSpan.FromMinutes(30)))
             {
                 child.Kill(entireProcessTree: true);
-                log.WriteLine("  the PyTorch peer ran for more than 10 minutes and was stopped.");
+                log.WriteLine("  the PyTorch peer ran for more than 30 minutes and was stopped.");
                 return null;
             }
             string text = output.Result;
