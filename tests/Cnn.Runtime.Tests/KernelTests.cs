@@ -48,4 +48,29 @@ public class KernelTests
         Assert.Equal(sum / length, Losses.MeanSquaredError(output, targets), 1e-5 * Math.Max(1, sum / length));
         Assert.Throws<ArgumentException>(() => Losses.MeanSquaredError(output, targets.AsSpan(1)));
     }
+
+    [Fact]
+    public void Softmax_MatchesTheDefinition()
+    {
+        float[] x = Values(10, 5);
+        float[] y = (float[])x.Clone();
+        Kernels.Softmax(y);
+        double sum = x.Sum(v => Math.Exp(v));
+        for (int i = 0; i < x.Length; i++) Assert.Equal(Math.Exp(x[i]) / sum, y[i], 1e-6);
+    }
+
+    [Fact]
+    public void Softmax_LargeLogitsStayFinite_AndNaNGivesNaN()
+    {
+        // exp(100) overflows float: without the shift by the maximum this gives infinity / infinity = NaN.
+        float[] y = [100f, 0f, 99f];
+        Kernels.Softmax(y);
+        Assert.Equal(1 / (1 + Math.Exp(-100) + Math.Exp(-1)), y[0], 1e-6);
+        Assert.Equal(Math.Exp(-1) / (1 + Math.Exp(-100) + Math.Exp(-1)), y[2], 1e-6);
+        Assert.True(y[1] >= 0f && y[1] < 1e-30f);
+
+        float[] nan = [1f, float.NaN, 2f];
+        Kernels.Softmax(nan);
+        Assert.All(nan, v => Assert.True(float.IsNaN(v)));
+    }
 }

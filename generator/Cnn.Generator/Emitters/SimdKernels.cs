@@ -153,6 +153,15 @@ internal static class SimdKernels
     }
 
     /// <summary>
+    /// Writes the attribute every kernel carries: compiled fully optimized at its first call instead of as slow
+    /// tier-0 code first, so that a program's first thousands of calls run at full speed. Kernels never read
+    /// <c>Kernels.UseVector512</c> (such a method may be compiled before the flag is initialised, and would then not
+    /// fold it); their callers choose the width, and those tier up as usual.
+    /// </summary>
+    public static void EmitOptimizedAtOnce(SourceWriter w) =>
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+
+    /// <summary>
     /// Emits <c>name_{width}(ref x, ref k, ref b, ref y)</c>: y[oy, ox, f] = act(b[f] + Σ_ky Σ_r x[oy·sh + ky, ox·sw, r] · k[ky, r, f])
     /// where r runs over the kw·c contiguous taps of one kernel row.
     /// </summary>
@@ -164,6 +173,7 @@ internal static class SimdKernels
     public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, int width, bool bias, bool relu, string summary, int zeroRows = 0)
     {
         w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        EmitOptimizedAtOnce(w);
         using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float k, ref float b, ref float y)"))
         {
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
@@ -407,6 +417,7 @@ internal static class SimdKernels
     public static void EmitKernelGradient(SourceWriter w, string name, ConvGeometry g, int width, string summary)
     {
         w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        EmitOptimizedAtOnce(w);
         using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float dy, ref float dk)"))
         {
             using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))

@@ -150,6 +150,7 @@ internal static class Pool2DEmitter
         foreach (int width in Widths(p))
         {
             w.Line($"/// <summary>{Describe(p)}: one vector per group of channels ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            SimdKernels.EmitOptimizedAtOnce(w);
             using (w.Block($"private static void Pool_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float y)"))
             using (PixelLoops(w, p))
             {
@@ -160,6 +161,7 @@ internal static class Pool2DEmitter
             w.Line();
             if (!p.IsMax) continue;
             w.Line($"/// <summary>The gradient of {p.Name}: to the first maximum of each window ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            SimdKernels.EmitOptimizedAtOnce(w);
             using (w.Block($"private static void PoolGradient_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float dy, ref float dx)"))
             using (PixelLoops(w, p))
             {

@@ -104,8 +104,25 @@ public static class Kernels
     /// <summary>x = tanh(x), in place.</summary>
     public static void Tanh(Span<float> x) => TensorPrimitives.Tanh(x, x);
 
-    /// <summary>x = softmax(x), in place, shifted by the maximum for stability.</summary>
-    public static void Softmax(Span<float> x) => TensorPrimitives.SoftMax(x, x);
+    /// <summary>x = softmax(x), in place, shifted by the maximum for stability (NaN in, NaN out).</summary>
+    /// <remarks>
+    /// A plain loop, not <c>TensorPrimitives.SoftMax</c>: over a model's few outputs it is as fast, and the first call
+    /// of the generic vector code cost a fresh process 20–40 ms of JIT compilation, more than a thousand calls of the
+    /// seed model's <c>Forward</c> (issue #12). It also subtracts the maximum, which TensorPrimitives does not:
+    /// a logit above 88 no longer overflows to infinity and a NaN output.
+    /// </remarks>
+    public static void Softmax(Span<float> x)
+    {
+        float max = float.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++) max = Math.Max(max, x[i]);
+        float sum = 0f;
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = MathF.Exp(x[i] - max);
+            sum += x[i];
+        }
+        for (int i = 0; i < x.Length; i++) x[i] /= sum;
+    }
 
     /// <summary>dy *= (y &gt; 0): ReLU's derivative taken from its output (0 at 0, as PyTorch and TensorFlow).</summary>
     public static void ReLUBackward(ReadOnlySpan<float> y, Span<float> dy)
