@@ -21,6 +21,7 @@ public sealed class PageFixture : IDisposable
                 $"The browser tests need Debian's Chromium ({ChromiumPath}) and ChromeDriver ({DriverPath}): apt-get install chromium chromium-driver (.ci/run does).");
         RepositoryRoot = FindRepositoryRoot();
         Site = Path.Combine(AppContext.BaseDirectory, "explainer-site");
+        if (Directory.Exists(Site)) Directory.Delete(Site, recursive: true); // no files of an earlier publish
         Publish(RepositoryRoot, Site);
         ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(ScreenshotFolder);
@@ -51,13 +52,19 @@ public sealed class PageFixture : IDisposable
     /// <summary>Headless Chromium.</summary>
     public ChromeDriver Driver { get; }
 
-    /// <summary>Loads the page afresh and waits until it shows its first prediction; returns the load-to-prediction time (ms).</summary>
-    public double Open()
+    /// <summary>
+    /// Loads the page afresh and waits until it shows its first prediction; returns the time from the start of loading
+    /// to that prediction, the time the last file arrived, and the time the page spent computing the prediction (ms).
+    /// </summary>
+    public (double Load, double Downloaded, double Compute) Open()
     {
         Server.ResetCounts();
         Driver.Navigate().GoToUrl(Server.Address);
         IWebElement load = WaitFor(() => Driver.FindElements(By.CssSelector("#load-time[data-ms]")).FirstOrDefault(), TimeSpan.FromMinutes(2), "the first prediction");
-        return double.Parse(load.GetAttribute("data-ms")!, CultureInfo.InvariantCulture);
+        double downloaded = Convert.ToDouble(Driver.ExecuteScript(
+            "return Math.max(...performance.getEntriesByType('resource').map(e => e.responseEnd));"), CultureInfo.InvariantCulture);
+        return (double.Parse(load.GetAttribute("data-ms")!, CultureInfo.InvariantCulture), downloaded,
+            double.Parse(load.GetAttribute("data-compute-ms")!, CultureInfo.InvariantCulture));
     }
 
     /// <summary>Polls <paramref name="find"/> until it returns something, or fails naming <paramref name="what"/> (with the page's error, if it shows one).</summary>
