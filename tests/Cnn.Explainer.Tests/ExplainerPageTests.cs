@@ -48,6 +48,7 @@ public sealed class ExplainerPageTests(PageFixture page, ITestOutputHelper outpu
             .MoveByOffset(15, 20).MoveByOffset(15, 20).MoveByOffset(15, 20).MoveByOffset(15, 20).Release().Perform();
         page.WaitFor(() => page.Driver.FindElement(By.Id("input-name")).Text == "Your drawing" ? "drawn" : null, TimeSpan.FromSeconds(30), "the drawing");
         // The drawing is sent while it is made; wait until the last of it has been run.
+        page.WaitFor(() => canvas.GetAttribute("data-busy") == "0" ? "idle" : null, TimeSpan.FromMinutes(1), "the end of the drawing's runs");
         float[] input = page.WaitFor(() =>
         {
             float[] a = Input();

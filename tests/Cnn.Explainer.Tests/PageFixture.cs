@@ -14,6 +14,7 @@ public sealed class PageFixture : IDisposable
     /// <summary>Debian's Chromium and its driver.</summary>
     public const string ChromiumPath = "/usr/bin/chromium", DriverPath = "/usr/bin/chromedriver";
 
+    /// <summary>Publishes the page, starts the server and the browser; fails when Chromium or its driver is missing.</summary>
     public PageFixture()
     {
         if (!File.Exists(ChromiumPath) || !File.Exists(DriverPath))
@@ -129,6 +130,7 @@ public sealed class PageFixture : IDisposable
         throw new InvalidOperationException("Cnn.Generator.sln not found above the test assembly.");
     }
 
+    /// <summary>Closes the browser and stops the server.</summary>
     public void Dispose()
     {
         Driver.Quit();

@@ -33,11 +33,13 @@ window.explainer = {
         const send = async () => {
             if (busy) { pending = true; return; }
             busy = true;
+            canvas.dataset.busy = "1"; // for the browser test: the page has not yet run the whole drawing
             do {
                 pending = false;
                 await dotnet.invokeMethodAsync("Drawn", read());
             } while (pending);
             busy = false;
+            canvas.dataset.busy = "0";
         };
         const at = e => {
             const r = canvas.getBoundingClientRect();
