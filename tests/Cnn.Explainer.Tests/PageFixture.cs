@@ -102,11 +102,12 @@ public sealed class PageFixture : IDisposable
 
     private static void Publish(string root, string output)
     {
-        // The test project's reference builds the page and its references first; publish only adds trimming,
-        // compression and the static files.
+        // The test project's reference restores and builds the page and its references first; publish only adds
+        // trimming, compression and the static files, and touches no other project (other test assemblies run
+        // beside this one and use the same projects).
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { "publish", Path.Combine(root, "samples", "Explainer"), "-c", "Release", "-o", output, "-p:BuildProjectReferences=false", "-nologo" },
+            ArgumentList = { "publish", Path.Combine(root, "samples", "Explainer"), "-c", "Release", "-o", output, "--no-restore", "-p:BuildProjectReferences=false", "-nologo" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
