@@ -47,6 +47,7 @@ internal static class NetworkValidator
         bool shapesKnown = current is not null;
         var pendingParameterChecks = new List<(int Index, long Count)>();
         long total = 0;
+        bool lastLayerUnreadable = false;
 
         for (int i = 0; i < items.Count; i++)
         {
@@ -85,8 +86,16 @@ internal static class NetworkValidator
                     else producer = $"'{name}' produces {current}";
                     layers.Add(resolved);
                     layerItemIndex.Add(i);
+                    lastLayerUnreadable = false;
                     break;
                 }
+                case UnreadableLayerItem:
+                    // Its output is unknown: checking the layers below against the shape above it would report errors
+                    // that are not there.
+                    current = null;
+                    shapesKnown = false;
+                    lastLayerUnreadable = true;
+                    break;
                 case ExpectShapeItem { Dims: var dims } expect when expect.IsNull || (dims.Count != 1 && dims.Count != 3) || dims.Any(d => d < 1):
                     // No shape has this form, whatever the layers above: reported even when their shapes are unknown.
                     problems.Add(new Problem(DiagnosticIds.ExpectedShapeMismatch, i, null, expect.IsNull
@@ -139,7 +148,7 @@ internal static class NetworkValidator
                     + "the generated code takes them from per-thread arrays instead (allocated once per thread), which is safe on small thread stacks but not free. Shrink the early layers (fewer filters, a stride, pooling) or raise StackBudget on [Model] if your threads have large stacks"));
         }
 
-        if (layers.Count > 0 && lossValid)
+        if (layers.Count > 0 && lossValid && !lastLayerUnreadable)
             CheckLossActivation(loss, layers, layerItemIndex, problems);
 
         return new ValidationResult(layers.ToEquatableArray(), problems.ToEquatableArray(), total, stackBytes);
