@@ -73,6 +73,8 @@ public sealed partial class CnnGenerator
                             $"The arguments of [{name.Substring(0, name.Length - "Attribute".Length)}] could not be read: fix the compiler error on this attribute"));
                         declarationValid = false;
                         unreadableLayers++;
+                        items.Add(new UnreadableLayerItem());
+                        itemSyntax.Add((attributeSyntax, data));
                         continue;
                     }
                     if (ReadItem(name, data) is { } item)
@@ -86,11 +88,15 @@ public sealed partial class CnnGenerator
 
             declarationValid &= CheckSplitDeclarations(symbol, classSyntax, byNode, diagnostics, cancellationToken);
 
-            ValidationResult result = NetworkValidator.Validate(inputDims, loss, stackBudget, items);
+            // What the compiler could not bind is not guessed at: without a readable [Model] the input shape, the loss
+            // and the stack budget are unknown, so nothing that depends on them is checked.
+            ValidationResult result = modelReadable
+                ? NetworkValidator.Validate(inputDims, loss, stackBudget, items)
+                : NetworkValidator.Validate(null, Loss.SparseCategoricalCrossEntropy, NetworkValidator.DefaultStackBudget, items);
             foreach (Problem problem in result.Problems)
             {
                 // An unreadable [Model] was reported above; "the input shape is missing" would only repeat it.
-                if (!modelReadable && problem.ItemIndex < 0 && problem.Id == DiagnosticIds.InvalidInputShape)
+                if (!modelReadable && ((problem.ItemIndex < 0 && problem.Id == DiagnosticIds.InvalidInputShape) || problem.Id == DiagnosticIds.LossActivation))
                     continue;
                 // Neither is "no layers" news when the layers present could not be read.
                 if (unreadableLayers > 0 && problem.Id == DiagnosticIds.NoLayers)

@@ -9,12 +9,21 @@ namespace Cnn.Generator.Tests;
 /// </summary>
 /// <param name="Index">The case number (its namespace is <c>Fuzz.U{Index}</c>).</param>
 /// <param name="Source">The file.</param>
-/// <param name="Problems">Why the case is invalid (SPEC rules and compiler errors); empty when every model is valid.</param>
+/// <param name="Problems">
+/// Every diagnostic SPEC calls for, each written "CNN0004: why" (errors and warnings; a compiler error on an attribute
+/// is reported as CNN0002 on [Model], CNN0003 on a layer); empty when the file must get no CNN diagnostic.
+/// </param>
 /// <param name="Models">How many [Model] classes the file declares.</param>
 internal sealed record FuzzCase(int Index, string Source, IReadOnlyList<string> Problems, int Models)
 {
-    /// <summary>Whether some SPEC rule is broken (or an argument does not compile), so a CNN error must be reported.</summary>
-    public bool Invalid => Problems.Count > 0;
+    /// <summary>The warnings among the ids: CNN0007 and CNN0008.</summary>
+    public static readonly IReadOnlySet<string> WarningIds = new HashSet<string>(StringComparer.Ordinal) { "CNN0007", "CNN0008" };
+
+    /// <summary>The diagnostic ids the generator must report for the file, no more and no fewer.</summary>
+    public IReadOnlySet<string> ExpectedIds { get; } = Problems.Select(p => p[..7]).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Whether some SPEC error rule is broken (or an argument does not compile), so a CNN error must be reported.</summary>
+    public bool Invalid => ExpectedIds.Any(id => !WarningIds.Contains(id));
 }
 
 /// <summary>
@@ -23,12 +32,22 @@ internal sealed record FuzzCase(int Index, string Source, IReadOnlyList<string> 
 /// missing and extra arguments, bad enum values, duplicate names), ExpectShape/ExpectParameters anywhere, and odd
 /// declarations (not partial, static, file-local, nested, generic, records, keyword names, split attributes, two
 /// models of the same name). Alongside it tracks the shapes itself, as SPEC §2 defines them, and records every
-/// rule the declaration breaks: that is the expectation the fuzz test holds the generator to.
+/// rule the declaration breaks, with its SPEC §4 id: the set of ids is the expectation the fuzz test holds the
+/// generator to. What SPEC leaves to the generator is modelled as the generator documents it: its limits (2^28 values,
+/// 4,096-cell windows, 2^30 buffer values), its stack footprint for CNN0007 (<c>NetworkValidator.StackBytes</c>), and an
+/// attribute that does not compile (a CNN0002 or CNN0003 error of its own; an unreadable layer leaves the shapes after
+/// it unknown and takes no name).
 /// </summary>
 internal sealed class FuzzModelBuilder(int seed)
 {
     /// <summary>The generator's documented limits (README / CNN0003 and CNN0004 messages).</summary>
     private const long MaxValues = 1L << 28, MaxWindowCells = 4096, MaxBufferValues = 1L << 30;
+
+    /// <summary>The loss of a [Model] that does not compile: no CNN0008 is reported against it.</summary>
+    private const int UnknownLoss = -1000;
+
+    /// <summary>SPEC §4's default stack budget for CNN0007: 512 KiB.</summary>
+    private const long DefaultStackBudget = 512 * 1024;
 
     private readonly Random _random = new(seed);
 
@@ -136,25 +155,12 @@ internal sealed class FuzzModelBuilder(int seed)
         if (s_generatedMembers.Contains(name)) problems.Add($"CNN0001: a class named {name} cannot hold a member {name}");
         if (typeParameters == "<Summary>") problems.Add("CNN0001: a type parameter named Summary clashes with a member");
 
-        (List<string> attributes, List<bool> isListItem) = Attributes(problems);
-
         // Attributes on the [Model] declaration, grouped into lists at random; sometimes some of them move to a
         // second partial declaration of the same class (CNN0010).
-        var here = new List<string>();
-        var there = new List<string>();
-        bool split = modifiers.Contains("partial", StringComparison.Ordinal) && attributes.Count > 1 && Bad(0.05);
-        for (int i = 0; i < attributes.Count; i++)
-        {
-            if (split && i > 0 && Chance(0.4))
-            {
-                there.Add(attributes[i]);
-                if (isListItem[i]) problems.Add("CNN0010: a layer attribute is on another partial declaration");
-            }
-            else
-            {
-                here.Add(attributes[i]);
-            }
-        }
+        bool split = modifiers.Contains("partial", StringComparison.Ordinal) && Bad(0.05);
+        List<(string Text, bool There)> attributes = Attributes(problems, split);
+        List<string> here = attributes.Where(a => !a.There).Select(a => a.Text).ToList();
+        List<string> there = attributes.Where(a => a.There).Select(a => a.Text).ToList();
         string head = modifiers + " " + name + (typeParameters ?? "");
         model.Append(AttributeLists(here)).Append(head).Append(Chance(0.5) ? ";\n" : " { }\n");
         if (there.Count > 0)
@@ -190,58 +196,106 @@ internal sealed class FuzzModelBuilder(int seed)
         public readonly HashSet<string> Names = new(StringComparer.Ordinal);
         public readonly Dictionary<string, int> Counters = new(StringComparer.Ordinal);
         public int Layers;
+        /// <summary>The activation (Activation enum value, 0 for none) of each layer the generator can read, for CNN0008.</summary>
+        public readonly List<int> Activations = [];
+        /// <summary>Whether the last layer does not compile: the final activation is unknown, so no CNN0008.</summary>
+        public bool LastUnreadable;
         public bool Known => Shape is not null;
+
+        /// <summary>A copy: an attribute moved to another declaration (CNN0010) leaves the list as it was.</summary>
+        public Track Copy()
+        {
+            var copy = new Track { Shape = Shape, Total = Total, InputSize = InputSize, Scratch = Scratch, Layers = Layers, LastUnreadable = LastUnreadable };
+            copy.Outputs.AddRange(Outputs);
+            copy.Identity.AddRange(Identity);
+            copy.Activations.AddRange(Activations);
+            copy.Names.UnionWith(Names);
+            foreach (var pair in Counters) copy.Counters[pair.Key] = pair.Value;
+            return copy;
+        }
     }
 
-    private (List<string> Attributes, List<bool> IsListItem) Attributes(List<string> problems)
+    /// <summary>
+    /// The attribute list, [Model] first. When <paramref name="split"/>, some list items go to a second partial
+    /// declaration (There): each is CNN0010, and the generator does not read it into the network.
+    /// </summary>
+    private List<(string Text, bool There)> Attributes(List<string> problems, bool split)
     {
-        var attributes = new List<string>();
-        var isListItem = new List<bool>();
+        var attributes = new List<(string Text, bool There)>();
         var t = new Track();
+        int loss = 0;
+        long budget = DefaultStackBudget;
 
-        attributes.Add(ModelAttribute(t, problems));
-        isListItem.Add(false);
+        attributes.Add((ModelAttribute(t, problems, ref loss, ref budget), false));
+
+        // A list item, written against the tracked state; one that moves to the other declaration leaves it unchanged.
+        void Item(Func<Track, List<string>, string> write)
+        {
+            bool there = split && Chance(0.4);
+            if (!there)
+            {
+                attributes.Add((write(t, problems), false));
+                return;
+            }
+            string text = write(t.Copy(), []);
+            problems.Add($"CNN0010: [{text}] is on another partial declaration");
+            attributes.Add((text, true));
+        }
 
         int count = Bad(0.03) ? 0 : 1 + _random.Next(Chance(0.2) ? 10 : 6);
         for (int i = 0; i < count; i++)
         {
-            if (Chance(0.08))
-            {
-                attributes.Add(ExpectShape(t, problems));
-                isListItem.Add(true);
-            }
-            attributes.Add(Layer(t, problems));
-            isListItem.Add(true);
+            if (Chance(0.08)) Item(ExpectShape);
+            Item(Layer);
         }
-        if (Chance(0.1))
-        {
-            attributes.Add(ExpectShape(t, problems));
-            isListItem.Add(true);
-        }
+        if (Chance(0.1)) Item(ExpectShape);
         if (t.Layers == 0) problems.Add("CNN0011: no layers");
 
         if (t.Known && t.Layers > 0)
         {
+            // NetworkValidator.StackBytes: one training step's buffers and the largest convolution scratch, in floats.
             long largest = Math.Max(t.InputSize, t.Outputs.Max());
             long buffers = t.Outputs.Where((_, i) => !t.Identity[i]).Sum() + 2 * largest + t.Outputs[^1] + t.Scratch;
             if (buffers > MaxBufferValues) problems.Add($"CNN0004: one sample's buffers hold {buffers} values");
+            else if (4 * buffers > budget) problems.Add($"CNN0007: one sample's buffers take {4 * buffers} bytes, over the budget of {budget}");
         }
+        if (t.Activations.Count > 0 && loss is >= 0 and < 4 && !t.LastUnreadable) LossActivation(t.Activations, loss, problems);
 
         if (Chance(0.3))
         {
             // ExpectParameters anywhere in the list (it states the total, so its place does not matter).
             long expected = !Bad(0.4) ? t.Total : Pick(t.Total + 1, t.Total - 1, 0, -3, int.MaxValue, 93_322);
             if (expected is > int.MaxValue or < int.MinValue) expected = 0;
-            if (t.Known && expected != t.Total) problems.Add($"CNN0005: ExpectParameters({expected}) but the model has {t.Total}");
-            int at = 1 + _random.Next(attributes.Count);
-            attributes.Insert(at, $"{Prefix()}ExpectParameters{Suffix()}({Int(expected)})");
-            isListItem.Insert(at, true);
+            bool there = split && Chance(0.4);
+            string text = $"{Prefix()}ExpectParameters{Suffix()}({Int(expected)})";
+            if (there) problems.Add($"CNN0010: [{text}] is on another partial declaration");
+            else if (t.Known && expected != t.Total) problems.Add($"CNN0005: ExpectParameters({expected}) but the model has {t.Total}");
+            attributes.Insert(1 + _random.Next(attributes.Count), (text, there));
         }
-        return (attributes, isListItem);
+        return attributes;
     }
 
-    private string ModelAttribute(Track t, List<string> problems)
+    /// <summary>
+    /// SPEC §4 CNN0008 (a warning): Softmax before MeanSquaredError, a cross-entropy loss without the activation it
+    /// reads probabilities from at the end (Softmax; Sigmoid for BinaryCrossEntropy), or Softmax before the last layer.
+    /// </summary>
+    private static void LossActivation(List<int> activations, int loss, List<string> problems)
     {
+        const int Softmax = 4, Sigmoid = 2;
+        int final = activations[^1];
+        if (loss == 2 && final == Softmax)
+        {
+            problems.Add("CNN0008: Softmax before MeanSquaredError");
+            return;
+        }
+        int expected = loss switch { 0 or 1 => Softmax, 3 => Sigmoid, _ => 0 };
+        if (expected != 0 && final != expected) problems.Add($"CNN0008: {s_losses[loss]} after activation {final}");
+        if (activations.Take(activations.Count - 1).Contains(Softmax)) problems.Add("CNN0008: Softmax before the last layer");
+    }
+
+    private string ModelAttribute(Track t, List<string> problems, ref int loss, ref long budget)
+    {
+        int first = problems.Count; // the problems of [Model]'s arguments start here
         var args = new List<string>();
         long[] dims;
         if (Chance(0.75))
@@ -265,30 +319,40 @@ internal sealed class FuzzModelBuilder(int seed)
             t.InputSize = Product(dims);
         }
 
+        string? compilerError = null;
         if (Bad(0.03))
         {
             // Wrong arity or argument types: a compiler error, and CNN0002 that [Model] could not be read.
-            args = Pick(new List<string>(), ["3", "3"], ["1", "2", "3", "4"], ["\"28\"", "28", "1"], ["2.5"], ["null"]);
-            problems.Add("compiler error: [Model] arguments");
-            t.Shape = null;
+            args = Pick(new List<string>(), ["3", "true"], ["1", "2", "3", "4"], ["\"28\"", "28", "1"], ["2.5"], ["null"]);
+            compilerError = "CNN0002: compiler error: [Model] arguments";
         }
 
         if (Chance(0.4))
         {
-            int loss = !Bad(0.1) ? _random.Next(4) : Pick(42, -1, 4);
+            loss = !Bad(0.1) ? _random.Next(4) : Pick(42, -1, 4);
             args.Add("Loss = " + (loss is >= 0 and < 4 ? "Loss." + s_losses[loss] : $"(Loss)({loss})"));
             if (loss is < 0 or > 3) problems.Add($"CNN0003: Loss {loss}");
         }
         if (Chance(0.1))
         {
-            long budget = _tame ? Pick(1, 1 << 20, int.MaxValue) : Pick(0, -5, 1, 1 << 20, int.MaxValue, int.MinValue);
+            budget = _tame ? Pick(1, 1 << 20, int.MaxValue) : Pick(0, -5, 1, 1 << 20, int.MaxValue, int.MinValue);
             args.Add("StackBudget = " + Int(budget));
             if (budget < 1) problems.Add($"CNN0003: StackBudget {budget}");
         }
         if (Bad(0.01))
         {
             args.Add("Loss = 2.5");
-            problems.Add("compiler error: Loss = 2.5");
+            compilerError = "CNN0002: compiler error: Loss = 2.5";
+        }
+        if (compilerError is not null)
+        {
+            // The generator does not guess at what the compiler could not bind: the input shape, the loss and the stack
+            // budget are unknown, and only that [Model] could not be read is reported about them.
+            problems.RemoveRange(first, problems.Count - first);
+            problems.Add(compilerError);
+            t.Shape = null;
+            loss = UnknownLoss;
+            budget = long.MaxValue;
         }
         return $"{Prefix()}Model{Suffix()}({string.Join(", ", args)})";
     }
@@ -311,9 +375,10 @@ internal sealed class FuzzModelBuilder(int seed)
         long parameters = 0;
         long scratch = 0;                // a convolution's backward scratch: padded input twice, flipped kernel, framed dy
         bool identity = false;
+        int activation = 0;              // the layer's Activation value, for CNN0008 (0: none)
         string? explicitName = null;
 
-        void Fail(string why) => local.Add($"layer {t.Layers + 1} {kind}: {why}");
+        void Fail(string id, string why) => local.Add($"{id}: layer {t.Layers + 1} {kind}: {why}");
 
         switch (kind)
         {
@@ -333,23 +398,23 @@ internal sealed class FuzzModelBuilder(int seed)
                 if (Chance(0.1)) { sh = Stride(); named.Add("StrideHeight = " + Int(sh)); }
                 if (Chance(0.1)) { sw = Stride(); named.Add("StrideWidth = " + Int(sw)); }
                 int padding = PaddingArg(named);
-                int activation = ActivationArg(named);
+                activation = ActivationArg(named);
                 bool useBias = true;
                 if (Chance(0.15)) { useBias = Chance(0.5); named.Add("UseBias = " + (useBias ? "true" : "false")); }
 
-                if (filters < 1) Fail("filters < 1");
-                if (kh < 1 || kw < 1) Fail("kernel < 1");
-                else if (kh * kw > MaxWindowCells) Fail("kernel window over 4096 cells");
-                if (sh < 1 || sw < 1) Fail("stride < 1");
-                if (padding is not (0 or 1)) Fail("bad Padding");
-                if (activation is < 0 or > 4) Fail("bad Activation");
+                if (filters < 1) Fail("CNN0003", "filters < 1");
+                if (kh < 1 || kw < 1) Fail("CNN0003", "kernel < 1");
+                else if (kh * kw > MaxWindowCells) Fail("CNN0003", "kernel window over 4096 cells");
+                if (sh < 1 || sw < 1) Fail("CNN0003", "stride < 1");
+                if (padding is not (0 or 1)) Fail("CNN0003", "bad Padding");
+                if (activation is < 0 or > 4) Fail("CNN0003", "bad Activation");
                 if (local.Count == 0 && t.Shape is { } x)
                 {
-                    if (x.Length != 3) Fail("Conv2D on a vector");
-                    else if (activation == 4) Fail("Softmax on an image");
-                    else if (SlideWindow(x, kh, kw, sh, sw, padding, out long oh, out long ow) is { } why) Fail(why);
-                    else if (Product([oh, ow, filters]) > MaxValues) Fail("output over 2^28 values");
-                    else if (Product([kh, kw, x[2], filters]) > MaxValues) Fail("kernel over 2^28 values");
+                    if (x.Length != 3) Fail("CNN0004", "Conv2D on a vector");
+                    else if (activation == 4) Fail("CNN0004", "Softmax on an image");
+                    else if (SlideWindow(x, kh, kw, sh, sw, padding, out long oh, out long ow) is { } why) Fail("CNN0004", why);
+                    else if (Product([oh, ow, filters]) > MaxValues) Fail("CNN0004", "output over 2^28 values");
+                    else if (Product([kh, kw, x[2], filters]) > MaxValues) Fail("CNN0004", "kernel over 2^28 values");
                     else
                     {
                         output = [oh, ow, filters];
@@ -375,14 +440,14 @@ internal sealed class FuzzModelBuilder(int seed)
                     sh = sw = s;
                 }
                 int padding = PaddingArg(named);
-                if (ph < 1 || pw < 1) Fail("pool < 1");
-                else if (ph * pw > MaxWindowCells) Fail("pool window over 4096 cells");
-                if (sh < 1 || sw < 1) Fail("stride < 1");
-                if (padding is not (0 or 1)) Fail("bad Padding");
+                if (ph < 1 || pw < 1) Fail("CNN0003", "pool < 1");
+                else if (ph * pw > MaxWindowCells) Fail("CNN0003", "pool window over 4096 cells");
+                if (sh < 1 || sw < 1) Fail("CNN0003", "stride < 1");
+                if (padding is not (0 or 1)) Fail("CNN0003", "bad Padding");
                 if (local.Count == 0 && t.Shape is { } x)
                 {
-                    if (x.Length != 3) Fail("pooling a vector");
-                    else if (SlideWindow(x, ph, pw, sh, sw, padding, out long oh, out long ow) is { } why) Fail(why);
+                    if (x.Length != 3) Fail("CNN0004", "pooling a vector");
+                    else if (SlideWindow(x, ph, pw, sh, sw, padding, out long oh, out long ow) is { } why) Fail("CNN0004", why);
                     else output = [oh, ow, x[2]];
                 }
                 break;
@@ -391,15 +456,15 @@ internal sealed class FuzzModelBuilder(int seed)
             {
                 long units = Count(1, 12);
                 args.Add(Int(units));
-                int activation = ActivationArg(named);
+                activation = ActivationArg(named);
                 bool useBias = true;
                 if (Chance(0.15)) { useBias = Chance(0.5); named.Add("UseBias = " + (useBias ? "true" : "false")); }
-                if (units < 1) Fail("units < 1");
-                if (activation is < 0 or > 4) Fail("bad Activation");
+                if (units < 1) Fail("CNN0003", "units < 1");
+                if (activation is < 0 or > 4) Fail("CNN0003", "bad Activation");
                 if (local.Count == 0 && t.Shape is { } x)
                 {
-                    if (x.Length != 1) Fail("Dense on an image");
-                    else if (Product([x[0], units]) > MaxValues) Fail("kernel over 2^28 values");
+                    if (x.Length != 1) Fail("CNN0004", "Dense on an image");
+                    else if (Product([x[0], units]) > MaxValues) Fail("CNN0004", "kernel over 2^28 values");
                     else
                     {
                         output = [units];
@@ -412,7 +477,7 @@ internal sealed class FuzzModelBuilder(int seed)
                 identity = true;
                 if (t.Shape is { } f)
                 {
-                    if (f.Length != 3) Fail("Flatten on a vector");
+                    if (f.Length != 3) Fail("CNN0004", "Flatten on a vector");
                     else output = [Product(f)];
                 }
                 break;
@@ -423,15 +488,17 @@ internal sealed class FuzzModelBuilder(int seed)
                     : Pick(("1.0", 1.0), ("1", 1.0), ("0.99999999", 0.99999999), ("0.99999997", 0.99999997), ("-0.1", -0.1), ("double.NaN", double.NaN), ("2", 2.0), ("double.PositiveInfinity", double.PositiveInfinity));
                 args.Add(literal);
                 // The generated code holds the rate as a float: one that rounds to 1 would divide by zero.
-                if (!(rate >= 0 && (float)rate < 1)) Fail("dropout rate outside [0, 1) in float");
+                if (!(rate >= 0 && (float)rate < 1)) Fail("CNN0003", "dropout rate outside [0, 1) in float");
                 else output = t.Shape;
                 break;
             }
             case "Softmax":
-                if (t.Shape is { Length: 3 }) Fail("Softmax on an image");
+                activation = 4;
+                if (t.Shape is { Length: 3 }) Fail("CNN0004", "Softmax on an image");
                 else output = t.Shape;
                 break;
             default: // ReLU, Sigmoid, Tanh
+                activation = Array.IndexOf(s_activations, kind);
                 output = t.Shape;
                 break;
         }
@@ -455,8 +522,11 @@ internal sealed class FuzzModelBuilder(int seed)
             "Softmax" => "softmax",
             _ => "activation",
         };
+        // A bad name is CNN0003 but leaves the shape known: the layer still has its output.
         string name;
-        if (string.IsNullOrEmpty(explicitName))
+        string? nameProblem = null;
+        bool counted = string.IsNullOrEmpty(explicitName);
+        if (counted)
         {
             t.Counters.TryGetValue(baseName, out int n);
             t.Counters[baseName] = n + 1;
@@ -464,10 +534,11 @@ internal sealed class FuzzModelBuilder(int seed)
         }
         else
         {
-            name = explicitName;
-            if (!IsIdentifier(name)) Fail($"name '{name}' is not an identifier");
+            name = explicitName!;
+            if (!IsIdentifier(name)) nameProblem = $"name '{name}' is not an identifier";
         }
-        if (!t.Names.Add(name)) Fail($"name '{name}' is used twice");
+        bool named1 = t.Names.Add(name);
+        if (!named1) nameProblem ??= $"name '{name}' is used twice";
 
         // Arguments that do not compile: the generator must still say the layer could not be read.
         if (Bad(0.03))
@@ -481,15 +552,21 @@ internal sealed class FuzzModelBuilder(int seed)
                 "Dropout" => Pick("Dropout()", "Dropout(\"0.5\")", "Dropout(null)"),
                 _ => $"{kind}(1)",
             };
-            local.Clear();
-            local.Add($"layer {t.Layers + 1} {kind}: compiler error");
+            // The generator cannot read the layer: it reports CNN0003 for it alone, the layer takes no name, and the
+            // shapes after it are unknown.
+            problems.Add($"CNN0003: layer {t.Layers + 1} {kind}: compiler error");
+            if (counted) t.Counters[baseName]--;
+            if (named1) t.Names.Remove(name);
             t.Layers++;
-            problems.AddRange(local);
             t.Shape = null;
+            t.LastUnreadable = true;
             return Prefix() + broken;
         }
 
         t.Layers++;
+        t.Activations.Add(activation);
+        t.LastUnreadable = false;
+        if (nameProblem is not null) problems.Add($"CNN0003: layer {t.Layers} {kind}: {nameProblem}");
         if (local.Count > 0 || output is null || t.Shape is null)
         {
             problems.AddRange(local);

@@ -266,4 +266,33 @@ public class FuzzRegressionTests
         int smallLength = GeneratedLength(Declare(small)), largeLength = GeneratedLength(Declare(large));
         Assert.True(largeLength < smallLength * 1.1, $"{large}: {largeLength:N0} characters of code; {small}: {smallLength:N0}");
     }
+
+    [Theory]
+    [InlineData("[Flatten(1)] [Dense(10, Activation = Activation.Softmax)]")]            // would be "Dense expects a vector, insert [Flatten]"
+    [InlineData("[Conv2D(8, 3.5)] [ExpectShape(26, 26, 8)] [Flatten] [Dense(2, Activation = Activation.Softmax)]")] // would be CNN0006 against 28x28x1
+    [InlineData("[Conv2D(8, null)] [Flatten] [Dense(2, Activation = Activation.Softmax)] [ExpectParameters(1)]")]     // would be CNN0005 without the Conv2D
+    [InlineData("[Flatten] [Dense(2)] [Softmax(1)]")] // would be CNN0008 from the Dense above it
+    public void AnUnreadableLayer_LeavesTheShapesAfterItUnknown(string layers)
+    {
+        // Issue #12: the generator skipped a layer whose arguments do not compile and checked the layers below it
+        // against the shape above it, reporting errors that are not there (and, at the end, judging the loss by the
+        // layer above it). Only the unreadable layer is reported now.
+        GeneratorHarness.Result result = Run($"[Model(28, 28, 1)] {layers} public partial class Net;");
+        Assert.Equal(["CNN0003"], result.GeneratorDiagnostics.Select(d => d.Id).Distinct());
+        Assert.Contains("could not be read", Assert.Single(result.GeneratorDiagnostics).GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Model(28, 28, 1, Loss = 2.5)] [Dense(10)]")]                                   // Loss read as 2 (MeanSquaredError); Dense on an image
+    [InlineData("[Model(1, 2, 3, 4, Loss = (Loss)(-1), StackBudget = 0)] [Dense(10)]")]         // named arguments of an unbound [Model]
+    [InlineData("[Model(\"28\", 28, 1, Loss = Loss.MeanSquaredError)] [Dense(10, Activation = Activation.Softmax)]")]
+    public void AnUnreadableModelAttribute_IsReportedAlone(string declaration)
+    {
+        // Issue #12: with a compiler error on [Model] the generator still read some of its values (a wrong type binds to a
+        // truncated value; an unbound constructor drops the named arguments) and checked the network against them.
+        GeneratorHarness.Result result = Run($"{declaration} public partial class Net;");
+        Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("CNN0002", diagnostic.Id);
+        Assert.Contains("could not be read", diagnostic.GetMessage());
+    }
 }

@@ -44,6 +44,10 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("analyzers/dotnet/cs/Cnn.Generator.CodeFixes.dll", entries);
         Assert.Contains("build/Cnn.Generator.props", entries);
         Assert.Contains("buildTransitive/Cnn.Generator.props", entries);
+        // The diagnostics' help pages, where the descriptors say they are (docs/diagnostics/<id>.md in the package).
+        string[] pages = Directory.GetFiles(Path.Combine(DotNet.RepoRoot, "docs", "diagnostics"), "CNN*.md").Select(Path.GetFileName).ToArray()!;
+        Assert.NotEmpty(pages);
+        Assert.All(pages, page => Assert.Contains($"docs/diagnostics/{page}", entries));
         // Nothing else lands among the analyzers: the Roslyn assemblies come from the compiler, never the package.
         Assert.Equal(2, entries.Count(e => e.StartsWith("analyzers/", StringComparison.Ordinal)));
 

@@ -19,11 +19,17 @@ internal static class DiagnosticCategories
 /// </summary>
 internal static class DiagnosticDescriptors
 {
-    /// <summary>Where each rule's help page lives: <c>docs/diagnostics/CNNxxxx.md</c> in the repository.</summary>
-    public const string HelpLinkBase = "https://github.com/cnn-generator/Cnn.Generator/blob/main/docs/diagnostics/";
+    /// <summary>
+    /// Where each rule's help page is: <c>docs/diagnostics/CNNxxxx.md</c>, in the repository and in the NuGet package
+    /// (which packs the folder). The project has no public web address, and a help link must be an absolute URI to
+    /// open: so the descriptors carry no help link (the IDE then offers a web search for the id) and the
+    /// description says where the page is.
+    /// </summary>
+    public static string HelpPage(string id) => $"docs/diagnostics/{id}.md";
 
     private static DiagnosticDescriptor Rule(string id, string title, string format, string category, DiagnosticSeverity severity, string description) =>
-        new(id, title, format, category, severity, isEnabledByDefault: true, description, helpLinkUri: HelpLinkBase + id + ".md");
+        new(id, title, format, category, severity, isEnabledByDefault: true,
+            $"{description} Help: {HelpPage(id)} in the Cnn.Generator package (under its folder in the NuGet packages folder) and in its source repository.");
 
     /// <summary>CNN0001: <c>'MnistCnn' must be declared partial: the generator adds the network's members to it</c>.</summary>
     public static readonly DiagnosticDescriptor NotPartial = Rule(DiagnosticIds.NotPartial,

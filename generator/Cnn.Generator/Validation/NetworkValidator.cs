@@ -51,6 +51,7 @@ internal static class NetworkValidator
         // Graphs (SPEC §7): each layer's output shape, and the layers so far by name, for Input = and merges.
         var shapes = new List<TensorShape?>();
         var indexByName = new Dictionary<string, int>(StringComparer.Ordinal);
+        bool lastLayerUnreadable = false;
 
         for (int i = 0; i < items.Count; i++)
         {
@@ -63,7 +64,8 @@ internal static class NetworkValidator
                     CheckName(layer, name, label, i, namesSeen, problems);
                     int[]? sources = ResolveSources(layer, name, label, i, layers.Count, indexByName, problems);
                     var inputs = new List<TensorShape>();
-                    if (sources is not null)
+                    // After a layer that could not be read, the layer above's output is not this one's input.
+                    if (sources is not null && !(lastLayerUnreadable && layer.InputArgument is null && !layer.IsMerge))
                         foreach (int source in sources)
                             if ((source < 0 ? inputShape : shapes[source]) is { } known) inputs.Add(known);
                     string producer = sources is null || sources.Length != 1 ? "its inputs"
@@ -97,8 +99,16 @@ internal static class NetworkValidator
                     indexByName[name] = layers.Count;
                     layers.Add(resolved);
                     layerItemIndex.Add(i);
+                    lastLayerUnreadable = false;
                     break;
                 }
+                case UnreadableLayerItem:
+                    // Its output is unknown: checking the layers below against the shape above it would report errors
+                    // that are not there.
+                    current = null;
+                    shapesKnown = false;
+                    lastLayerUnreadable = true;
+                    break;
                 case ExpectShapeItem { Dims: var dims } expect when expect.IsNull || (dims.Count < 1 || dims.Count > 3) || dims.Any(d => d < 1):
                     // No shape has this form, whatever the layers above: reported even when their shapes are unknown.
                     problems.Add(new Problem(DiagnosticIds.ExpectedShapeMismatch, i, null, expect.IsNull
@@ -153,7 +163,7 @@ internal static class NetworkValidator
                     + "the generated code takes them from per-thread arrays instead (allocated once per thread), which is safe on small thread stacks but not free. Shrink the early layers (fewer filters, a stride, pooling) or raise StackBudget on [Model] if your threads have large stacks"));
         }
 
-        if (layers.Count > 0 && lossValid)
+        if (layers.Count > 0 && lossValid && !lastLayerUnreadable)
             CheckLossActivation(loss, layers, layerItemIndex, problems);
 
         return new ValidationResult(layers.ToEquatableArray(), problems.ToEquatableArray(), total, stackBytes);

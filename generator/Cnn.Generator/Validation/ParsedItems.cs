@@ -10,6 +10,9 @@ internal abstract record ParsedItem;
 /// <param name="Layer">The layer's arguments (shapes not yet known).</param>
 internal sealed record LayerItem(LayerSpec Layer) : ParsedItem;
 
+/// <summary>A layer attribute the compiler could not bind (reported by the front end): the shapes after it are unknown.</summary>
+internal sealed record UnreadableLayerItem : ParsedItem;
+
 /// <summary><c>[ExpectShape(...)]</c>: the shape expected after the layers above it.</summary>
 /// <param name="Dims">The expected dimensions.</param>
 /// <param name="IsNull">Whether the attribute was given a null array (<c>ExpectShape(null)</c>).</param>
