@@ -1,3 +1,4 @@
+using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -45,8 +46,15 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Specs);
 
         // The few compilation facts the emitter needs, reduced to a value that rarely changes.
+        // The vector widths to emit kernels for: from the RuntimeIdentifier (or CnnVectorWidths) MSBuild property.
+        IncrementalValueProvider<KernelTarget> kernelTarget = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => KernelTarget.From(
+                options.GlobalOptions.TryGetValue("build_property.RuntimeIdentifier", out string? rid) ? rid : null,
+                options.GlobalOptions.TryGetValue("build_property.CnnVectorWidths", out string? widths) ? widths : null));
         IncrementalValueProvider<CompilationData> compilationData = context.CompilationProvider
             .Select(static (compilation, _) => CompilationData.From(compilation))
+            .Combine(kernelTarget)
+            .Select(static (pair, _) => pair.Left with { Target = pair.Right })
             .WithTrackingName(TrackingNames.CompilationData);
 
         context.RegisterSourceOutput(specs.Combine(compilationData), static (context, input) =>
@@ -70,6 +78,9 @@ internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticI
 /// <param name="SkipLocalsInit">Whether <c>[SkipLocalsInit]</c> may be emitted (it needs unsafe code allowed and the attribute type).</param>
 internal sealed record CompilationData(bool SkipLocalsInit)
 {
+    /// <summary>The vector widths the build's target may take (<see cref="KernelTarget.From"/>).</summary>
+    public KernelTarget Target { get; init; } = KernelTarget.Default;
+
     /// <summary>Reads the facts from <paramref name="compilation"/>.</summary>
     public static CompilationData From(Compilation compilation) => new(
         compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }

@@ -48,4 +48,29 @@ public class KernelTests
         Assert.Equal(sum / length, Losses.MeanSquaredError(output, targets), 1e-5 * Math.Max(1, sum / length));
         Assert.Throws<ArgumentException>(() => Losses.MeanSquaredError(output, targets.AsSpan(1)));
     }
+
+    [Theory]
+    [InlineData("512", 512)]
+    [InlineData("256", 256)]
+    [InlineData("128", 128)]
+    public void VectorWidth_CanBeForced(string setting, int width) => Assert.Equal(width, Kernels.ChooseVectorWidth(setting));
+
+    [Fact]
+    public void VectorWidth_IsTheWidestAccelerated_WhenNotSet()
+    {
+        int expected = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 256 : 128;
+        Assert.Equal(expected, Kernels.ChooseVectorWidth(null));
+        Assert.Equal(expected, Kernels.ChooseVectorWidth(""));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("64")]
+    [InlineData("avx2")]
+    public void VectorWidth_RejectsOtherSettings_ByName(string setting)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Kernels.ChooseVectorWidth(setting));
+        Assert.Contains($"CNN_VECTOR_WIDTH is '{setting}'", error.Message);
+        Assert.Contains("512, 256 or 128", error.Message);
+    }
 }

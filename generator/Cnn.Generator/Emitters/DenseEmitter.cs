@@ -18,9 +18,10 @@ internal static class DenseEmitter
 
     private static ConvGeometry Geometry(DenseSpec d) => new(1, 1, d.Input.Size, 1, 1, d.Units, 1, 1, 1, 1);
 
-    private static bool Single(DenseSpec d) => SimdKernels.SameAtAllWidths(d.Units);
 
-    private static IEnumerable<int> Widths(DenseSpec d) => Single(d) ? new[] { 8 } : SimdKernels.Widths;
+
+    /// <summary>The kernel versions this layer needs on the build's target, widest first.</summary>
+    private static List<VectorPath> Paths(LayerContext context, DenseSpec d) => SimdKernels.Paths(context.Target, d.Units);
 
     private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
 
@@ -38,14 +39,14 @@ internal static class DenseEmitter
             w.Line(d.UseBias
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.ParameterOffset + d.KernelSize}); // [{d.Units}]"
                 : "ref float bias = ref kernel; // no bias: not read");
-            SimdKernels.EmitDispatch(w, $"Multiply_{context.MethodSuffix}", $"{Ref("x")}, ref kernel, ref bias, {Ref("y")}", Single(d));
+            SimdKernels.EmitDispatch(w, $"Multiply_{context.MethodSuffix}", $"{Ref("x")}, ref kernel, ref bias, {Ref("y")}", Paths(context, d));
             if (d.Activation != Activation.ReLU && ActivationCall(d.Activation, "y") is { } activation)
                 w.Line(activation);
         }
         w.Line();
-        foreach (int width in Widths(d))
+        foreach (VectorPath path in Paths(context, d))
         {
-            SimdKernels.EmitConvolution(w, $"Multiply_{context.MethodSuffix}", Geometry(d), width, d.UseBias, d.Activation == Activation.ReLU,
+            SimdKernels.EmitConvolution(w, $"Multiply_{context.MethodSuffix}", Geometry(d), path, d.UseBias, d.Activation == Activation.ReLU,
                 $"x·kernel{(d.UseBias ? " + bias" : "")} for {d.Name}{(d.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
             w.Line();
         }
@@ -63,7 +64,7 @@ internal static class DenseEmitter
             using (w.Block("if (!gradients.IsEmpty)"))
             {
                 w.Line("// dKernel[i, j] += x[i] · dy[j]");
-                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref("x")}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.ParameterOffset})", Single(d));
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref("x")}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.ParameterOffset})", Paths(context, d));
                 if (d.UseBias)
                     w.Line($"{Names.Kernels}.Add(gradients.Slice({context.ParameterOffset + d.KernelSize}, {d.Units}), dy); // dBias += dy");
             }
@@ -76,9 +77,9 @@ internal static class DenseEmitter
             }
         }
         w.Line();
-        foreach (int width in Widths(d))
+        foreach (VectorPath path in Paths(context, d))
         {
-            SimdKernels.EmitKernelGradient(w, $"KernelGradient_{context.MethodSuffix}", Geometry(d), width, $"The kernel gradient of {d.Name}");
+            SimdKernels.EmitKernelGradient(w, $"KernelGradient_{context.MethodSuffix}", Geometry(d), path, $"The kernel gradient of {d.Name}");
             w.Line();
         }
     }

@@ -565,12 +565,12 @@ _____________________________________________________________________________";
                 {
                     x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
                 }
-                Convolve_first_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Convolve_first_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Tanh(y);
             }
 
-            /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector256 version).</summary>
-            private static void Convolve_first_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector128 version).</summary>
+            private static void Convolve_first_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 5; oy++)
                 {
@@ -641,7 +641,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·2 + kx, c] · dy[oy, ox, f] (x padded)
-                    KernelGradient_first_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
+                    KernelGradient_first_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 0));
                     // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                     global::Cnn.Kernels.AddRows(dy, gradients.Slice(48, 4));
                 }
@@ -665,8 +665,8 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>The kernel gradient of first (Vector256 version).</summary>
-            private static void KernelGradient_first_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of first (Vector128 version).</summary>
+            private static void KernelGradient_first_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 3; ky++)
                 {
@@ -799,11 +799,11 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 52); // [1, 1, 4, 3]
                 ref float bias = ref kernel; // no bias: not read
-                Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Convolve_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             }
 
-            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector256 version).</summary>
-            private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector128 version).</summary>
+            private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
                 {
@@ -888,7 +888,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                    KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 52));
+                    KernelGradient_conv2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 52));
                 }
                 if (!dx.IsEmpty)
                 {
@@ -902,12 +902,12 @@ _____________________________________________________________________________";
                     {
                         dy.Slice(oy * 6, 6).CopyTo(framed.Slice((oy + 0) * 6 + 0, 6));
                     }
-                    InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                    InputGradient_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
                 }
             }
 
-            /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
-            private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+            private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {
@@ -943,8 +943,8 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
-            private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector128 version).</summary>
+            private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
                 {
@@ -986,18 +986,18 @@ _____________________________________________________________________________";
             /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3.</summary>
             private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+                Pool_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
             }
 
             /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
             private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
             {
                 dx.Clear();
-                PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+                PoolGradient_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
             }
 
-            /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector256 version).</summary>
-            private static void Pool_max_pooling2d_256(ref float x, ref float y)
+            /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector128 version).</summary>
+            private static void Pool_max_pooling2d_128(ref float x, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -1015,8 +1015,8 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
-            private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
+            /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector128 version).</summary>
+            private static void PoolGradient_max_pooling2d_128(ref float x, ref float dy, ref float dx)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -1055,12 +1055,12 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 64); // [3, 6]
                 ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 82); // [6]
-                Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Sigmoid(y);
             }
 
-            /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-            private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+            private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -1101,7 +1101,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[i, j] += x[i] · dy[j]
-                    KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 64));
+                    KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 64));
                     global::Cnn.Kernels.Add(gradients.Slice(82, 6), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)
@@ -1113,8 +1113,8 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-            private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+            private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {
@@ -1156,11 +1156,11 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 88); // [6, 3]
                 ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), 106); // [3]
-                Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Multiply_dense_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             }
 
-            /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
-            private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>x·kernel + bias for dense_1 (Vector128 version).</summary>
+            private static void Multiply_dense_1_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -1222,7 +1222,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[i, j] += x[i] · dy[j]
-                    KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 88));
+                    KernelGradient_dense_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), 88));
                     global::Cnn.Kernels.Add(gradients.Slice(106, 3), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)
@@ -1234,8 +1234,8 @@ _____________________________________________________________________________";
                 }
             }
 
-            /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
-            private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of dense_1 (Vector128 version).</summary>
+            private static void KernelGradient_dense_1_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {
