@@ -64,8 +64,10 @@ public class VectorWidthTests
         Assert.Equal(17, kernels["128"]);
         Assert.DoesNotContain("VectorWidth", source);
         Assert.Contains("Convolve_conv2d_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));", source);
-        // Blocked for 32 registers: 4 filter vectors by 6 output pixels = 24 accumulators.
-        Assert.Contains("// filters 0 .. 15: 6 output pixels at a time", Method(source, "Convolve_conv2d_1_128"));
+        // Blocked for 32 registers: 4 filter vectors by 6 output pixels = 24 accumulators; the 4 blocks of 16
+        // filters are a loop (the 128-bit versions loop over 2 or more identical blocks).
+        Assert.Contains("// filters 0 .. 63: 4 blocks of 16, one at a time", Method(source, "Convolve_conv2d_1_128"));
+        Assert.Contains("// 6 output pixels at a time", Method(source, "Convolve_conv2d_1_128"));
         Assert.Contains("var a5_3 = ", Method(source, "Convolve_conv2d_1_128"));
     }
 

@@ -249,7 +249,7 @@ internal static class SimdKernels
                     w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
                     w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
                 }
-                EmitFilterBlocks(w, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1),
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1),
                     bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
                          : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);",
                     (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
@@ -262,15 +262,22 @@ internal static class SimdKernels
     private const int LoopBlocks = 5;
 
     /// <summary>
-    /// Emits <paramref name="body"/> for each filter block in turn, except that a run of <see cref="LoopBlocks"/> or more
+    /// The same for the 128-bit versions: from 2 blocks on. They need twice the blocks of the wider versions for the
+    /// same filters, and run where code size costs most (ARM boards, WebAssembly downloads); a loop costs an add
+    /// and a compare per block of 16·P multiply-adds per tap.
+    /// </summary>
+    private const int LoopBlocks128 = 2;
+
+    /// <summary>
+    /// Emits <paramref name="body"/> for each filter block in turn, except that a run of <see cref="LoopBlocks"/> (<see cref="LoopBlocks128"/>) or more
     /// identical blocks becomes one loop over <c>f0</c>: its body first declares the references moved to the block's
     /// first filter (<paramref name="moveReferences"/>), then emits the block rebased to filter 0 (inLoop = true).
     /// </summary>
-    private static void EmitFilterBlocks(SourceWriter w, List<List<LaneGroup>> blocks, string moveReferences, Action<List<LaneGroup>, bool> body)
+    private static void EmitFilterBlocks(SourceWriter w, VectorPath path, List<List<LaneGroup>> blocks, string moveReferences, Action<List<LaneGroup>, bool> body)
     {
         foreach (BlockRun run in Runs(blocks))
         {
-            if (run.Count < LoopBlocks)
+            if (run.Count < (path.Lanes == 4 ? LoopBlocks128 : LoopBlocks))
             {
                 foreach (List<LaneGroup> block in run.Blocks)
                     body(block, false);
@@ -489,7 +496,7 @@ internal static class SimdKernels
                 w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
                 // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
                 int registers = Math.Max(path.FilterRegisters, path.AccumulatorBudget / Math.Max(1, g.Taps));
-                EmitFilterBlocks(w, Blocks(g.Filters, path.Lanes, registers),
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers),
                     "ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);",
                     (block, inLoop) => KernelGradientTaps(w, g, block, path, inLoop ? "dyf" : "dy", inLoop ? "dkf" : "dkRow"));
             }

@@ -818,189 +818,102 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 28);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 832);
-                // filters 0 .. 15: 6 output pixels at a time (1x), then 5 (4x)
+                // filters 0 .. 31: 2 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 32; f0 += 16)
                 {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
-                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a5_0 = V128.LoadUnsafe(ref b); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    for (int ky = 0; ky < 3; ky++)
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 6 output pixels at a time (1x), then 5 (4x)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a5_0 = V128.LoadUnsafe(ref bf); var a5_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 5)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 96);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 5)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 6)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 7)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
                         }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 6)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 7)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yf, (nuint)((ox + 5) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yf, (nuint)((ox + 5) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yf, (nuint)((ox + 5) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yf, (nuint)((ox + 5) * 32 + 12));
                     }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 32 + 12));
-                }
-                for (int ox = 6; ox < 26; ox += 5)
-                {
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
-                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    for (int ky = 0; ky < 3; ky++)
+                    for (int ox = 6; ox < 26; ox += 5)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 96);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
                         }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 32 + 12));
                     }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 32 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 32 + 12));
-                }
-                // filters 16 .. 31: 6 output pixels at a time (1x), then 5 (4x)
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a5_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 5)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 6)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(80)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(84)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(88)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(92));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 7)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 32 + 28));
-                }
-                for (int ox = 6; ox < 26; ox += 5)
-                {
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 1);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 28);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                        }
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(80)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(84)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(88)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(92));
-                            var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 32 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 32 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 32 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 32 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 32 + 28));
                 }
             }
         }
@@ -1846,261 +1759,74 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 416);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 704);
-                // filters 0 .. 15: 6 output pixels at a time (1x), then 5 (1x)
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a5_0 = V128.LoadUnsafe(ref b); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    for (int ky = 0; ky < 3; ky++)
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 6 output pixels at a time (1x), then 5 (1x)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a5_0 = V128.LoadUnsafe(ref bf); var a5_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 96; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yf, (nuint)((ox + 5) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yf, (nuint)((ox + 5) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yf, (nuint)((ox + 5) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yf, (nuint)((ox + 5) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 64 + 12));
-                }
-                {
-                    const int ox = 6;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    for (int ky = 0; ky < 3; ky++)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
+                        const int ox = 6;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 96; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 12));
-                }
-                // filters 16 .. 31: 6 output pixels at a time (1x), then 5 (1x)
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a5_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 64 + 28));
-                }
-                {
-                    const int ox = 6;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 28));
-                }
-                // filters 32 .. 47: 6 output pixels at a time (1x), then 5 (1x)
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a5_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 64 + 44));
-                }
-                {
-                    const int ox = 6;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 44));
-                }
-                // filters 48 .. 63: 6 output pixels at a time (1x), then 5 (1x)
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a5_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 64 + 60));
-                }
-                {
-                    const int ox = 6;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a3_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a4_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 416);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 96; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 64 + 60));
                 }
             }
         }
@@ -2324,137 +2050,43 @@ _______________________________________________________________________";
             {
                 ref float xk = ref Unsafe.Add(ref x, ky * 416);
                 ref float dkRow = ref Unsafe.Add(ref dk, ky * 6144);
-                // 6 taps at a time
-                for (int r = 0; r < 96; r += 6)
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 11; oy++)
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 96; r += 6)
                     {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
-                        for (int ox = 0; ox < 11; ox++)
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 11; oy++)
                         {
-                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 32);
-                            gp = ref Unsafe.Add(ref gp, 64);
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 704);
+                            for (int ox = 0; ox < 11; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 32);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 4)) + a0_1, ref dkRow, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_2, ref dkRow, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 12)) + a0_3, ref dkRow, (nuint)(r * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 12));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 96; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 11; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
-                        for (int ox = 0; ox < 11; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(20)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(24)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(28));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 32);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 20)) + a0_1, ref dkRow, (nuint)(r * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_2, ref dkRow, (nuint)(r * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 28)) + a0_3, ref dkRow, (nuint)(r * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 20)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 28)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 20)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 28)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 20)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 28)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 20)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 28)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 20)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 28)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 28));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 96; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 11; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
-                        for (int ox = 0; ox < 11; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(36)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(40)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(44));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 32);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 36)) + a0_1, ref dkRow, (nuint)(r * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_2, ref dkRow, (nuint)(r * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 44)) + a0_3, ref dkRow, (nuint)(r * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 36)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 44)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 36)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 44)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 36)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 44)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 36)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 44)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 36)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 44)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 44));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 96; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 11; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 704);
-                        for (int ox = 0; ox < 11; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(52)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(56)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(60));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 32);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 52)) + a0_1, ref dkRow, (nuint)(r * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_2, ref dkRow, (nuint)(r * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 60)) + a0_3, ref dkRow, (nuint)(r * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 52)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 60)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 52)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 60)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 52)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 60)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 52)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 60)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 52)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 60)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 60));
                 }
             }
         }
@@ -2678,121 +2310,68 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 416);
                 // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
-                // filters 0 .. 15: 5 output pixels at a time (1x), then 4 (2x)
+                // filters 0 .. 31: 2 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 32; f0 += 16)
                 {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 5 output pixels at a time (1x), then 4 (2x)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 192; r++)
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 32);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 32);
+                            }
                         }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(a4_0, ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(a4_1, ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(a4_2, ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(a4_3, ref yf, (nuint)((ox + 4) * 32 + 12));
                     }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 32 + 12));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 32 + 12));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 32 + 12));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 32 + 12));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 32 + 12));
-                }
-                for (int ox = 5; ox < 13; ox += 4)
-                {
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
+                    for (int ox = 5; ox < 13; ox += 4)
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 192; r++)
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 32);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 32);
+                            }
                         }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 32 + 12));
                     }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 32 + 12));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 32 + 12));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 32 + 12));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 32 + 12));
-                }
-                // filters 16 .. 31: 5 output pixels at a time (1x), then 4 (2x)
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 32);
-                        }
-                    }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32 + 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 20)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 32 + 24)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 32 + 28));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32 + 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 20)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 32 + 24)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 32 + 28));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32 + 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 20)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 32 + 24)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 32 + 28));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32 + 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 20)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 32 + 24)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 32 + 28));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 32 + 16)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 32 + 20)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 32 + 24)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 32 + 28));
-                }
-                for (int ox = 5; ox < 13; ox += 4)
-                {
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 6144);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 32);
-                        }
-                    }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 32 + 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 32 + 20)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 32 + 24)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 32 + 28));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 32 + 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 32 + 20)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 32 + 24)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 32 + 28));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 32 + 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 32 + 20)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 32 + 24)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 32 + 28));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 32 + 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 32 + 20)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 32 + 24)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 32 + 28));
                 }
             }
         }
@@ -3158,105 +2737,35 @@ _______________________________________________________________________";
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 320);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 192);
-                // filters 0 .. 15: 3 output pixels at a time
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
-                    for (int ky = 0; ky < 3; ky++)
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 3 output pixels at a time
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 12288);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 12));
-                }
-                // filters 16 .. 31: 3 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(16)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(20)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(24)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(28));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 28));
-                }
-                // filters 32 .. 47: 3 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(32)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(36)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(40)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(44));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 44));
-                }
-                // filters 48 .. 63: 3 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a1_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    var a2_0 = V128.LoadUnsafe(ref b, (nuint)(48)); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(52)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(56)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(60));
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 320);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 64 + 60));
                 }
             }
         }
@@ -3480,137 +2989,43 @@ _______________________________________________________________________";
             {
                 ref float xk = ref Unsafe.Add(ref x, ky * 320);
                 ref float dkRow = ref Unsafe.Add(ref dk, ky * 12288);
-                // 6 taps at a time
-                for (int r = 0; r < 192; r += 6)
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 3; oy++)
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 192; r += 6)
                     {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
-                        for (int ox = 0; ox < 3; ox++)
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 3; oy++)
                         {
-                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 64);
-                            gp = ref Unsafe.Add(ref gp, 64);
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 192);
+                            for (int ox = 0; ox < 3; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 64);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 4)) + a0_1, ref dkRow, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_2, ref dkRow, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 12)) + a0_3, ref dkRow, (nuint)(r * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 12));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 192; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 3; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
-                        for (int ox = 0; ox < 3; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(20)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(24)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(28));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 64);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 20)) + a0_1, ref dkRow, (nuint)(r * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_2, ref dkRow, (nuint)(r * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 28)) + a0_3, ref dkRow, (nuint)(r * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 20)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 28)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 20)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 28)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 20)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 28)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 20)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 28)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 20)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 28)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 28));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 192; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 3; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
-                        for (int ox = 0; ox < 3; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(36)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(40)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(44));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 64);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 36)) + a0_1, ref dkRow, (nuint)(r * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_2, ref dkRow, (nuint)(r * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 44)) + a0_3, ref dkRow, (nuint)(r * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 36)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 44)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 36)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 44)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 36)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 44)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 36)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 44)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 36)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 44)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 44));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 192; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 3; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 192);
-                        for (int ox = 0; ox < 3; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(52)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(56)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(60));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 64);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 52)) + a0_1, ref dkRow, (nuint)(r * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_2, ref dkRow, (nuint)(r * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 60)) + a0_3, ref dkRow, (nuint)(r * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 52)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 60)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 52)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 60)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 52)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 60)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 52)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 60)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 52)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 60)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 60));
                 }
             }
         }
@@ -3818,129 +3233,41 @@ _______________________________________________________________________";
                 ref float yRow = ref Unsafe.Add(ref y, oy * 320);
                 // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
-                // filters 0 .. 15: 5 output pixels at a time
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 5 output pixels at a time
                     {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
+                            ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 12288);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
                         }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(a4_0, ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(a4_1, ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(a4_2, ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(a4_3, ref yf, (nuint)((ox + 4) * 64 + 12));
                     }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 12));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 12));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 12));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 12));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 64 + 12));
-                }
-                // filters 16 .. 31: 5 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 20)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 24)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 28));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 20)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 24)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 28));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 20)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 24)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 28));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 20)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 24)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 28));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 16)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 20)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 64 + 24)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 64 + 28));
-                }
-                // filters 32 .. 47: 5 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 32)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 36)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 40)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 44));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 32)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 36)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 40)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 44));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 32)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 36)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 40)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 44));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 32)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 36)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 40)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 44));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 32)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 36)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 64 + 40)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 64 + 44));
-                }
-                // filters 48 .. 63: 5 output pixels at a time
-                {
-                    const int ox = 0;
-                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    for (int ky = ky0; ky < ky1; ky++)
-                    {
-                        ref float xr = ref Unsafe.Add(ref window, ky * 448);
-                        ref float kr = ref Unsafe.Add(ref k, ky * 12288);
-                        for (int r = 0; r < 192; r++)
-                        {
-                            var w0 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(60));
-                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
-                            xr = ref Unsafe.Add(ref xr, 1);
-                            kr = ref Unsafe.Add(ref kr, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 48)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 52)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 56)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 60));
-                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 48)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 52)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 56)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 60));
-                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 48)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 52)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 56)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 60));
-                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 48)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 52)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 64 + 56)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 64 + 60));
-                    V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 48)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 52)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 64 + 56)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 64 + 60));
                 }
             }
         }
@@ -4273,137 +3600,43 @@ _______________________________________________________________________";
             {
                 ref float xk = ref Unsafe.Add(ref x, ky * 576);
                 ref float dkRow = ref Unsafe.Add(ref dk, ky * 36864);
-                // 6 taps at a time
-                for (int r = 0; r < 576; r += 6)
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
                 {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 1; oy++)
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 576; r += 6)
                     {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
-                        for (int ox = 0; ox < 1; ox++)
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 1; oy++)
                         {
-                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 576);
-                            gp = ref Unsafe.Add(ref gp, 64);
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 64);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 576);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
                         }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
                     }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64)) + a0_0, ref dkRow, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 4)) + a0_1, ref dkRow, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 8)) + a0_2, ref dkRow, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 12)) + a0_3, ref dkRow, (nuint)(r * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64)) + a1_0, ref dkRow, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64)) + a2_0, ref dkRow, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64)) + a3_0, ref dkRow, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64)) + a4_0, ref dkRow, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 12));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64)) + a5_0, ref dkRow, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 12));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 576; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 1; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
-                        for (int ox = 0; ox < 1; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(20)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(24)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(28));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 576);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 16)) + a0_0, ref dkRow, (nuint)(r * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 20)) + a0_1, ref dkRow, (nuint)(r * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 24)) + a0_2, ref dkRow, (nuint)(r * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 28)) + a0_3, ref dkRow, (nuint)(r * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 20)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 24)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 28)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 20)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 24)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 28)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 20)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 24)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 28)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 20)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 24)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 28)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 28));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 20)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 24)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 28)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 28));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 576; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 1; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
-                        for (int ox = 0; ox < 1; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(32)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(36)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(40)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(44));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 576);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 32)) + a0_0, ref dkRow, (nuint)(r * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 36)) + a0_1, ref dkRow, (nuint)(r * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 40)) + a0_2, ref dkRow, (nuint)(r * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 44)) + a0_3, ref dkRow, (nuint)(r * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 36)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 40)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 44)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 36)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 40)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 44)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 32)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 36)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 40)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 44)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 32)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 36)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 40)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 44)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 44));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 32)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 36)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 36)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 40)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 40)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 44)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 44));
-                }
-                // 6 taps at a time
-                for (int r = 0; r < 576; r += 6)
-                {
-                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
-                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
-                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
-                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
-                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
-                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
-                    for (int oy = 0; oy < 1; oy++)
-                    {
-                        ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
-                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
-                        for (int ox = 0; ox < 1; ox++)
-                        {
-                            var g0 = V128.LoadUnsafe(ref gp, (nuint)(48)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(52)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(56)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(60));
-                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
-                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
-                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
-                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
-                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
-                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
-                            xp = ref Unsafe.Add(ref xp, 576);
-                            gp = ref Unsafe.Add(ref gp, 64);
-                        }
-                    }
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 48)) + a0_0, ref dkRow, (nuint)(r * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 52)) + a0_1, ref dkRow, (nuint)(r * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 56)) + a0_2, ref dkRow, (nuint)(r * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 64 + 60)) + a0_3, ref dkRow, (nuint)(r * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 48)) + a1_0, ref dkRow, (nuint)((r + 1) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 52)) + a1_1, ref dkRow, (nuint)((r + 1) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 56)) + a1_2, ref dkRow, (nuint)((r + 1) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 64 + 60)) + a1_3, ref dkRow, (nuint)((r + 1) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 48)) + a2_0, ref dkRow, (nuint)((r + 2) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 52)) + a2_1, ref dkRow, (nuint)((r + 2) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 56)) + a2_2, ref dkRow, (nuint)((r + 2) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 64 + 60)) + a2_3, ref dkRow, (nuint)((r + 2) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 48)) + a3_0, ref dkRow, (nuint)((r + 3) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 52)) + a3_1, ref dkRow, (nuint)((r + 3) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 56)) + a3_2, ref dkRow, (nuint)((r + 3) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 64 + 60)) + a3_3, ref dkRow, (nuint)((r + 3) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 48)) + a4_0, ref dkRow, (nuint)((r + 4) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 52)) + a4_1, ref dkRow, (nuint)((r + 4) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 56)) + a4_2, ref dkRow, (nuint)((r + 4) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 64 + 60)) + a4_3, ref dkRow, (nuint)((r + 4) * 64 + 60));
-                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 48)) + a5_0, ref dkRow, (nuint)((r + 5) * 64 + 48)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 52)) + a5_1, ref dkRow, (nuint)((r + 5) * 64 + 52)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 56)) + a5_2, ref dkRow, (nuint)((r + 5) * 64 + 56)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 64 + 60)) + a5_3, ref dkRow, (nuint)((r + 5) * 64 + 60));
                 }
             }
         }
