@@ -31,7 +31,7 @@ public sealed partial class CnnGenerator
         /// </summary>
         public static GeneratedSource Emit(NetworkSpec spec, CompilationData compilation)
         {
-            var plan = new Plan(spec, compilation.SkipLocalsInit);
+            var plan = new Plan(spec, compilation.SkipLocalsInit, compilation.Target);
             var code = new SourceWriter();
             var kernels = new SourceWriter();
 
@@ -89,7 +89,7 @@ public sealed partial class CnnGenerator
         /// <summary>Parameter offsets, sources and buffer names worked out once for the whole file.</summary>
         private sealed class Plan
         {
-            public Plan(NetworkSpec spec, bool skipLocalsInit)
+            public Plan(NetworkSpec spec, bool skipLocalsInit, KernelTarget target)
             {
                 Buffers = new BufferPlan(pooled: spec.StackBytes > spec.StackBudget);
                 int offset = 0;
@@ -103,6 +103,7 @@ public sealed partial class CnnGenerator
                         Sources = sources,
                         SkipLocalsInit = skipLocalsInit,
                         Buffers = Buffers,
+                        Target = target,
                         InputSizeName = source < 0 ? "InputSize" : LayerContext.OutputSizeName(spec.Layers[source].Name),
                     });
                     offset += (int)spec.Layers[i].ParameterCount;

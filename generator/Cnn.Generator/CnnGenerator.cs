@@ -1,3 +1,4 @@
+using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -45,8 +46,15 @@ public sealed partial class CnnGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Specs);
 
         // The few compilation facts the emitter needs, reduced to a value that rarely changes.
+        // The vector widths to emit kernels for: from the RuntimeIdentifier (or CnnVectorWidths) MSBuild property.
+        IncrementalValueProvider<KernelTarget> kernelTarget = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => KernelTarget.From(
+                options.GlobalOptions.TryGetValue("build_property.RuntimeIdentifier", out string? rid) ? rid : null,
+                options.GlobalOptions.TryGetValue("build_property.CnnVectorWidths", out string? widths) ? widths : null));
         IncrementalValueProvider<CompilationData> compilationData = context.CompilationProvider
             .Select(static (compilation, _) => CompilationData.From(compilation))
+            .Combine(kernelTarget)
+            .Select(static (pair, _) => pair.Left with { Target = pair.Right })
             .WithTrackingName(TrackingNames.CompilationData);
 
         // Two files per model: the readable part, and the SIMD kernels kept out of its way.
@@ -97,6 +105,9 @@ internal sealed record FallbackSpec(HierarchyInfo Hierarchy, string ErrorIds, Lo
 /// <param name="SkipLocalsInit">Whether <c>[SkipLocalsInit]</c> may be emitted (it needs unsafe code allowed and the attribute type).</param>
 internal sealed record CompilationData(bool SkipLocalsInit)
 {
+    /// <summary>The vector widths the build's target may take (<see cref="KernelTarget.From"/>).</summary>
+    public KernelTarget Target { get; init; } = KernelTarget.Default;
+
     /// <summary>Reads the facts from <paramref name="compilation"/>.</summary>
     public static CompilationData From(Compilation compilation) => new(
         compilation.Options is Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions { AllowUnsafe: true }

@@ -36,10 +36,17 @@ internal static class GeneratorHarness
     /// <summary>Whether a generated file is a model's SIMD kernels.</summary>
     public static bool IsKernels(SyntaxTree tree) => tree.FilePath.EndsWith(".Cnn.Kernels.g.cs", StringComparison.Ordinal);
 
-    public static Result Run(params string[] sources)
+    public static Result Run(params string[] sources) => RunWithProperties(new Dictionary<string, string>(), sources);
+
+    /// <summary>
+    /// <see cref="Run"/> with MSBuild properties made visible to the generator, as <c>CompilerVisibleProperty</c> does:
+    /// <c>["RuntimeIdentifier"] = "linux-arm64"</c> reaches it as <c>build_property.RuntimeIdentifier</c>.
+    /// </summary>
+    public static Result RunWithProperties(IReadOnlyDictionary<string, string> properties, params string[] sources)
     {
         CSharpCompilation compilation = Compile(sources);
-        GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: ParseOptions);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: ParseOptions,
+            optionsProvider: new BuildProperties(properties));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorDriverRunResult run = driver.GetRunResult();
         return new Result(diagnostics, output.GetDiagnostics(), run.GeneratedTrees.Where(t => !IsKernels(t)).Select(t => t.ToString()).ToImmutableArray(), run, output)
@@ -59,6 +66,25 @@ internal static class GeneratorHarness
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         return (driver.GetRunResult(), output);
+    }
+
+    /// <summary>Global analyzer options holding <c>build_property.*</c> entries.</summary>
+    private sealed class BuildProperties(IReadOnlyDictionary<string, string> properties) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        private readonly Options _global = new(properties.ToDictionary(p => "build_property." + p.Key, p => p.Value));
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public static Options Empty { get; } = new(new Dictionary<string, string>());
+
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 
     /// <summary>The source text under a diagnostic's span.</summary>

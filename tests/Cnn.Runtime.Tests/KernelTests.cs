@@ -73,4 +73,29 @@ public class KernelTests
         Kernels.Softmax(nan);
         Assert.All(nan, v => Assert.True(float.IsNaN(v)));
     }
+
+    [Theory]
+    [InlineData("512", 512)]
+    [InlineData("256", 256)]
+    [InlineData("128", 128)]
+    public void VectorWidth_CanBeForced(string setting, int width) => Assert.Equal(width, Kernels.ChooseVectorWidth(setting));
+
+    [Fact]
+    public void VectorWidth_IsTheWidestAccelerated_WhenNotSet()
+    {
+        int expected = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 256 : 128;
+        Assert.Equal(expected, Kernels.ChooseVectorWidth(null));
+        Assert.Equal(expected, Kernels.ChooseVectorWidth(""));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("64")]
+    [InlineData("avx2")]
+    public void VectorWidth_RejectsOtherSettings_ByName(string setting)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Kernels.ChooseVectorWidth(setting));
+        Assert.Contains($"CNN_VECTOR_WIDTH is '{setting}'", error.Message);
+        Assert.Contains("512, 256 or 128", error.Message);
+    }
 }

@@ -33,6 +33,9 @@ internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOff
     /// <summary>Where the layer's scratch buffers live: the stack, or per-thread arrays when the model is over its stack budget.</summary>
     public BufferPlan Buffers { get; init; } = new(pooled: false);
 
+    /// <summary>The vector widths the build's target may take, for which the layer's SIMD kernels are emitted.</summary>
+    public KernelTarget Target { get; init; } = KernelTarget.Default;
+
     /// <summary>Whether <c>[SkipLocalsInit]</c> may be put on the layer's methods (their stack buffers are cleared where it matters).</summary>
     public bool SkipLocalsInit { get; init; }
 

@@ -80,9 +80,71 @@ internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InCh
 }
 
 /// <summary>
+/// One vector path of the generated code: <see cref="Lanes"/> floats per register (16 = <c>Vector512</c>, 8 =
+/// <c>Vector256</c>, 4 = <c>Vector128</c>) on a machine with <see cref="Registers"/> vector registers, which decide
+/// how many accumulators a register block may keep.
+/// </summary>
+internal readonly record struct VectorPath(int Lanes, int Registers)
+{
+    /// <summary>The register size in bits: 512, 256 or 128.</summary>
+    public int Bits => Lanes * 32;
+
+    /// <summary>The method-name suffix: <c>_512</c>, <c>_256</c>, <c>_128</c>.</summary>
+    public string Suffix => "_" + Format.Int(Bits);
+
+    /// <summary>"Vector512", "Vector256", "Vector128".</summary>
+    public string TypeName => "Vector" + Format.Int(Bits);
+
+    /// <summary>
+    /// Accumulator registers a block may use: 16 of AVX-512's 32 zmm; 12 of 16 ymm or xmm (AVX2, SSE; as in a 6x16
+    /// BLIS micro-kernel); 24 of ARM64's 32 q registers, which leaves 8 for the filter vectors and the broadcasts.
+    /// </summary>
+    public int AccumulatorBudget => Registers < 32 ? 12 : Lanes >= 16 ? 16 : 24;
+
+    /// <summary>Vector registers of filters per block.</summary>
+    public int FilterRegisters => Registers < 32 ? 2 : 4;
+}
+
+/// <summary>
+/// The vector paths a build may take at run time: the register widths in lanes, widest first, and the register
+/// count of the machines that take the 128-bit path (32 on ARM64 and in WebAssembly engines that run there, 16
+/// on x64 without AVX2).
+/// </summary>
+internal sealed record KernelTarget(EquatableArray<int> Lanes, int Registers128)
+{
+    /// <summary>Any machine: all three widths, the 128-bit path blocked for ARM64's 32 registers.</summary>
+    public static KernelTarget Default { get; } = new(new EquatableArray<int>(new[] { 16, 8, 4 }), 32);
+
+    /// <summary>
+    /// The paths for a build for <paramref name="runtimeIdentifier"/> (the MSBuild property; empty for a portable
+    /// build), or the widths listed in <paramref name="vectorWidths"/> (the <c>CnnVectorWidths</c> property, bits
+    /// separated by <c>;</c> or <c>,</c>) when set. ARM64 and WebAssembly have 128-bit vectors only; x64 and x86
+    /// may take any width; an unknown or empty identifier keeps all three.
+    /// </summary>
+    public static KernelTarget From(string? runtimeIdentifier, string? vectorWidths)
+    {
+        string rid = (runtimeIdentifier ?? "").Trim().ToLowerInvariant();
+        string architecture = rid.Length == 0 ? "" : rid.Substring(rid.LastIndexOf('-') + 1);
+        bool x86 = architecture is "x64" or "x86";
+        int registers128 = x86 ? 16 : 32;
+        var lanes = new List<int>();
+        foreach (string part in (vectorWidths ?? "").Split(';', ','))
+        {
+            int bits = part.Trim() switch { "512" => 512, "256" => 256, "128" => 128, _ => 0 };
+            if (bits > 0 && !lanes.Contains(bits / 32)) lanes.Add(bits / 32);
+        }
+        if (lanes.Count == 0)
+            lanes.AddRange(architecture is "arm64" or "wasm" or "arm" ? new[] { 4 } : new[] { 16, 8, 4 });
+        lanes.Sort((a, b) => b.CompareTo(a));
+        return new KernelTarget(new EquatableArray<int>(lanes.ToArray()), registers128);
+    }
+}
+
+/// <summary>
 /// Writes the register-blocked loops of the convolution, its weight gradient, and pooling. Each kernel is
-/// written for one vector width; the callers emit a <c>Vector512</c> version and a <c>Vector256</c> one and
-/// choose between them with <c>Kernels.UseVector512</c>, which the JIT folds to a constant.
+/// written for one <see cref="VectorPath"/>; the callers emit a version per path of the target (<c>Vector512</c>,
+/// <c>Vector256</c>, <c>Vector128</c>) and choose between them with <c>Kernels.VectorWidth</c>, which the JIT
+/// folds to a constant.
 /// </summary>
 /// <remarks>
 /// The structure: a block of P output pixels by up to four vector registers of filters keeps P·4 accumulators
@@ -101,22 +163,13 @@ internal static class SimdKernels
         "using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;",
     };
 
-    /// <summary>The widths a kernel is emitted for: 16 lanes (AVX-512) and 8 lanes (AVX2 and others).</summary>
-    public static readonly int[] Widths = { 16, 8 };
-
-    /// <summary>Accumulator registers a block may use at a width (16 of 32 zmm; 12 of 16 ymm on AVX2, as in a 6x16 BLIS micro-kernel).</summary>
-    private static int AccumulatorBudget(int width) => width >= 16 ? 16 : 12;
-
-    /// <summary>Vector registers of filters per block at a width.</summary>
-    private static int FilterRegisters(int width) => width >= 16 ? 4 : 2;
-
     /// <summary>
-    /// Splits <paramref name="channels"/> into blocks of lane groups of at most <see cref="FilterRegisters"/> registers;
+    /// Splits <paramref name="channels"/> into blocks of lane groups of at most <see cref="VectorPath.FilterRegisters"/> registers;
     /// with a single pixel (a dense layer) a block takes the whole accumulator budget, so that enough independent
     /// FMA chains are in flight to hide their latency.
     /// </summary>
-    private static List<List<LaneGroup>> Blocks(int channels, int width, bool singlePixel = false) =>
-        Blocks(channels, width, singlePixel ? AccumulatorBudget(width) : FilterRegisters(width));
+    private static List<List<LaneGroup>> Blocks(int channels, VectorPath path, bool singlePixel = false) =>
+        Blocks(channels, path.Lanes, singlePixel ? path.AccumulatorBudget : path.FilterRegisters);
 
     private static List<List<LaneGroup>> Blocks(int channels, int width, int perBlock)
     {
@@ -128,34 +181,55 @@ internal static class SimdKernels
     }
 
     /// <summary>Pixels per block: as many as the accumulator budget allows for the widest filter block.</summary>
-    private static int PixelsPerBlock(int registers, int width, int available) =>
-        Math.Max(1, Math.Min(Math.Min(8, available), AccumulatorBudget(width) / Math.Max(1, registers)));
-
-    /// <summary>Whether the kernels at widths 16 and 8 would be the same code (no group is wider than 8).</summary>
-    public static bool SameAtAllWidths(params int[] channelCounts) => channelCounts.All(c => c < 16);
-
-    /// <summary>The method-name suffix for a width.</summary>
-    public static string Suffix(int width) => width >= 16 ? "512" : "256";
+    private static int PixelsPerBlock(int registers, VectorPath path, int available) =>
+        Math.Max(1, Math.Min(Math.Min(8, available), path.AccumulatorBudget / Math.Max(1, registers)));
 
     /// <summary>
-    /// Writes <c>if (Kernels.UseVector512) name_512(args); else name_256(args);</c>, or one call when the two
-    /// versions would be the same. The flag is a static readonly field, a constant to the JIT.
+    /// The versions to emit of a kernel whose lane groups split <paramref name="channelCounts"/>, widest first: one per
+    /// width of the target, except that a width wider than every count would give the code of the next narrower
+    /// one (no group can use it) and is left out; its calls take the narrower version. A 128-bit version that also
+    /// serves the wider paths of x64 is blocked for 16 registers.
     /// </summary>
-    public static void EmitDispatch(SourceWriter w, string name, string arguments, bool single)
+    public static List<VectorPath> Paths(KernelTarget target, params int[] channelCounts)
     {
-        if (single)
+        int widest = channelCounts.Max();
+        var paths = new List<VectorPath>();
+        foreach (int lanes in target.Lanes)
         {
-            w.Line($"{name}_256({arguments});");
+            int used = lanes;
+            while (used > 4 && used > widest) used /= 2;
+            int registers = used == 16 ? 32 : used == 8 || lanes > 4 ? 16 : target.Registers128;
+            int at = paths.FindIndex(p => p.Lanes == used);
+            if (at < 0) paths.Add(new VectorPath(used, registers));
+            else if (registers < paths[at].Registers) paths[at] = new VectorPath(used, registers);
+        }
+        return paths;
+    }
+
+    /// <summary>
+    /// Writes <c>if (Kernels.VectorWidth &gt;= 512) name_512(args); else if (.. &gt;= 256) name_256(args); else name_128(args);</c>
+    /// over the versions emitted, or one call when there is one. The width is a static readonly field, a constant to the JIT.
+    /// </summary>
+    public static void EmitDispatch(SourceWriter w, string name, string arguments, List<VectorPath> paths)
+    {
+        if (paths.Count == 1)
+        {
+            w.Line($"{name}{paths[0].Suffix}({arguments});");
             return;
         }
-        w.Line($"if ({Names.Kernels}.UseVector512) {name}_512({arguments});");
-        w.Line($"else {name}_256({arguments});");
+        for (int i = 0; i < paths.Count; i++)
+        {
+            string call = $"{name}{paths[i].Suffix}({arguments});";
+            w.Line(i == 0 ? $"if ({Names.Kernels}.VectorWidth >= {paths[i].Bits}) {call}"
+                 : i < paths.Count - 1 ? $"else if ({Names.Kernels}.VectorWidth >= {paths[i].Bits}) {call}"
+                 : $"else {call}");
+        }
     }
 
     /// <summary>
     /// Writes the attribute every kernel carries: compiled fully optimized at its first call instead of as slow
     /// tier-0 code first, so that a program's first thousands of calls run at full speed. Kernels never read
-    /// <c>Kernels.UseVector512</c> (such a method may be compiled before the flag is initialised, and would then not
+    /// <c>Kernels.VectorWidth</c> (such a method may be compiled before the field is initialised, and would then not
     /// fold it); their callers choose the width, and those tier up as usual.
     /// </summary>
     public static void EmitOptimizedAtOnce(SourceWriter w) =>
@@ -170,11 +244,11 @@ internal static class SimdKernels
     /// (the framed output gradient of the input-gradient pass), and the kernel rows that would only meet those
     /// zeros are skipped.
     /// </remarks>
-    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, int width, bool bias, bool relu, string summary, int zeroRows = 0)
+    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, VectorPath path, bool bias, bool relu, string summary, int zeroRows = 0)
     {
-        w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
         EmitOptimizedAtOnce(w);
-        using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float k, ref float b, ref float y)"))
+        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y)"))
         {
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
             {
@@ -185,10 +259,10 @@ internal static class SimdKernels
                     w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
                     w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
                 }
-                EmitFilterBlocks(w, Blocks(g.Filters, width, singlePixel: g.OutWidth == 1),
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1),
                     bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
                          : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);",
-                    (block, inLoop) => ConvolutionPixels(w, g, block, width, bias, relu, zeroRows > 0,
+                    (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
                         inLoop ? new ConvRefs("kf", "bf", "yf") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop));
             }
         }
@@ -198,15 +272,22 @@ internal static class SimdKernels
     private const int LoopBlocks = 5;
 
     /// <summary>
-    /// Emits <paramref name="body"/> for each filter block in turn, except that a run of <see cref="LoopBlocks"/> or more
+    /// The same for the 128-bit versions: from 2 blocks on. They need twice the blocks of the wider versions for the
+    /// same filters, and run where code size costs most (ARM boards, WebAssembly downloads); a loop costs an add
+    /// and a compare per block of 16·P multiply-adds per tap.
+    /// </summary>
+    private const int LoopBlocks128 = 2;
+
+    /// <summary>
+    /// Emits <paramref name="body"/> for each filter block in turn, except that a run of <see cref="LoopBlocks"/> (<see cref="LoopBlocks128"/>) or more
     /// identical blocks becomes one loop over <c>f0</c>: its body first declares the references moved to the block's
     /// first filter (<paramref name="moveReferences"/>), then emits the block rebased to filter 0 (inLoop = true).
     /// </summary>
-    private static void EmitFilterBlocks(SourceWriter w, List<List<LaneGroup>> blocks, string moveReferences, Action<List<LaneGroup>, bool> body)
+    private static void EmitFilterBlocks(SourceWriter w, VectorPath path, List<List<LaneGroup>> blocks, string moveReferences, Action<List<LaneGroup>, bool> body)
     {
         foreach (BlockRun run in Runs(blocks))
         {
-            if (run.Count < LoopBlocks)
+            if (run.Count < (path.Lanes == 4 ? LoopBlocks128 : LoopBlocks))
             {
                 foreach (List<LaneGroup> block in run.Blocks)
                     body(block, false);
@@ -253,13 +334,13 @@ internal static class SimdKernels
     }
 
     /// <summary>One filter block over all output pixels of a row: P pixels at a time, then the rest.</summary>
-    private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, bool bias, bool relu, bool rowBounds, ConvRefs refs, bool blockLoop = false)
+    private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, bool bias, bool relu, bool rowBounds, ConvRefs refs, bool blockLoop = false)
     {
-        List<StepRun> steps = Steps(g.OutWidth, PixelsPerBlock(block.Count, width, g.OutWidth));
+        List<StepRun> steps = Steps(g.OutWidth, PixelsPerBlock(block.Count, path, g.OutWidth));
         string filters = blockLoop ? "" : (block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
             ? "all filters: " : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}: ");
         w.Line($"// {filters}{Describe(steps, "output pixel")}");
-        EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, width, pixels, bias, relu, rowBounds, refs));
+        EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, path, pixels, bias, relu, rowBounds, refs));
     }
 
     /// <summary>
@@ -352,14 +433,14 @@ internal static class SimdKernels
         w.Line(string.Join(" ", statements));
     }
 
-    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)};")));
         // One output pixel (a dense layer) with few filters: split the sum over the taps into partial sums, so that
         // enough independent FMA chains are in flight.
-        int split = pixels == 1 && g.OutWidth == 1 && g.Taps > UnrollTaps ? Math.Min(4, AccumulatorBudget(width) / block.Count) : 1;
+        int split = pixels == 1 && g.OutWidth == 1 && g.Taps > UnrollTaps ? Math.Min(4, path.AccumulatorBudget / block.Count) : 1;
         for (int s = 1; s < split; s++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{s}_{j} = {grp.Zero};")));
         using (w.Block(rowBounds ? "for (int ky = ky0; ky < ky1; ky++)" : $"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
@@ -414,38 +495,38 @@ internal static class SimdKernels
     /// Emits <c>name_{width}(ref x, ref dy, ref dk)</c>: dk[ky, r, f] += Σ_oy Σ_ox x[oy·sh + ky, ox·sw, r] · dy[oy, ox, f],
     /// blocks of taps r by blocks of filters held in registers while all output pixels stream by.
     /// </summary>
-    public static void EmitKernelGradient(SourceWriter w, string name, ConvGeometry g, int width, string summary)
+    public static void EmitKernelGradient(SourceWriter w, string name, ConvGeometry g, VectorPath path, string summary)
     {
-        w.Line($"/// <summary>{summary} ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+        w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
         EmitOptimizedAtOnce(w);
-        using (w.Block($"private static void {name}_{Suffix(width)}(ref float x, ref float dy, ref float dk)"))
+        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float dy, ref float dk)"))
         {
             using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
             {
                 w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.InRow});");
                 w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
                 // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
-                int registers = Math.Max(FilterRegisters(width), AccumulatorBudget(width) / Math.Max(1, g.Taps));
-                EmitFilterBlocks(w, Blocks(g.Filters, width, registers),
+                int registers = Math.Max(path.FilterRegisters, path.AccumulatorBudget / Math.Max(1, g.Taps));
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers),
                     "ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);",
-                    (block, inLoop) => KernelGradientTaps(w, g, block, width, inLoop ? "dyf" : "dy", inLoop ? "dkf" : "dkRow"));
+                    (block, inLoop) => KernelGradientTaps(w, g, block, path, inLoop ? "dyf" : "dy", inLoop ? "dkf" : "dkRow"));
             }
         }
     }
 
     /// <summary>One filter block over all taps of a kernel row: T taps at a time, then the rest.</summary>
-    private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, string dy, string dk)
+    private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, string dy, string dk)
     {
-        List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, width, g.Taps));
+        List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, path, g.Taps));
         w.Line($"// {Describe(steps, "tap")}");
-        EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, width, taps, dy, dk));
+        EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, path, taps, dy, dk));
     }
 
-    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int width, int taps, string dy, string dk)
+    private static void KernelGradientBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, int taps, string dy, string dk)
     {
         // Few taps by few filters (a one-channel input) leave registers free: keep separate sums for
         // neighbouring output pixels, so that more independent FMA chains are in flight.
-        int split = Math.Max(1, Math.Min(Math.Min(4, g.OutWidth), AccumulatorBudget(width) / (taps * block.Count)));
+        int split = Math.Max(1, Math.Min(Math.Min(4, g.OutWidth), path.AccumulatorBudget / (taps * block.Count)));
         for (int t = 0; t < taps * split; t++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{t}_{j} = {grp.Zero};")));
         int step = g.StrideWidth * g.InChannels, rest = g.OutWidth % split;

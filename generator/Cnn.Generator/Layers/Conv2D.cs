@@ -172,7 +172,9 @@ internal static class Conv2DEmitter
     private static ConvGeometry InputGradientGeometry(Conv2DSpec c) => new((int)c.FramedHeight, (int)c.FramedWidth,
         c.Filters, PaddedHeight(c), PaddedWidth(c), c.Input.Channels, c.KernelHeight, c.KernelWidth, 1, 1);
 
-    private static bool Single(Conv2DSpec c) => SimdKernels.SameAtAllWidths(c.Filters, c.Input.Channels);
+
+    /// <summary>The kernel versions this layer needs on the build's target, widest first.</summary>
+    private static List<VectorPath> Paths(LayerContext context, Conv2DSpec c) => SimdKernels.Paths(context.Target, c.Filters, c.Input.Channels);
 
     private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
 
@@ -198,20 +200,19 @@ internal static class Conv2DEmitter
                 EmitPaddedCopy(w, context, "forward", "x", "padded");
                 source = "padded";
             }
-            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}", Single(c));
+            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}", Paths(context, c));
             if (c.Activation != Activation.ReLU && ActivationCall(c.Activation, "y") is { } activation)
                 w.Line(activation);
         }
         w.Line();
-        foreach (int width in Widths(c))
+        foreach (VectorPath path in Paths(context, c))
         {
-            SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, width, c.UseBias, c.Activation == Activation.ReLU,
+            SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, path, c.UseBias, c.Activation == Activation.ReLU,
                 $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
             k.Line();
         }
     }
 
-    private static IEnumerable<int> Widths(Conv2DSpec c) => Single(c) ? new[] { 8 } : SimdKernels.Widths;
 
     /// <summary>Copies <paramref name="x"/> into a new zero-padded stack buffer named <paramref name="padded"/>.</summary>
     private static void EmitPaddedCopy(SourceWriter w, LayerContext context, string direction, string x, string padded)
@@ -250,7 +251,7 @@ internal static class Conv2DEmitter
             using (w.Block("if (!gradients.IsEmpty)"))
             {
                 w.Line($"// dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·{c.StrideHeight} + ky, ox·{c.StrideWidth} + kx, c] · dy[oy, ox, f]{(Padded(c) ? " (x padded)" : "")}");
-                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Single(c));
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Paths(context, c));
                 if (c.UseBias)
                 {
                     w.Line("// dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]");
@@ -264,17 +265,17 @@ internal static class Conv2DEmitter
             }
         }
         w.Line();
-        foreach (int width in Widths(c))
+        foreach (VectorPath path in Paths(context, c))
         {
-            SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(c), width, $"The kernel gradient of {c.Name}");
+            SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(c), path, $"The kernel gradient of {c.Name}");
             k.Line();
         }
         if (!strided)
         {
             ConvGeometry g = InputGradientGeometry(c);
-            foreach (int width in Widths(c))
+            foreach (VectorPath path in Paths(context, c))
             {
-                SimdKernels.EmitConvolution(k, $"InputGradient_{context.MethodSuffix}", g, width, bias: false, relu: false,
+                SimdKernels.EmitConvolution(k, $"InputGradient_{context.MethodSuffix}", g, path, bias: false, relu: false,
                     $"The input gradient of {c.Name}: the framed dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}",
                     zeroRows: c.KernelHeight - 1);
                 k.Line();
@@ -297,12 +298,12 @@ internal static class Conv2DEmitter
             w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {kh - 1}) * {g.InWidth * f} + {(kw - 1) * f}, {c.Output.Width * f}));");
         if (!Padded(c))
         {
-            SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("dx")}", Single(c));
+            SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("dx")}", Paths(context, c));
             return;
         }
         int hp = PaddedHeight(c), wp = PaddedWidth(c);
         w.Line(context.Buffers.Declare("paddedGradient", hp * wp * ch, $"{c.Name}_backward"));
-        SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("paddedGradient")}", Single(c));
+        SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("paddedGradient")}", Paths(context, c));
         w.Line("// Drop the padding: the gradient of the zeros around the input goes nowhere.");
         w.Line("dx.Clear();");
         int rows = Math.Min(c.Input.Height, hp - c.PadTop), columns = Math.Min(c.Input.Width, wp - c.PadLeft);

@@ -95,9 +95,10 @@ internal static class DenseEmitter
 
     private static ConvGeometry Geometry(DenseSpec d) => new(1, 1, d.Input.Size, 1, 1, d.Units, 1, 1, 1, 1);
 
-    private static bool Single(DenseSpec d) => SimdKernels.SameAtAllWidths(d.Units);
 
-    private static IEnumerable<int> Widths(DenseSpec d) => Single(d) ? new[] { 8 } : SimdKernels.Widths;
+
+    /// <summary>The kernel versions this layer needs on the build's target, widest first.</summary>
+    private static List<VectorPath> Paths(LayerContext context, DenseSpec d) => SimdKernels.Paths(context.Target, d.Units);
 
     private static string Ref(string span) => $"ref MemoryMarshal.GetReference({span})";
 
@@ -115,14 +116,14 @@ internal static class DenseEmitter
             w.Line(d.UseBias
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{d.Units}]"
                 : "ref float bias = ref kernel; // no bias: not read");
-            SimdKernels.EmitDispatch(w, $"Multiply_{context.MethodSuffix}", $"{Ref("x")}, ref kernel, ref bias, {Ref("y")}", Single(d));
+            SimdKernels.EmitDispatch(w, $"Multiply_{context.MethodSuffix}", $"{Ref("x")}, ref kernel, ref bias, {Ref("y")}", Paths(context, d));
             if (d.Activation != Activation.ReLU && ActivationCall(d.Activation, "y") is { } activation)
                 w.Line(activation);
         }
         w.Line();
-        foreach (int width in Widths(d))
+        foreach (VectorPath path in Paths(context, d))
         {
-            SimdKernels.EmitConvolution(k, $"Multiply_{context.MethodSuffix}", Geometry(d), width, d.UseBias, d.Activation == Activation.ReLU,
+            SimdKernels.EmitConvolution(k, $"Multiply_{context.MethodSuffix}", Geometry(d), path, d.UseBias, d.Activation == Activation.ReLU,
                 $"x·kernel{(d.UseBias ? " + bias" : "")} for {d.Name}{(d.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
             k.Line();
         }
@@ -140,7 +141,7 @@ internal static class DenseEmitter
             using (w.Block("if (!gradients.IsEmpty)"))
             {
                 w.Line("// dKernel[i, j] += x[i] · dy[j]");
-                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref("x")}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Single(d));
+                SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref("x")}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Paths(context, d));
                 if (d.UseBias)
                     w.Line($"{Names.Kernels}.Add(gradients.Slice({context.Offset("bias")}, {d.Units}), dy); // dBias += dy");
             }
@@ -153,9 +154,9 @@ internal static class DenseEmitter
             }
         }
         w.Line();
-        foreach (int width in Widths(d))
+        foreach (VectorPath path in Paths(context, d))
         {
-            SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(d), width, $"The kernel gradient of {d.Name}");
+            SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(d), path, $"The kernel gradient of {d.Name}");
             k.Line();
         }
     }

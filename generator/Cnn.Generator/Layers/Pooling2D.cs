@@ -117,7 +117,7 @@ internal static class Pool2DEmitter
         {
             if (!Clips(p))
             {
-                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)", Single(p));
+                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)", Paths(context, p));
                 return;
             }
             using (PixelLoops(w, p))
@@ -137,9 +137,10 @@ internal static class Pool2DEmitter
 
     private static PoolWindow Window(Pool2DSpec p) => new(p.PoolHeight, p.PoolWidth, p.Input.Width * p.Input.Channels, p.Input.Channels);
 
-    private static bool Single(Pool2DSpec p) => SimdKernels.SameAtAllWidths(p.Input.Channels);
 
-    private static IEnumerable<int> Widths(Pool2DSpec p) => Single(p) ? new[] { 8 } : SimdKernels.Widths;
+
+    /// <summary>The kernel versions this layer needs on the build's target, widest first.</summary>
+    private static List<VectorPath> Paths(LayerContext context, Pool2DSpec p) => SimdKernels.Paths(context.Target, p.Input.Channels);
 
     /// <summary>Emits the SIMD versions of a pooling layer whose windows never leave the input.</summary>
     public static void EmitKernels(SourceWriter w, LayerContext context)
@@ -147,28 +148,28 @@ internal static class Pool2DEmitter
         var p = (Pool2DSpec)context.Layer;
         if (Clips(p)) return;
         int c = p.Input.Channels;
-        foreach (int width in Widths(p))
+        foreach (VectorPath path in Paths(context, p))
         {
-            w.Line($"/// <summary>{Describe(p)}: one vector per group of channels ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            w.Line($"/// <summary>{Describe(p)}: one vector per group of channels ({path.TypeName} version).</summary>");
             SimdKernels.EmitOptimizedAtOnce(w);
-            using (w.Block($"private static void Pool_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float y)"))
+            using (w.Block($"private static void Pool_{context.MethodSuffix}{path.Suffix}(ref float x, ref float y)"))
             using (PixelLoops(w, p))
             {
                 w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
-                SimdPooling.EmitPoolPixel(w, Window(p), width, p.IsMax, "o");
+                SimdPooling.EmitPoolPixel(w, Window(p), path.Lanes, p.IsMax, "o");
             }
             w.Line();
             if (!p.IsMax) continue;
-            w.Line($"/// <summary>The gradient of {p.Name}: to the first maximum of each window ({(width >= 16 ? "Vector512" : "Vector256")} version).</summary>");
+            w.Line($"/// <summary>The gradient of {p.Name}: to the first maximum of each window ({path.TypeName} version).</summary>");
             SimdKernels.EmitOptimizedAtOnce(w);
-            using (w.Block($"private static void PoolGradient_{context.MethodSuffix}_{SimdKernels.Suffix(width)}(ref float x, ref float dy, ref float dx)"))
+            using (w.Block($"private static void PoolGradient_{context.MethodSuffix}{path.Suffix}(ref float x, ref float dy, ref float dx)"))
             using (PixelLoops(w, p))
             {
                 w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float ds = ref Unsafe.Add(ref dx, iy * {p.Input.Width * c} + ix * {c});");
                 w.Line($"ref float gs = ref Unsafe.Add(ref dy, (oy * {p.Output.Width} + ox) * {c});");
-                SimdPooling.EmitMaxBackwardPixel(w, Window(p), width);
+                SimdPooling.EmitMaxBackwardPixel(w, Window(p), path.Lanes);
             }
             w.Line();
         }
@@ -189,7 +190,7 @@ internal static class Pool2DEmitter
             w.Line("dx.Clear();");
             if (p.IsMax && !clips)
             {
-                SimdKernels.EmitDispatch(w, $"PoolGradient_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx)", Single(p));
+                SimdKernels.EmitDispatch(w, $"PoolGradient_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx)", Paths(context, p));
                 return;
             }
             using (PixelLoops(w, p))

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using ArmSimd = System.Runtime.Intrinsics.Arm.AdvSimd.Arm64;
 using X86Avx = System.Runtime.Intrinsics.X86.Avx;
 
 namespace Cnn;
@@ -16,16 +17,25 @@ namespace Cnn;
 public static class Kernels
 {
     /// <summary>
-    /// Whether the generated code takes its <c>Vector512</c> kernels (else the <c>Vector256</c> ones): true where
-    /// <see cref="Vector512.IsHardwareAccelerated"/>. The environment variable <c>CNN_VECTOR512</c> set to 1 or 0
-    /// forces one path (tests run both on any machine; off the hardware, vectors are emulated, slowly but exactly).
-    /// It is read once: the JIT treats the field as a constant, so the other path costs nothing.
+    /// The vector width in bits, 512, 256 or 128, of the kernels the generated code takes: the widest of
+    /// <see cref="Vector512"/>, <see cref="Vector256"/> and <see cref="Vector128"/> that the hardware accelerates
+    /// (128 on ARM64 and in WebAssembly, 256 on x64 with AVX2, 512 with AVX-512). The environment variable
+    /// <c>CNN_VECTOR_WIDTH</c> set to 512, 256 or 128 forces one path (tests run all three on any machine; off the
+    /// hardware, vectors are emulated, slowly but exactly). It is read once: the JIT treats the field as a
+    /// constant, so the other paths cost nothing. A build for one RuntimeIdentifier (ARM64, WebAssembly) has only
+    /// the kernels its hardware can use; a wider setting then takes the widest there is.
     /// </summary>
-    public static readonly bool UseVector512 = Environment.GetEnvironmentVariable("CNN_VECTOR512") switch
+    public static readonly int VectorWidth = ChooseVectorWidth(Environment.GetEnvironmentVariable("CNN_VECTOR_WIDTH"));
+
+    /// <summary>The width for a <c>CNN_VECTOR_WIDTH</c> setting (null or empty: the hardware's).</summary>
+    /// <exception cref="InvalidOperationException">The setting is not 512, 256 or 128.</exception>
+    public static int ChooseVectorWidth(string? setting) => setting switch
     {
-        "1" => true,
-        "0" => false,
-        _ => Vector512.IsHardwareAccelerated,
+        null or "" => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128,
+        "512" => 512,
+        "256" => 256,
+        "128" => 128,
+        _ => throw new InvalidOperationException($"The environment variable CNN_VECTOR_WIDTH is '{setting}': set it to 512, 256 or 128, or unset it to take the widest vectors the hardware accelerates."),
     };
 
     /// <summary>y[j] += Σ_i x[i]·w[i, j]: one tap row of a convolution, or a dense layer.</summary>
@@ -139,6 +149,16 @@ public static class Kernels
                 (Vector256.LoadUnsafe(ref rd, (nuint)i) & positive).StoreUnsafe(ref rd, (nuint)i);
             }
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            ref float ry = ref MemoryMarshal.GetReference(y);
+            ref float rd = ref MemoryMarshal.GetReference(dy);
+            for (; i <= dy.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                Vector128<float> positive = Vector128.GreaterThan(Vector128.LoadUnsafe(ref ry, (nuint)i), Vector128<float>.Zero);
+                (Vector128.LoadUnsafe(ref rd, (nuint)i) & positive).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
         for (; i < dy.Length; i++)
             if (!(y[i] > 0f)) dy[i] = 0f;
     }
@@ -160,6 +180,17 @@ public static class Kernels
                 ref float column = ref Unsafe.Add(ref r0, j);
                 for (int r = 0; r < count; r++)
                     sum += Vector256.LoadUnsafe(ref column, (nuint)(r * n));
+                sum.StoreUnsafe(ref a0, (nuint)j);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; j <= n - Vector128<float>.Count; j += Vector128<float>.Count)
+            {
+                Vector128<float> sum = Vector128.LoadUnsafe(ref a0, (nuint)j);
+                ref float column = ref Unsafe.Add(ref r0, j);
+                for (int r = 0; r < count; r++)
+                    sum += Vector128.LoadUnsafe(ref column, (nuint)(r * n));
                 sum.StoreUnsafe(ref a0, (nuint)j);
             }
         }
@@ -195,7 +226,15 @@ public static class Kernels
                     for (int f = 0; f < f8; f += 8)
                         Transpose8x8(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
             }
-            // What the 8x8 tiles left: the last channels % 8 rows, and the last filters % 8 columns of the others.
+            else if (ArmSimd.IsSupported)
+            {
+                c8 = channels & ~3;
+                f8 = filters & ~3;
+                for (int c = 0; c < c8; c += 4)
+                    for (int f = 0; f < f8; f += 4)
+                        Transpose4x4(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
+            }
+            // What the tiles left: the last channels % 8 (or 4) rows, and the last filters % 8 (or 4) columns of the others.
             for (int c = 0; c < channels; c++)
             {
                 ReadOnlySpan<float> row = source.Slice(c * filters, filters);
@@ -228,6 +267,20 @@ public static class Kernels
         X86Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, (nuint)(5 * targetStride));
         X86Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, (nuint)(6 * targetStride));
         X86Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, (nuint)(7 * targetStride));
+    }
+
+    /// <summary>The same for a 4x4 tile on ARM64: two rounds of NEON zips (ZIP1/ZIP2 on 32-bit, then on 64-bit lanes).</summary>
+    private static void Transpose4x4(ref float source, int sourceStride, ref float target, int targetStride)
+    {
+        Vector128<float> r0 = Vector128.LoadUnsafe(ref source), r1 = Vector128.LoadUnsafe(ref source, (nuint)sourceStride);
+        Vector128<float> r2 = Vector128.LoadUnsafe(ref source, (nuint)(2 * sourceStride)), r3 = Vector128.LoadUnsafe(ref source, (nuint)(3 * sourceStride));
+        // [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3]; then pairs of pairs make the columns.
+        Vector128<double> t0 = ArmSimd.ZipLow(r0, r1).AsDouble(), t1 = ArmSimd.ZipHigh(r0, r1).AsDouble();
+        Vector128<double> t2 = ArmSimd.ZipLow(r2, r3).AsDouble(), t3 = ArmSimd.ZipHigh(r2, r3).AsDouble();
+        ArmSimd.ZipLow(t0, t2).AsSingle().StoreUnsafe(ref target);
+        ArmSimd.ZipHigh(t0, t2).AsSingle().StoreUnsafe(ref target, (nuint)targetStride);
+        ArmSimd.ZipLow(t1, t3).AsSingle().StoreUnsafe(ref target, (nuint)(2 * targetStride));
+        ArmSimd.ZipHigh(t1, t3).AsSingle().StoreUnsafe(ref target, (nuint)(3 * targetStride));
     }
 
     /// <summary>dy *= y·(1 - y): the sigmoid's derivative from its output.</summary>
