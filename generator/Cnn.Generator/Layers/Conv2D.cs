@@ -216,7 +216,7 @@ internal static class Conv2DEmitter
         context.EmitSkipLocalsInit(w);
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
-            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {(c.Sequence ? "" : $"{c.KernelWidth}, ")}{c.Input.Channels}, {c.Filters}]");
             w.Line(c.UseBias
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
                 : "ref float bias = ref kernel; // no bias: not read");
@@ -247,7 +247,9 @@ internal static class Conv2DEmitter
         var c = (Conv2DSpec)context.Layer;
         int hp = PaddedHeight(c), wp = PaddedWidth(c), ch = c.Input.Channels;
         int columns = Math.Min(c.Input.Width, wp - c.PadLeft);
-        w.Line($"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
+        w.Line(c.Sequence
+            ? $"// The sequence after {c.PadTop} zero steps{(hp - c.PadTop > c.Input.Height ? $" and before {hp - c.PadTop - c.Input.Height}" : "")} ({hp} steps), so that every window is whole."
+            : $"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
         w.Line(context.Buffers.Declare(padded, hp * wp * ch, $"{c.Name}_{direction}"));
         w.Line($"{padded}.Clear();");
         int rows = Math.Min(c.Input.Height, hp - c.PadTop);

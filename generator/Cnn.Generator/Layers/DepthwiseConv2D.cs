@@ -91,7 +91,8 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
 
         code.Line("/// <summary>");
         code.Line($"/// {Describe()}.");
-        code.Line($"/// y[oy, ox, ci·{DepthMultiplier} + j] = {open}{(UseBias ? $"bias[ci·{DepthMultiplier} + j] + " : "")}Σ_ky Σ_kx {plan.Tap("x")} · depthwise_kernel[ky, kx, ci, j]{close}");
+        string o = DepthMultiplier > 1 ? $"ci·{DepthMultiplier} + j" : "ci", j = DepthMultiplier > 1 ? "j" : "0";
+        code.Line($"/// y[oy, ox, {o}] = {open}{(UseBias ? $"bias[{o}] + " : "")}Σ_ky Σ_kx {plan.Tap("x")} · depthwise_kernel[ky, kx, ci, {j}]{close}");
         code.Line("/// </summary>");
         context.EmitSkipLocalsInit(code);
         using (code.Block($"private static void Forward_{suffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))

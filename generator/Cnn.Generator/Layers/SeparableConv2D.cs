@@ -96,7 +96,7 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
 
     /// <inheritdoc/>
     public override string Describe() =>
-        $"{Name}: SeparableConv2D {KernelHeight}x{KernelWidth}{(DepthMultiplier > 1 ? $" x{DepthMultiplier}" : "")} {DepthwiseEmitter.Describe(Plan, Padding)}, {EmitHelpers.Describe(Activation)}, {Input} -> {Plan.OutHeight}x{Plan.OutWidth}x{Plan.Channels} -> {Output}";
+        $"{Name}: SeparableConv2D {KernelHeight}x{KernelWidth}{(DepthMultiplier > 1 ? $" x{DepthMultiplier}" : "")} {DepthwiseEmitter.Describe(Plan, Padding)}, {EmitHelpers.Describe(Activation)}, {Input} -> depthwise {Plan.OutHeight}x{Plan.OutWidth}x{Plan.Channels} -> pointwise {Output}";
 
     /// <summary>The pointwise convolution: a 1x1 convolution of the depthwise output's c·m channels to the filters.</summary>
     private ConvGeometry Pointwise => new(Plan.OutHeight, Plan.OutWidth, Plan.Channels, Plan.OutHeight, Plan.OutWidth, Filters, 1, 1, 1, 1);
@@ -114,6 +114,7 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
     private void EmitDepthwise(SourceWriter w, LayerContext context, string direction)
     {
         string source = DepthwiseEmitter.EmitSource(w, context, Plan, "x", direction);
+        w.Line("// The depthwise half: each channel with its own kernels, no bias.");
         w.Line(context.Buffers.Declare("depthwise", Plan.OutputSize, $"{Name}_{direction}"));
         SimdKernels.EmitDispatch(w, $"DepthwiseConvolve_{context.MethodSuffix}", $"{Ref(source)}, ref depthwiseKernel, ref depthwiseKernel, {Ref("depthwise")}", Plan.Single);
     }
@@ -128,7 +129,7 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
 
         code.Line("/// <summary>");
         code.Line($"/// {Describe()}.");
-        code.Line($"/// depthwise[oy, ox, ci·{m} + j] = Σ_ky Σ_kx {Plan.Tap("x")} · depthwise_kernel[ky, kx, ci, j]");
+        code.Line($"/// depthwise[oy, ox, {(m > 1 ? $"ci·{m} + j" : "ci")}] = Σ_ky Σ_kx {Plan.Tap("x")} · depthwise_kernel[ky, kx, ci, {(m > 1 ? "j" : "0")}]");
         code.Line($"/// y[oy, ox, f] = {open}{(UseBias ? "bias[f] + " : "")}Σ_o depthwise[oy, ox, o] · pointwise_kernel[0, 0, o, f]{close}");
         code.Line("/// </summary>");
         context.EmitSkipLocalsInit(code);
@@ -140,6 +141,7 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{Filters}]"
                 : "ref float bias = ref pointwiseKernel; // no bias: not read");
             EmitDepthwise(code, context, "forward");
+            code.Line($"// The pointwise half: a 1x1 convolution of the {cm} depthwise channels to {Filters} filters{(UseBias ? ", plus the bias" : "")}.");
             SimdKernels.EmitDispatch(code, $"Pointwise_{suffix}", $"{Ref("depthwise")}, ref pointwiseKernel, ref bias, {Ref("y")}", Single);
             if (!relu && ActivationCall(Activation, "y") is { } activation)
                 code.Line(activation);

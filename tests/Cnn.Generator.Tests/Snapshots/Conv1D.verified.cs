@@ -418,9 +418,9 @@ __________________________________________________________________";
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Forward_conv1d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d__kernel); // [3, 1, 4, 8]
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d__kernel); // [3, 4, 8]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d__bias); // [8]
-            // The input inside a 20x1 frame of zeros (4 rows above, 0 columns left), so that every window is whole.
+            // The sequence after 4 zero steps (20 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[80];
             padded.Clear();
             for (int iy = 0; iy < 16; iy++)
@@ -436,7 +436,7 @@ __________________________________________________________________";
         private static void Backward_conv1d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
-            // The input inside a 20x1 frame of zeros (4 rows above, 0 columns left), so that every window is whole.
+            // The sequence after 4 zero steps (20 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[80];
             padded.Clear();
             for (int iy = 0; iy < 16; iy++)
@@ -481,9 +481,9 @@ __________________________________________________________________";
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Forward_conv1d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d_1__kernel); // [3, 1, 8, 8]
+            ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d_1__kernel); // [3, 8, 8]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d_1__bias); // [8]
-            // The input inside a 17x1 frame of zeros (2 rows above, 0 columns left), so that every window is whole.
+            // The sequence after 2 zero steps (17 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[136];
             padded.Clear();
             for (int iy = 0; iy < 15; iy++)
@@ -498,7 +498,7 @@ __________________________________________________________________";
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
         private static void Backward_conv1d_1(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, global::System.Span<float> gradients, bool skipActivation)
         {
-            // The input inside a 17x1 frame of zeros (2 rows above, 0 columns left), so that every window is whole.
+            // The sequence after 2 zero steps (17 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[136];
             padded.Clear();
             for (int iy = 0; iy < 15; iy++)

@@ -146,7 +146,7 @@ ___________________________________________________________________________";
         /// input 12x12x3
         /// ├─ conv2d: Conv2D 3x3 stride 1 dilation 2 same, ReLU, 12x12x3 -&gt; 12x12x8
         /// ├─ depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -&gt; 6x6x16
-        /// ├─ separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -&gt; 4x4x16 -&gt; 4x4x16
+        /// ├─ separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -&gt; depthwise 4x4x16 -&gt; pointwise 4x4x16
         /// ├─ flatten: Flatten, 4x4x16 -&gt; 256 (row-major: no data moves)
         /// └─ dense: Dense, Softmax, 256 -&gt; 4
         /// </code>
@@ -166,7 +166,7 @@ ___________________________________________________________________________";
             Forward_conv2d(p, input, bufferA.Slice(0, Size_conv2d));
             // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
             Forward_depthwise_conv2d(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_depthwise_conv2d));
-            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16
+            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
             Forward_separable_conv2d(p, bufferB.Slice(0, Size_depthwise_conv2d), bufferA.Slice(0, Size_separable_conv2d));
             // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
             // dense: Dense, Softmax, 256 -> 4
@@ -288,7 +288,7 @@ ___________________________________________________________________________";
             Forward_conv2d(p, input, y_conv2d);
             // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
             Forward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d);
-            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16
+            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
             Forward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d);
             // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
             // dense: Dense, Softmax, 256 -> 4
@@ -319,7 +319,7 @@ ___________________________________________________________________________";
             // dense: Dense, Softmax, 256 -> 4
             Backward_dense(p, y_separable_conv2d, y_dense, gradA.Slice(0, Size_dense), gradB.Slice(0, Size_flatten), gradients, fused);
             // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
-            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16
+            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
             Backward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d, gradB.Slice(0, Size_separable_conv2d), gradA.Slice(0, Size_depthwise_conv2d), gradients, false);
             // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
             Backward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d, gradA.Slice(0, Size_depthwise_conv2d), gradB.Slice(0, Size_conv2d), gradients, false);
@@ -400,7 +400,7 @@ ___________________________________________________________________________";
             {
                 Forward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d);
             }
-            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16
+            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
             if (layerIndex >= 2)
             {
                 Forward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d);
@@ -437,7 +437,7 @@ ___________________________________________________________________________";
             // dense: Dense, Softmax, 256 -> 4
             if (layerIndex >= 4) Backward_dense(p, y_separable_conv2d, y_dense, gradA.Slice(0, Size_dense), gradB.Slice(0, Size_flatten), default, false);
             // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
-            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16
+            // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
             if (layerIndex >= 2) Backward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d, gradB.Slice(0, Size_separable_conv2d), gradA.Slice(0, Size_depthwise_conv2d), default, false);
             // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
             if (layerIndex >= 1) Backward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d, gradA.Slice(0, Size_depthwise_conv2d), gradB.Slice(0, Size_conv2d), default, false);
@@ -585,8 +585,8 @@ ___________________________________________________________________________";
         }
 
         /// <summary>
-        /// separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> 4x4x16 -> 4x4x16.
-        /// depthwise[oy, ox, ci·1 + j] = Σ_ky Σ_kx x[oy·1 + ky, ox·1 + kx, ci] · depthwise_kernel[ky, kx, ci, j]
+        /// separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16.
+        /// depthwise[oy, ox, ci] = Σ_ky Σ_kx x[oy·1 + ky, ox·1 + kx, ci] · depthwise_kernel[ky, kx, ci, 0]
         /// y[oy, ox, f] = ReLU(bias[f] + Σ_o depthwise[oy, ox, o] · pointwise_kernel[0, 0, o, f])
         /// </summary>
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
@@ -595,9 +595,11 @@ ___________________________________________________________________________";
             ref float depthwiseKernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__depthwise_kernel); // [3, 3, 16, 1]
             ref float pointwiseKernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__pointwise_kernel); // [1, 1, 16, 16]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__bias); // [16]
+            // The depthwise half: each channel with its own kernels, no bias.
             global::System.Span<float> depthwise = stackalloc float[256];
             if (global::Cnn.Kernels.UseVector512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
             else DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            // The pointwise half: a 1x1 convolution of the 16 depthwise channels to 16 filters, plus the bias.
             if (global::Cnn.Kernels.UseVector512) Pointwise_separable_conv2d_512(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
             else Pointwise_separable_conv2d_256(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
@@ -611,6 +613,7 @@ ___________________________________________________________________________";
         {
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
             ref float depthwiseKernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__depthwise_kernel);
+            // The depthwise half: each channel with its own kernels, no bias.
             global::System.Span<float> depthwise = stackalloc float[256];
             if (global::Cnn.Kernels.UseVector512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
             else DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
