@@ -97,6 +97,18 @@ public class ConvolutionDiagnosticTests
         Assert.Contains(message, d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("[Model(8, 8, 2, Loss = Loss.MeanSquaredError)] [Conv2D(2, 3, DilationRate = int.MaxValue, Padding = Padding.Same)]")]
+    [InlineData("[Model(8, 8, 2, Loss = Loss.MeanSquaredError)] [DepthwiseConv2D(3, DilationRate = 1 << 30, Padding = Padding.Same)]")]
+    [InlineData("[Model(8, 8, 2, Loss = Loss.MeanSquaredError)] [SeparableConv2D(2, 2, DilationRate = int.MaxValue)]")]
+    [InlineData("[Model(8, 2, Loss = Loss.MeanSquaredError)] [Conv1D(2, 5, DilationRate = int.MaxValue, Padding = Padding.Causal)]")]
+    public void CNN0004_AbsurdDilation_IsReportedNotOverflowed(string model)
+    {
+        Diagnostic d = Single("CNN0004", $"{model} [Flatten] [Dense(2)] public partial class Net;");
+        Assert.StartsWith("DilationRate = ", GeneratorHarness.TextAt(d));
+        Assert.Contains("dilated kernel of", d.GetMessage());
+    }
+
     [Fact]
     public void CausalAndDilatedConv1D_HasNoDiagnostics_AndKerasParameterCounts()
     {

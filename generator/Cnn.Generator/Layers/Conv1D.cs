@@ -92,7 +92,7 @@ internal sealed record Conv1DSpec(int Filters, int Kernel, int Stride, Padding P
             return check.Mismatch($"{check.Label} cannot apply Softmax to a sequence: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
         long span = (long)(Kernel - 1) * DilationRate + 1;
         if (span > NetworkValidator.MaxValues)
-            return check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(span)} steps, more than this generator supports");
+            return check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(span)} steps, more than the {Format.Thousands(NetworkValidator.MaxValues)} this generator supports", nameof(A.DilationRate));
         int steps, before;
         if (Padding == Padding.Causal)
         {

@@ -118,6 +118,10 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         if (!check.Image(input, "a convolution")) return null;
         if (Activation == Activation.Softmax)
             return check.Mismatch($"{check.Label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
+        // (k - 1)·d + 1 can pass int.MaxValue for absurd arguments: bound it first.
+        long spanHeight = (long)(KernelHeight - 1) * DilationRate + 1, spanWidth = (long)(KernelWidth - 1) * DilationRate + 1;
+        if (spanHeight > NetworkValidator.MaxValues || spanWidth > NetworkValidator.MaxValues)
+            return check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(spanHeight)}x{Format.Thousands(spanWidth)}, more than the {Format.Thousands(NetworkValidator.MaxValues)} cells a side this generator supports", nameof(A.DilationRate));
         if (check.Window(input, EffectiveKernelHeight, EffectiveKernelWidth, StrideHeight, StrideWidth, Padding, DilationRate > 1 ? "dilated kernel" : "kernel") is not { } window) return null;
         var output = TensorShape.Image(window.Height, window.Width, Filters);
         if (!check.Size(output)) return null;

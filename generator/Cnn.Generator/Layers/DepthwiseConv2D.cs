@@ -247,9 +247,9 @@ internal static class DepthwiseEmitter
             return null;
         }
         long ekh = (long)(kh - 1) * dilation + 1, ekw = (long)(kw - 1) * dilation + 1;
-        if (ekh > int.MaxValue / 4 || ekw > int.MaxValue / 4)
+        if (ekh > NetworkValidator.MaxValues || ekw > NetworkValidator.MaxValues)
         {
-            check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(ekh)}x{Format.Thousands(ekw)}, more than this generator supports");
+            check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(ekh)}x{Format.Thousands(ekw)}, more than the {Format.Thousands(NetworkValidator.MaxValues)} cells a side this generator supports", nameof(A.DilationRate));
             return null;
         }
         if (check.Window(input, (int)ekh, (int)ekw, sh, sw, padding, dilation > 1 ? "dilated kernel" : "kernel") is not { } window) return null;
