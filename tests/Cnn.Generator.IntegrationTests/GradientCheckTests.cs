@@ -13,6 +13,8 @@ public class GradientCheckTests
         nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
         nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
         nameof(CheckManyFilters), nameof(CheckBigWindow), nameof(CheckGraph),
+        nameof(CheckDilatedConv), nameof(CheckDilatedConvWide), nameof(CheckDepthwise), nameof(CheckDepthwiseWide),
+        nameof(CheckSeparable), nameof(CheckSeparableWide), nameof(CheckConv1D), nameof(CheckConv1DWide),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -30,6 +32,14 @@ public class GradientCheckTests
         nameof(CheckManyFilters) => new CheckManyFilters(),
         nameof(CheckBigWindow) => new CheckBigWindow(),
         nameof(CheckGraph) => new CheckGraph(),
+        nameof(CheckDilatedConv) => new CheckDilatedConv(),
+        nameof(CheckDilatedConvWide) => new CheckDilatedConvWide(),
+        nameof(CheckDepthwise) => new CheckDepthwise(),
+        nameof(CheckDepthwiseWide) => new CheckDepthwiseWide(),
+        nameof(CheckSeparable) => new CheckSeparable(),
+        nameof(CheckSeparableWide) => new CheckSeparableWide(),
+        nameof(CheckConv1D) => new CheckConv1D(),
+        nameof(CheckConv1DWide) => new CheckConv1DWide(),
         _ => throw new ArgumentException(name),
     };
 

@@ -98,5 +98,26 @@ public class SnapshotTests
         [Flatten]
         [Dense(3, Activation = Activation.Softmax)]
         public partial class Residual;
+
+    public void Convolutions() => Verify("""
+        namespace Samples;
+        [Model(12, 12, 3)]
+        [Conv2D(8, 3, DilationRate = 2, Padding = Padding.Same, Activation = Activation.ReLU)]
+        [DepthwiseConv2D(3, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same, Activation = Activation.ReLU)]
+        [SeparableConv2D(16, 3, Activation = Activation.ReLU)]
+        [Flatten]
+        [Dense(4, Activation = Activation.Softmax)]
+        public partial class SmallMobileNet;
+        """);
+
+    [Fact]
+    public void Conv1D() => Verify("""
+        namespace Samples;
+        [Model(16, 4, Loss = Loss.MeanSquaredError)]
+        [Conv1D(8, 3, Padding = Padding.Causal, DilationRate = 2, Activation = Activation.ReLU)]
+        [Conv1D(8, 3, Stride = 2, Padding = Padding.Causal)]
+        [Flatten]
+        [Dense(2)]
+        public partial class CausalNet;
         """);
 }

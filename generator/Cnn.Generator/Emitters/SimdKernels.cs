@@ -64,11 +64,21 @@ internal readonly record struct LaneGroup(int Offset, int Width)
 
 /// <summary>
 /// A valid (unpadded) convolution that the SIMD kernels compute: the input is already padded when the layer
-/// pads. Dense layers are the 1x1 case: a 1x1 input with <see cref="InChannels"/> features.
+/// pads. Dense layers are the 1x1 case: a 1x1 input with <see cref="InChannels"/> features. With a dilation, kernel
+/// tap (ky, kx) reads input pixel (oy·sh + ky·dh, ox·sw + kx·dw).
 /// </summary>
 internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InChannels, int OutHeight, int OutWidth, int Filters,
-    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth)
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int DilationHeight = 1, int DilationWidth = 1)
 {
+    /// <summary>
+    /// Whether a kernel row is walked as kw runs of c contiguous taps (a horizontal dilation: the kernel columns are
+    /// dw pixels apart in x), rather than as one run of kw·c taps.
+    /// </summary>
+    public bool ColumnRuns => DilationWidth > 1;
+
+    /// <summary>Contiguous taps in one run: c with a horizontal dilation, else kw·c.</summary>
+    public int RunTaps => ColumnRuns ? InChannels : Taps;
+
     /// <summary>Floats in one input row: width·channels.</summary>
     public int InRow => InWidth * InChannels;
 
@@ -151,7 +161,7 @@ internal sealed record KernelTarget(EquatableArray<int> Lanes, int Registers128)
 /// in registers while the kernel window is walked once. Every tap loads the filter vectors once and
 /// broadcasts one input value per pixel, so each load feeds several fused multiply-adds.
 /// </remarks>
-internal static class SimdKernels
+internal static partial class SimdKernels
 {
     /// <summary>The file-level aliases the kernels are written with.</summary>
     public static readonly string[] Usings =
@@ -440,17 +450,27 @@ internal static class SimdKernels
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)};")));
         // One output pixel (a dense layer) with few filters: split the sum over the taps into partial sums, so that
         // enough independent FMA chains are in flight.
-        int split = pixels == 1 && g.OutWidth == 1 && g.Taps > UnrollTaps ? Math.Min(4, path.AccumulatorBudget / block.Count) : 1;
+        int split = pixels == 1 && g.OutWidth == 1 && g.RunTaps > UnrollTaps ? Math.Min(4, path.AccumulatorBudget / block.Count) : 1;
         for (int s = 1; s < split; s++)
             w.Line(string.Join(" ", block.Select((grp, j) => $"var a{s}_{j} = {grp.Zero};")));
         using (w.Block(rowBounds ? "for (int ky = ky0; ky < ky1; ky++)" : $"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
+        using (g.ColumnRuns ? w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)") : (SourceWriter.Scope?)null)
         {
-            // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
-            w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.InRow});");
-            w.Line($"ref float kr = ref Unsafe.Add(ref {refs.Kernel}, ky * {g.Taps * g.Filters});");
-            if (g.Taps <= UnrollTaps)
+            if (g.ColumnRuns)
             {
-                for (int r = 0; r < g.Taps; r++)
+                // Dilated: kernel column kx reads the input dw pixels further on; its c taps are contiguous in x and in k.
+                w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.DilationHeight * g.InRow} + kx * {g.DilationWidth * g.InChannels});");
+                w.Line($"ref float kr = ref Unsafe.Add(ref {refs.Kernel}, (ky * {g.KernelWidth} + kx) * {g.InChannels * g.Filters});");
+            }
+            else
+            {
+                // The taps of one kernel row are contiguous in x and in k: walk them with two moving references.
+                w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.DilationHeight * g.InRow});");
+                w.Line($"ref float kr = ref Unsafe.Add(ref {refs.Kernel}, ky * {g.Taps * g.Filters});");
+            }
+            if (g.RunTaps <= UnrollTaps)
+            {
+                for (int r = 0; r < g.RunTaps; r++)
                 {
                     using (w.Block())
                         ConvolutionTap(w, g, block, pixels, r);
@@ -458,9 +478,9 @@ internal static class SimdKernels
             }
             else if (split > 1)
             {
-                int rest = g.Taps % split;
+                int rest = g.RunTaps % split;
                 w.Line($"// {split} partial sums, over taps r + 0 .. r + {split - 1}{(rest > 0 ? $", then {Last(rest, "tap")}" : "")}");
-                using (w.Block($"for (int r = 0; r < {g.Taps - rest}; r += {split})"))
+                using (w.Block($"for (int r = 0; r < {g.RunTaps - rest}; r += {split})"))
                 {
                     for (int t = 0; t < split; t++)
                         using (w.Block())
@@ -474,7 +494,7 @@ internal static class SimdKernels
             }
             else
             {
-                using (w.Block($"for (int r = 0; r < {g.Taps}; r++)"))
+                using (w.Block($"for (int r = 0; r < {g.RunTaps}; r++)"))
                 {
                     ConvolutionTap(w, g, block, pixels, 0);
                     w.Line("xr = ref Unsafe.Add(ref xr, 1);");
@@ -502,11 +522,21 @@ internal static class SimdKernels
         using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float dy, ref float dk)"))
         {
             using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
+            using (g.ColumnRuns ? w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)") : (SourceWriter.Scope?)null)
             {
-                w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.InRow});");
-                w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
+                if (g.ColumnRuns)
+                {
+                    // Dilated: kernel column kx reads the input dw pixels further on; its c taps are contiguous.
+                    w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.DilationHeight * g.InRow} + kx * {g.DilationWidth * g.InChannels});");
+                    w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, (ky * {g.KernelWidth} + kx) * {g.InChannels * g.Filters});");
+                }
+                else
+                {
+                    w.Line($"ref float xk = ref Unsafe.Add(ref x, ky * {g.DilationHeight * g.InRow});");
+                    w.Line($"ref float dkRow = ref Unsafe.Add(ref dk, ky * {g.Taps * g.Filters});");
+                }
                 // Few taps per kernel row (a one-channel input): hold more filters instead, to fill the registers.
-                int registers = Math.Max(path.FilterRegisters, path.AccumulatorBudget / Math.Max(1, g.Taps));
+                int registers = Math.Max(path.FilterRegisters, path.AccumulatorBudget / Math.Max(1, g.RunTaps));
                 EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers),
                     "ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);",
                     (block, inLoop) => KernelGradientTaps(w, g, block, path, inLoop ? "dyf" : "dy", inLoop ? "dkf" : "dkRow"));
@@ -517,7 +547,7 @@ internal static class SimdKernels
     /// <summary>One filter block over all taps of a kernel row: T taps at a time, then the rest.</summary>
     private static void KernelGradientTaps(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, string dy, string dk)
     {
-        List<StepRun> steps = Steps(g.Taps, PixelsPerBlock(block.Count, path, g.Taps));
+        List<StepRun> steps = Steps(g.RunTaps, PixelsPerBlock(block.Count, path, g.RunTaps));
         w.Line($"// {Describe(steps, "tap")}");
         EmitSteps(w, "r", steps, taps => KernelGradientBlock(w, g, block, path, taps, dy, dk));
     }

@@ -18,8 +18,9 @@ namespace Cnn.Generator.Layers;
 /// <param name="Padding">Valid or Same.</param>
 /// <param name="Activation">The fused activation.</param>
 /// <param name="UseBias">Whether a bias per filter is added.</param>
+/// <param name="DilationRate">The spacing of the kernel taps in both directions (1: adjacent).</param>
 internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth,
-    Padding Padding, Activation Activation, bool UseBias) : LayerSpec
+    Padding Padding, Activation Activation, bool UseBias, int DilationRate = 1) : LayerSpec
 {
     /// <summary>Reads <c>[Conv2D(filters, kernel)]</c> or <c>[Conv2D(filters, kernelHeight, kernelWidth)]</c> and its named arguments.</summary>
     public static readonly LayerKind Kind = new(nameof(Attributes.Conv2DAttribute), static a =>
@@ -27,8 +28,21 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         int kernelHeight = a.Int(1), stride = a.NamedInt(nameof(A.Stride)) ?? 1;
         return new Conv2DSpec(a.Int(0), kernelHeight, a.Count > 2 ? a.Int(2) : kernelHeight,
             a.NamedInt(nameof(A.StrideHeight)) ?? stride, a.NamedInt(nameof(A.StrideWidth)) ?? stride,
-            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0), a.NamedBool(nameof(A.UseBias), true));
+            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0), a.NamedBool(nameof(A.UseBias), true),
+            a.NamedInt(nameof(A.DilationRate)) ?? 1);
     });
+
+    /// <summary>
+    /// Set when this spec carries out a <c>[Conv1D]</c> (a sequence laid out as an image one column wide, a k x 1
+    /// kernel): the comments then speak of steps.
+    /// </summary>
+    public bool Sequence { get; init; }
+
+    /// <summary>Rows the dilated kernel spans: (kh - 1)·d + 1.</summary>
+    public int EffectiveKernelHeight => (KernelHeight - 1) * DilationRate + 1;
+
+    /// <summary>Columns the dilated kernel spans: (kw - 1)·d + 1.</summary>
+    public int EffectiveKernelWidth => (KernelWidth - 1) * DilationRate + 1;
 
     /// <summary>Zero rows added above the input (Same padding: the smaller half).</summary>
     public int PadTop { get; init; }
@@ -39,20 +53,20 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     /// <summary>The number of kernel values: kh·kw·in·filters.</summary>
     public long KernelSize => (long)KernelHeight * KernelWidth * Input.Channels * Filters;
 
-    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + kernel.</summary>
-    public long PaddedHeight => (long)(Output.Height - 1) * StrideHeight + KernelHeight;
+    /// <summary>Rows of the (padded) input the windows cover: (out - 1)·stride + (kh - 1)·dilation + 1.</summary>
+    public long PaddedHeight => (long)(Output.Height - 1) * StrideHeight + EffectiveKernelHeight;
 
     /// <summary>Columns of the (padded) input the windows cover.</summary>
-    public long PaddedWidth => (long)(Output.Width - 1) * StrideWidth + KernelWidth;
+    public long PaddedWidth => (long)(Output.Width - 1) * StrideWidth + EffectiveKernelWidth;
 
     /// <summary>Floats of the zero-padded copy of the input the convolution reads.</summary>
     public long PaddedSize => PaddedHeight * PaddedWidth * Input.Channels;
 
-    /// <summary>Rows of dy inside its frame of kh - 1 zero rows on each side, for the input gradient (stride 1).</summary>
-    public long FramedHeight => Output.Height + 2L * (KernelHeight - 1);
+    /// <summary>Rows of dy inside its frame of (kh - 1)·d zero rows on each side, for the input gradient (stride 1).</summary>
+    public long FramedHeight => Output.Height + 2L * (EffectiveKernelHeight - 1);
 
-    /// <summary>Columns of dy inside its frame of kw - 1 zero columns on each side.</summary>
-    public long FramedWidth => Output.Width + 2L * (KernelWidth - 1);
+    /// <summary>Columns of dy inside its frame of (kw - 1)·d zero columns on each side.</summary>
+    public long FramedWidth => Output.Width + 2L * (EffectiveKernelWidth - 1);
 
     /// <summary>Floats of the framed dy.</summary>
     public long FramedSize => FramedHeight * FramedWidth * Filters;
@@ -93,8 +107,9 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         check.WindowCells(KernelHeight, KernelWidth, "kernelHeight", "kernel");
         check.AtLeastOne(StrideHeight, nameof(A.StrideHeight), "the vertical stride");
         if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(A.StrideWidth), "the horizontal stride");
-        check.Enum<Padding>((int)Padding, nameof(A.Padding), 2);
+        check.Padding(Padding, nameof(A.Padding), causal: false);
         check.Enum<Activation>((int)Activation, nameof(A.Activation), 5);
+        check.Dilation(DilationRate, StrideHeight, StrideWidth, nameof(A.DilationRate));
     }
 
     /// <inheritdoc/>
@@ -103,7 +118,11 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         if (!check.Image(input, "a convolution")) return null;
         if (Activation == Activation.Softmax)
             return check.Mismatch($"{check.Label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
-        if (check.Window(input, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding, "kernel") is not { } window) return null;
+        // (k - 1)·d + 1 can pass int.MaxValue for absurd arguments: bound it first.
+        long spanHeight = (long)(KernelHeight - 1) * DilationRate + 1, spanWidth = (long)(KernelWidth - 1) * DilationRate + 1;
+        if (spanHeight > NetworkValidator.MaxValues || spanWidth > NetworkValidator.MaxValues)
+            return check.Mismatch($"{check.Label} has a dilated kernel of {Format.Thousands(spanHeight)}x{Format.Thousands(spanWidth)}, more than the {Format.Thousands(NetworkValidator.MaxValues)} cells a side this generator supports", nameof(A.DilationRate));
+        if (check.Window(input, EffectiveKernelHeight, EffectiveKernelWidth, StrideHeight, StrideWidth, Padding, DilationRate > 1 ? "dilated kernel" : "kernel") is not { } window) return null;
         var output = TensorShape.Image(window.Height, window.Width, Filters);
         if (!check.Size(output)) return null;
         // kh·kw·in·filters can pass long.MaxValue for absurd arguments: multiply with saturation.
@@ -144,10 +163,19 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
 internal static class Conv2DEmitter
 {
     /// <summary>A one-line description for comments.</summary>
-    public static string Describe(Conv2DSpec c) =>
-        $"{c.Name}: Conv2D {c.KernelHeight}x{c.KernelWidth} stride {Stride(c)} {(c.Padding == Padding.Same ? "same" : "valid")}, {EmitHelpers.Describe(c.Activation)}, {c.Input} -> {c.Output}";
+    public static string Describe(Conv2DSpec c) => c.Sequence
+        ? $"{c.Name}: Conv1D {c.KernelHeight} stride {c.StrideHeight}{Dilation(c)} {PaddingName(c.Padding)}, {EmitHelpers.Describe(c.Activation)}, {Shape(c, c.Input)} -> {Shape(c, c.Output)}"
+        : $"{c.Name}: Conv2D {c.KernelHeight}x{c.KernelWidth} stride {Stride(c)}{Dilation(c)} {PaddingName(c.Padding)}, {EmitHelpers.Describe(c.Activation)}, {c.Input} -> {c.Output}";
 
     private static string Stride(Conv2DSpec c) => c.StrideHeight == c.StrideWidth ? Format.Int(c.StrideHeight) : $"{c.StrideHeight}x{c.StrideWidth}";
+
+    private static string Dilation(Conv2DSpec c) => c.DilationRate > 1 ? $" dilation {c.DilationRate}" : "";
+
+    /// <summary>"valid", "same", "causal".</summary>
+    public static string PaddingName(Padding padding) => padding switch { Padding.Same => "same", Padding.Causal => "causal", _ => "valid" };
+
+    // A Conv1D's shapes are images one column wide inside; comments show them as sequences.
+    private static string Shape(Conv2DSpec c, TensorShape shape) => c.Sequence ? TensorShape.Sequence(shape.Height, shape.Channels).ToString() : shape.ToString();
 
     // The validator has checked that every buffer, the padded input and the framed dy included, holds at most 2^30 values.
     private static int PaddedHeight(Conv2DSpec c) => (int)c.PaddedHeight;
@@ -163,14 +191,14 @@ internal static class Conv2DEmitter
 
     /// <summary>The valid convolution the forward kernel computes.</summary>
     private static ConvGeometry Geometry(Conv2DSpec c) => new(PaddedHeight(c), PaddedWidth(c), c.Input.Channels,
-        c.Output.Height, c.Output.Width, c.Filters, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth);
+        c.Output.Height, c.Output.Width, c.Filters, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.DilationRate, c.DilationRate);
 
     /// <summary>
-    /// The input gradient as a valid convolution (stride 1 only): dy padded by kh - 1 rows and kw - 1 columns on
-    /// every side, convolved with the kernel flipped in both axes and with filters and channels swapped.
+    /// The input gradient as a valid convolution (stride 1 only): dy padded by (kh - 1)·d rows and (kw - 1)·d columns on
+    /// every side, convolved with the kernel flipped in both axes and with filters and channels swapped (same dilation).
     /// </summary>
     private static ConvGeometry InputGradientGeometry(Conv2DSpec c) => new((int)c.FramedHeight, (int)c.FramedWidth,
-        c.Filters, PaddedHeight(c), PaddedWidth(c), c.Input.Channels, c.KernelHeight, c.KernelWidth, 1, 1);
+        c.Filters, PaddedHeight(c), PaddedWidth(c), c.Input.Channels, c.KernelHeight, c.KernelWidth, 1, 1, c.DilationRate, c.DilationRate);
 
 
     /// <summary>The kernel versions this layer needs on the build's target, widest first.</summary>
@@ -185,12 +213,16 @@ internal static class Conv2DEmitter
         ConvGeometry g = Geometry(c);
         w.Line("/// <summary>");
         w.Line($"/// {Describe(c)}.");
-        w.Line($"/// y[oy, ox, f] = {(c.Activation == Activation.None ? "" : c.Activation + "(")}{(c.UseBias ? "bias[f] + " : "")}Σ_ky Σ_kx Σ_c x[oy·{c.StrideHeight} + ky{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, ox·{c.StrideWidth} + kx{(c.PadLeft > 0 ? $" - {c.PadLeft}" : "")}, c] · kernel[ky, kx, c, f]{(c.Activation == Activation.None ? "" : ")")}");
+        string open = c.Activation == Activation.None ? "" : c.Activation + "(", close = c.Activation == Activation.None ? "" : ")";
+        string tap = c.DilationRate > 1 ? $"·{c.DilationRate}" : "";
+        w.Line(c.Sequence
+            ? $"/// y[t, f] = {open}{(c.UseBias ? "bias[f] + " : "")}Σ_k Σ_c x[t·{c.StrideHeight} + k{tap}{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, c] · kernel[k, c, f]{close}{(c.PadTop > 0 ? $", x = 0 outside the sequence" : "")}"
+            : $"/// y[oy, ox, f] = {open}{(c.UseBias ? "bias[f] + " : "")}Σ_ky Σ_kx Σ_c x[oy·{c.StrideHeight} + ky{tap}{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, ox·{c.StrideWidth} + kx{tap}{(c.PadLeft > 0 ? $" - {c.PadLeft}" : "")}, c] · kernel[ky, kx, c, f]{close}");
         w.Line("/// </summary>");
         context.EmitSkipLocalsInit(w);
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
-            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
+            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {(c.Sequence ? "" : $"{c.KernelWidth}, ")}{c.Input.Channels}, {c.Filters}]");
             w.Line(c.UseBias
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
                 : "ref float bias = ref kernel; // no bias: not read");
@@ -220,7 +252,9 @@ internal static class Conv2DEmitter
         var c = (Conv2DSpec)context.Layer;
         int hp = PaddedHeight(c), wp = PaddedWidth(c), ch = c.Input.Channels;
         int columns = Math.Min(c.Input.Width, wp - c.PadLeft);
-        w.Line($"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
+        w.Line(c.Sequence
+            ? $"// The sequence after {c.PadTop} zero steps{(hp - c.PadTop > c.Input.Height ? $" and before {hp - c.PadTop - c.Input.Height}" : "")} ({hp} steps), so that every window is whole."
+            : $"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
         w.Line(context.Buffers.Declare(padded, hp * wp * ch, $"{c.Name}_{direction}"));
         w.Line($"{padded}.Clear();");
         int rows = Math.Min(c.Input.Height, hp - c.PadTop);
@@ -250,7 +284,8 @@ internal static class Conv2DEmitter
             }
             using (w.Block("if (!gradients.IsEmpty)"))
             {
-                w.Line($"// dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·{c.StrideHeight} + ky, ox·{c.StrideWidth} + kx, c] · dy[oy, ox, f]{(Padded(c) ? " (x padded)" : "")}");
+                string tap = c.DilationRate > 1 ? $"·{c.DilationRate}" : "";
+                w.Line($"// dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·{c.StrideHeight} + ky{tap}, ox·{c.StrideWidth} + kx{tap}, c] · dy[oy, ox, f]{(Padded(c) ? " (x padded)" : "")}");
                 SimdKernels.EmitDispatch(w, $"KernelGradient_{context.MethodSuffix}", $"{Ref(source)}, {Ref("dy")}, ref Unsafe.Add({Ref("gradients")}, {context.Offset("kernel")})", Paths(context, c));
                 if (c.UseBias)
                 {
@@ -277,7 +312,7 @@ internal static class Conv2DEmitter
             {
                 SimdKernels.EmitConvolution(k, $"InputGradient_{context.MethodSuffix}", g, path, bias: false, relu: false,
                     $"The input gradient of {c.Name}: the framed dy ({g.InHeight}x{g.InWidth}x{g.InChannels}) convolved with the flipped, transposed kernel -> {g.OutHeight}x{g.OutWidth}x{g.Filters}",
-                    zeroRows: c.KernelHeight - 1);
+                    zeroRows: c.DilationRate > 1 ? 0 : c.KernelHeight - 1);
                 k.Line();
             }
         }
@@ -287,15 +322,17 @@ internal static class Conv2DEmitter
     private static void EmitInputGradient(SourceWriter w, LayerContext context, Conv2DSpec c)
     {
         ConvGeometry g = InputGradientGeometry(c);
-        int kh = c.KernelHeight, kw = c.KernelWidth, f = c.Filters, ch = c.Input.Channels;
-        w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky, ix - kx, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
-        w.Line($"// {kh - 1} rows and {kw - 1} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f].");
+        int kh = c.KernelHeight, kw = c.KernelWidth, f = c.Filters, ch = c.Input.Channels, d = c.DilationRate;
+        int frameRows = c.EffectiveKernelHeight - 1, frameColumns = c.EffectiveKernelWidth - 1;
+        string tap = d > 1 ? $"·{d}" : "";
+        w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky{tap}, ix - kx{tap}, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
+        w.Line($"// {frameRows} rows and {frameColumns} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f]{(d > 1 ? $", dilated by {d} as well" : "")}.");
         w.Line(context.Buffers.Declare("flipped", c.KernelSize, $"{c.Name}_backward"));
         w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.Offset("kernel")}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
         w.Line(context.Buffers.Declare("framed", g.InHeight * g.InWidth * f, $"{c.Name}_backward"));
         w.Line("framed.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
-            w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {kh - 1}) * {g.InWidth * f} + {(kw - 1) * f}, {c.Output.Width * f}));");
+            w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {frameRows}) * {g.InWidth * f} + {frameColumns * f}, {c.Output.Width * f}));");
         if (!Padded(c))
         {
             SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("dx")}", Paths(context, c));
@@ -316,7 +353,7 @@ internal static class Conv2DEmitter
     {
         int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
         int rowWeights = kw * ch * f;
-        bool clips = c.Padding == Padding.Same;
+        bool clips = c.Padding != Padding.Valid;
         w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.Offset("kernel")}, {c.KernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {c.Input.Channels}, {c.Filters}]");
         w.Line("dx.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))

@@ -11,6 +11,9 @@ internal static class LayerKinds
     /// <summary>Every layer kind, by the attribute that declares it.</summary>
     public static readonly IReadOnlyDictionary<string, LayerKind> ByAttribute = Index(
         Conv2DSpec.Kind,
+        DepthwiseConv2DSpec.Kind,
+        SeparableConv2DSpec.Kind,
+        Conv1DSpec.Kind,
         Pool2DSpec.MaxKind,
         Pool2DSpec.AverageKind,
         DenseSpec.Kind,

@@ -59,7 +59,7 @@ internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int
             check.AtLeastOne(StrideHeight, nameof(Max.Stride), "the stride");
             if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(Max.Stride), "the stride");
         }
-        check.Enum<Padding>((int)Padding, nameof(Max.Padding), 2);
+        check.Padding(Padding, nameof(Max.Padding), causal: false);
     }
 
     /// <inheritdoc/>

@@ -64,10 +64,49 @@ internal sealed class LayerChecker
         if (value < 0 || value >= count) OutOfRange(argument, $"{value} is not a valid {typeof(T).Name}");
     }
 
+    /// <summary>
+    /// CNN0003 when <paramref name="value"/> is not a <see cref="Cnn.Padding"/>, or is <c>Padding.Causal</c> on a layer
+    /// other than Conv1D (<paramref name="causal"/> false).
+    /// </summary>
+    public void Padding(Padding value, string argument, bool causal)
+    {
+        if (value == Cnn.Padding.Causal && !causal)
+            OutOfRange(argument, "Padding.Causal is valid only on [Conv1D]; use Padding.Valid or Padding.Same");
+        else if (value < Cnn.Padding.Valid || value > Cnn.Padding.Causal)
+            OutOfRange(argument, $"{(int)value} is not a valid Padding");
+    }
+
+    /// <summary>CNN0003 when a convolution's dilation is below 1, or above 1 together with a stride above 1 (as Keras).</summary>
+    public void Dilation(int dilation, int strideHeight, int strideWidth, string argument)
+    {
+        if (dilation < 1)
+            OutOfRange(argument, $"the dilation rate must be at least 1, but is {dilation}");
+        else if (dilation > 1 && (strideHeight > 1 || strideWidth > 1))
+            OutOfRange(argument, $"a dilation rate of {dilation} needs a stride of 1, but the stride is {(strideHeight == strideWidth ? $"{strideHeight}" : $"{strideHeight}x{strideWidth}")}: Keras does not allow both above 1");
+    }
+
+    /// <summary>CNN0003 when <paramref name="value"/> is not an <see cref="Cnn.Activation"/> member.</summary>
+    public void Activation(Activation value, string argument)
+    {
+        if (!System.Enum.IsDefined(typeof(Activation), value)) OutOfRange(argument, $"{(int)value} is not a valid Activation");
+    }
+
+    /// <summary>CNN0004 unless <paramref name="input"/> is a sequence (steps x channels).</summary>
+    public bool Sequence(TensorShape input, string what)
+    {
+        if (input.IsSequence) return true;
+        Mismatch(input.IsImage
+            ? $"{Label} expects a sequence (steps x channels), but {Producer}, an image: {what} runs along one axis; use [Conv2D] on images, or [Model(steps, channels)] for sequences"
+            : $"{Label} expects a sequence (steps x channels), but {Producer}, a vector: {what} cannot follow [Flatten], [Dense] or global pooling");
+        return false;
+    }
+
     /// <summary>CNN0004 unless <paramref name="input"/> is an image; the message says what the layer needs.</summary>
     public bool Image(TensorShape input, string what)
     {
         if (input.IsImage) return true;
+        if (input.IsSequence)
+            return Mismatch($"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} needs two spatial axes; use the 1-D layers ([Conv1D]) on sequences") is not null;
         Mismatch($"{Label} expects an image (height x width x channels), but {Producer}: {what} cannot follow [Flatten] or [Dense]");
         return false;
     }
@@ -88,7 +127,7 @@ internal sealed class LayerChecker
     /// </summary>
     public WindowGeometry? Window(TensorShape input, int kh, int kw, int sh, int sw, Padding padding, string what)
     {
-        if (padding == Padding.Same)
+        if (padding == Cnn.Padding.Same)
         {
             int oh = (int)(((long)input.Height + sh - 1) / sh);
             int ow = (int)(((long)input.Width + sw - 1) / sw);

@@ -35,6 +35,11 @@ enum Padding
     Valid = 0,
     /// <summary>Zero padding as TensorFlow does it: output = ceil(in / s), the smaller half of the padding before.</summary>
     Same = 1,
+    /// <summary>
+    /// Conv1D only (Keras <c>padding="causal"</c>): (k - 1)·dilation zeros before the sequence and none after, so
+    /// output step t sees input steps up to t and never the future; output = ceil(steps / s).
+    /// </summary>
+    Causal = 2,
 }
 
 /// <summary>The loss a model is trained with (Keras <c>loss=</c>).</summary>

@@ -56,6 +56,117 @@ public sealed class Conv2DAttribute : LayerAttribute
     public Activation Activation { get; set; }
     /// <summary>Whether the layer adds a bias per filter (default true).</summary>
     public bool UseBias { get; set; } = true;
+    /// <summary>Dilation in both directions (default 1): kernel taps <c>DilationRate</c> pixels apart, an effective kernel of (k - 1)·d + 1. Above 1 the stride must be 1.</summary>
+    public int DilationRate { get; set; } = 1;
+}
+
+/// <summary>
+/// Depthwise 2D convolution (Keras <c>DepthwiseConv2D</c>): each input channel convolved with its own
+/// <see cref="DepthMultiplier"/> kernels; output channel ci·m + j. Kernel <c>depthwise_kernel [kh, kw, c, m]</c>, bias <c>[c·m]</c>.
+/// </summary>
+public sealed class DepthwiseConv2DAttribute : LayerAttribute
+{
+    /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> depthwise convolution.</summary>
+    public DepthwiseConv2DAttribute(int kernel) : this(kernel, kernel) { }
+
+    /// <summary>A <paramref name="kernelHeight"/> x <paramref name="kernelWidth"/> depthwise convolution.</summary>
+    public DepthwiseConv2DAttribute(int kernelHeight, int kernelWidth)
+    {
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+    }
+
+    /// <summary>Kernel height.</summary>
+    public int KernelHeight { get; }
+    /// <summary>Kernel width.</summary>
+    public int KernelWidth { get; }
+    /// <summary>Output channels per input channel (default 1).</summary>
+    public int DepthMultiplier { get; set; } = 1;
+    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per output channel (default true).</summary>
+    public bool UseBias { get; set; } = true;
+    /// <summary>Dilation in both directions (default 1); above 1 the stride must be 1.</summary>
+    public int DilationRate { get; set; } = 1;
+}
+
+/// <summary>
+/// Depthwise separable 2D convolution (Keras <c>SeparableConv2D</c>): a depthwise convolution
+/// (<see cref="DepthMultiplier"/>, no bias), then a 1x1 convolution to <see cref="Filters"/> channels, then the bias and
+/// the activation. Tensors <c>depthwise_kernel [kh, kw, c, m]</c>, <c>pointwise_kernel [1, 1, c·m, filters]</c>, <c>bias [filters]</c>.
+/// </summary>
+public sealed class SeparableConv2DAttribute : LayerAttribute
+{
+    /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> separable convolution with <paramref name="filters"/> output channels.</summary>
+    public SeparableConv2DAttribute(int filters, int kernel) : this(filters, kernel, kernel) { }
+
+    /// <summary>A <paramref name="kernelHeight"/> x <paramref name="kernelWidth"/> separable convolution with <paramref name="filters"/> output channels.</summary>
+    public SeparableConv2DAttribute(int filters, int kernelHeight, int kernelWidth)
+    {
+        Filters = filters;
+        KernelHeight = kernelHeight;
+        KernelWidth = kernelWidth;
+    }
+
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+    /// <summary>Kernel height.</summary>
+    public int KernelHeight { get; }
+    /// <summary>Kernel width.</summary>
+    public int KernelWidth { get; }
+    /// <summary>Depthwise channels per input channel (default 1).</summary>
+    public int DepthMultiplier { get; set; } = 1;
+    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per filter (default true).</summary>
+    public bool UseBias { get; set; } = true;
+    /// <summary>Dilation in both directions (default 1); above 1 the stride must be 1.</summary>
+    public int DilationRate { get; set; } = 1;
+}
+
+/// <summary>
+/// 1D convolution over a sequence <c>[steps, channels]</c> (Keras <c>Conv1D</c>): kernel <c>[k, inChannels, filters]</c>,
+/// bias <c>[filters]</c>. <see cref="Cnn.Padding.Causal"/> puts all the padding before the sequence.
+/// </summary>
+public sealed class Conv1DAttribute : LayerAttribute
+{
+    /// <summary>A convolution of <paramref name="kernel"/> steps with <paramref name="filters"/> output channels.</summary>
+    public Conv1DAttribute(int filters, int kernel)
+    {
+        Filters = filters;
+        Kernel = kernel;
+    }
+
+    /// <summary>Number of output channels.</summary>
+    public int Filters { get; }
+    /// <summary>Kernel length in steps.</summary>
+    public int Kernel { get; }
+    /// <summary>Stride in steps (default 1).</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Border handling: <see cref="Cnn.Padding.Valid"/> (default), <see cref="Cnn.Padding.Same"/> or <see cref="Cnn.Padding.Causal"/>.</summary>
+    public Padding Padding { get; set; }
+    /// <summary>Dilation (default 1); above 1 the stride must be 1.</summary>
+    public int DilationRate { get; set; } = 1;
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per filter (default true).</summary>
+    public bool UseBias { get; set; } = true;
 }
 
 /// <summary>Max pooling (Keras <c>MaxPooling2D</c>); padded cells are ignored.</summary>

@@ -133,3 +133,80 @@ public partial class BigWindowMaxPool;
 [Softmax]
 [ExpectShape(4)]
 public partial class CheckGraph;
+
+// ---- The convolutions of SPEC §7: dilation, depthwise, separable, 1-D (causal padding).
+
+/// <summary>Dilated Conv2D: Same padding (a 5x5 effective window in a frame of 2) and Valid, a non-square dilated kernel.</summary>
+[Model(7, 7, 2, Loss = Loss.MeanSquaredError)]
+[Conv2D(3, 3, DilationRate = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Conv2D(2, 2, 3, DilationRate = 2, Activation = Activation.Sigmoid)]
+[Flatten]
+[Dense(2)]
+public partial class CheckDilatedConv;
+
+/// <summary>Dilated Conv2D on wide channels (20 = 16 + 4 lanes, 17 input channels), dilation 3 without padding.</summary>
+[Model(7, 7, 17, Loss = Loss.MeanSquaredError)]
+[Conv2D(20, 3, DilationRate = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Conv2D(6, 2, DilationRate = 3, UseBias = false)]
+[Flatten]
+[Dense(2)]
+public partial class CheckDilatedConvWide;
+
+/// <summary>
+/// DepthwiseConv2D: a depth multiplier of 2 with Same padding, a dilated non-square kernel without bias, a stride of 2
+/// (the scattered input gradient), then categorical cross-entropy.
+/// </summary>
+[Model(6, 6, 3, Loss = Loss.CategoricalCrossEntropy)]
+[DepthwiseConv2D(3, DepthMultiplier = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[DepthwiseConv2D(3, 2, DilationRate = 2, Padding = Padding.Same, UseBias = false, Activation = Activation.Tanh)]
+[DepthwiseConv2D(2, Stride = 2, Activation = Activation.Sigmoid)]
+[Flatten]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckDepthwise;
+
+/// <summary>
+/// DepthwiseConv2D on wide channels: 10 channels times 2 = 20 (16 + 4 lanes) at stride 2 with Same padding (windows
+/// clipped at the border), then times 3 = 60 (a loop over channel blocks), and a 2x9 kernel (a loop over its columns).
+/// </summary>
+[Model(5, 9, 10, Loss = Loss.MeanSquaredError)]
+[DepthwiseConv2D(3, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[DepthwiseConv2D(2, DepthMultiplier = 3, Activation = Activation.Tanh)]
+[DepthwiseConv2D(1, 9, Padding = Padding.Same)]
+[Flatten]
+[Dense(2)]
+public partial class CheckDepthwiseWide;
+
+/// <summary>SeparableConv2D: depth multiplier 2 with Same padding, a stride of 2 without bias, a dilated one; sparse cross-entropy.</summary>
+[Model(6, 6, 3, Loss = Loss.SparseCategoricalCrossEntropy)]
+[SeparableConv2D(4, 3, DepthMultiplier = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[SeparableConv2D(5, 2, Stride = 2, UseBias = false, Activation = Activation.Sigmoid)]
+[SeparableConv2D(6, 2, 3, DilationRate = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckSeparable;
+
+/// <summary>SeparableConv2D on wide channels: 9·2 = 18 depthwise channels to 20 filters, then 20 to 17 at stride 2.</summary>
+[Model(5, 5, 9, Loss = Loss.MeanSquaredError)]
+[SeparableConv2D(20, 3, DepthMultiplier = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[SeparableConv2D(17, 3, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(2)]
+public partial class CheckSeparableWide;
+
+/// <summary>Conv1D: causal with dilation 2, Same at stride 2, causal at stride 2, Valid without bias; then Flatten.</summary>
+[Model(10, 3, Loss = Loss.MeanSquaredError)]
+[Conv1D(4, 3, Padding = Padding.Causal, DilationRate = 2, Activation = Activation.Tanh)]
+[Conv1D(5, 2, Stride = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Conv1D(3, 3, Stride = 2, Padding = Padding.Causal, Activation = Activation.Sigmoid)]
+[Conv1D(2, 2, UseBias = false)]
+[Flatten]
+[Dense(2)]
+public partial class CheckConv1D;
+
+/// <summary>Conv1D on wide channels: 17 in, 20 out (16 + 4 lanes) causal, then dilation 3 Same.</summary>
+[Model(9, 17, Loss = Loss.MeanSquaredError)]
+[Conv1D(20, 3, Padding = Padding.Causal, Activation = Activation.Tanh)]
+[Conv1D(6, 2, DilationRate = 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(2)]
+public partial class CheckConv1DWide;
