@@ -98,7 +98,9 @@ public class SnapshotTests
         [Flatten]
         [Dense(3, Activation = Activation.Softmax)]
         public partial class Residual;
+        """);
 
+    [Fact]
     public void Convolutions() => Verify("""
         namespace Samples;
         [Model(12, 12, 3)]
