@@ -14,6 +14,7 @@ namespace Samples
     partial class CausalNet
     {
         /// <summary>The convolution of conv1d over the padded input, 20x1x4 -> 16x1x8, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv1d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 16; oy++)
@@ -54,7 +55,50 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv1d over the padded input, 20x1x4 -> 16x1x8, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv1d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 16; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 4);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        for (int kx = 0; kx < 1; kx++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 8 + kx * 8);
+                            ref float kr = ref Unsafe.Add(ref k, (ky * 1 + kx) * 32);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 3)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                        }
+                    }
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 8 + 4));
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv1d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv1d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -94,7 +138,49 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of conv1d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv1d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                for (int kx = 0; kx < 1; kx++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 8 + kx * 8);
+                    ref float dkRow = ref Unsafe.Add(ref dk, (ky * 1 + kx) * 32);
+                    // 4 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                        for (int oy = 0; oy < 16; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 4 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 8);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1);
+                                xp = ref Unsafe.Add(ref xp, 4);
+                                gp = ref Unsafe.Add(ref gp, 8);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8)) + a0_0, ref dkRow, (nuint)(r * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8 + 4)) + a0_1, ref dkRow, (nuint)(r * 8 + 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8)) + a1_0, ref dkRow, (nuint)((r + 1) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 8 + 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8)) + a2_0, ref dkRow, (nuint)((r + 2) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 8 + 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8)) + a3_0, ref dkRow, (nuint)((r + 3) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 8 + 4));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of conv1d: the framed dy (24x1x8) convolved with the flipped, transposed kernel -> 20x1x4 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv1d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 20; oy++)
@@ -145,7 +231,60 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of conv1d: the framed dy (24x1x8) convolved with the flipped, transposed kernel -> 20x1x4 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv1d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 20; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 4);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        for (int kx = 0; kx < 1; kx++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16 + kx * 16);
+                            ref float kr = ref Unsafe.Add(ref k, (ky * 1 + kx) * 32);
+                            // 4 partial sums, over taps r + 0 .. r + 3
+                            for (int r = 0; r < 8; r += 4)
+                            {
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr);
+                                    var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0);
+                                }
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                    var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0);
+                                }
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr, (nuint)(8));
+                                    var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0);
+                                }
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                    var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0);
+                                }
+                                xr = ref Unsafe.Add(ref xr, 4);
+                                kr = ref Unsafe.Add(ref kr, 16);
+                            }
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0));
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 4));
+                }
+            }
+        }
+
         /// <summary>The convolution of conv1d_1 over the padded input, 17x1x8 -> 8x1x8 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv1d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 8; oy++)
@@ -193,7 +332,57 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv1d_1 over the padded input, 17x1x8 -> 8x1x8 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv1d_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 8; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 16);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 64);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 8; r += 4)
+                        {
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1));
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv1d_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv1d_1_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -242,8 +431,59 @@ namespace Samples
             }
         }
 
-        /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-        private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The kernel gradient of conv1d_1 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv1d_1_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 8);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 64);
+                // 8 taps at a time
+                {
+                    const int r = 0;
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f);
+                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f);
+                    var a6_0 = V128.Create(0f); var a6_1 = V128.Create(0f);
+                    var a7_0 = V128.Create(0f); var a7_1 = V128.Create(0f);
+                    for (int oy = 0; oy < 8; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 16 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 8);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4));
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1);
+                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1);
+                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1);
+                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1);
+                            var x6 = V128.Create(Unsafe.Add(ref xp, 6)); a6_0 = V128.FusedMultiplyAdd(x6, g0, a6_0); a6_1 = V128.FusedMultiplyAdd(x6, g1, a6_1);
+                            var x7 = V128.Create(Unsafe.Add(ref xp, 7)); a7_0 = V128.FusedMultiplyAdd(x7, g0, a7_0); a7_1 = V128.FusedMultiplyAdd(x7, g1, a7_1);
+                            xp = ref Unsafe.Add(ref xp, 8);
+                            gp = ref Unsafe.Add(ref gp, 8);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8)) + a0_0, ref dkRow, (nuint)(r * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8 + 4)) + a0_1, ref dkRow, (nuint)(r * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8)) + a1_0, ref dkRow, (nuint)((r + 1) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8)) + a2_0, ref dkRow, (nuint)((r + 2) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8)) + a3_0, ref dkRow, (nuint)((r + 3) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 8)) + a4_0, ref dkRow, (nuint)((r + 4) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 8 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 8)) + a5_0, ref dkRow, (nuint)((r + 5) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 8 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 6) * 8)) + a6_0, ref dkRow, (nuint)((r + 6) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 6) * 8 + 4)) + a6_1, ref dkRow, (nuint)((r + 6) * 8 + 4));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 7) * 8)) + a7_0, ref dkRow, (nuint)((r + 7) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 7) * 8 + 4)) + a7_1, ref dkRow, (nuint)((r + 7) * 8 + 4));
+                }
+            }
+        }
+
+        /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
             {
@@ -290,8 +530,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-        private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
             {

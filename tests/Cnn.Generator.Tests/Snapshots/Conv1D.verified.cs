@@ -427,7 +427,8 @@ __________________________________________________________________";
             {
                 x.Slice(iy * 4, 4).CopyTo(padded.Slice((iy + 4) * 4 + 0, 4));
             }
-            Convolve_conv1d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv1d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv1d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -446,7 +447,8 @@ __________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky·2, ox·1 + kx·2, c] · dy[oy, ox, f] (x padded)
-                KernelGradient_conv1d_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv1d_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d__kernel));
+                else KernelGradient_conv1d_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv1d__bias, 8));
             }
@@ -463,7 +465,8 @@ __________________________________________________________________";
                     dy.Slice(oy * 8, 8).CopyTo(framed.Slice((oy + 4) * 8 + 0, 8));
                 }
                 global::System.Span<float> paddedGradient = stackalloc float[80];
-                InputGradient_conv1d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                if (global::Cnn.Kernels.VectorWidth >= 256) InputGradient_conv1d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                else InputGradient_conv1d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
                 // Drop the padding: the gradient of the zeros around the input goes nowhere.
                 dx.Clear();
                 for (int iy = 0; iy < 16; iy++)
@@ -490,7 +493,8 @@ __________________________________________________________________";
             {
                 x.Slice(iy * 8, 8).CopyTo(padded.Slice((iy + 2) * 8 + 0, 8));
             }
-            Convolve_conv1d_1_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv1d_1_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv1d_1_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -508,7 +512,8 @@ __________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)
-                KernelGradient_conv1d_1_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d_1__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv1d_1_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d_1__kernel));
+                else KernelGradient_conv1d_1_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv1d_1__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv1d_1__bias, 8));
             }
@@ -541,7 +546,7 @@ __________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [64, 2]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [2]
-            Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -551,7 +556,7 @@ __________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[i, j] += x[i] · dy[j]
-                KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
                 global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 2), dy); // dBias += dy
             }
             if (!dx.IsEmpty)

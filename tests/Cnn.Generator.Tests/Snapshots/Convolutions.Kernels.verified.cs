@@ -14,6 +14,7 @@ namespace Samples
     partial class SmallMobileNet
     {
         /// <summary>The convolution of conv2d over the padded input, 16x16x3 -> 12x12x8, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 12; oy++)
@@ -75,7 +76,71 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv2d over the padded input, 16x16x3 -> 12x12x8, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 12; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 96);
+                // all filters: 6 output pixels at a time
+                for (int ox = 0; ox < 12; ox += 6)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 3);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    var a5_0 = V128.LoadUnsafe(ref b); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 96 + kx * 6);
+                            ref float kr = ref Unsafe.Add(ref k, (ky * 3 + kx) * 24);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 6)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 9)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 12)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 15)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 4)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 7)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 10)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 13)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 16)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 5)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 8)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 11)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 14)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 17)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1);
+                            }
+                        }
+                    }
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 8 + 4));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 8 + 4));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 8 + 4));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 8 + 4));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 8 + 4));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 8 + 4));
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -145,7 +210,79 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    ref float xk = ref Unsafe.Add(ref x, ky * 96 + kx * 6);
+                    ref float dkRow = ref Unsafe.Add(ref dk, (ky * 3 + kx) * 24);
+                    // 3 taps at a time
+                    {
+                        const int r = 0;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f);
+                        var a6_0 = V128.Create(0f); var a6_1 = V128.Create(0f);
+                        var a7_0 = V128.Create(0f); var a7_1 = V128.Create(0f);
+                        var a8_0 = V128.Create(0f); var a8_1 = V128.Create(0f);
+                        var a9_0 = V128.Create(0f); var a9_1 = V128.Create(0f);
+                        var a10_0 = V128.Create(0f); var a10_1 = V128.Create(0f);
+                        var a11_0 = V128.Create(0f); var a11_1 = V128.Create(0f);
+                        for (int oy = 0; oy < 12; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 48 + r);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 96);
+                            // 4 partial sums, for output pixels ox + 0 .. ox + 3
+                            for (int ox = 0; ox < 12; ox += 4)
+                            {
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4));
+                                    var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1);
+                                    var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1);
+                                    var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1);
+                                }
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                    var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1);
+                                    var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1);
+                                    var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1);
+                                }
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp, (nuint)(16)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(20));
+                                    var x6 = V128.Create(Unsafe.Add(ref xp, 6)); a6_0 = V128.FusedMultiplyAdd(x6, g0, a6_0); a6_1 = V128.FusedMultiplyAdd(x6, g1, a6_1);
+                                    var x7 = V128.Create(Unsafe.Add(ref xp, 7)); a7_0 = V128.FusedMultiplyAdd(x7, g0, a7_0); a7_1 = V128.FusedMultiplyAdd(x7, g1, a7_1);
+                                    var x8 = V128.Create(Unsafe.Add(ref xp, 8)); a8_0 = V128.FusedMultiplyAdd(x8, g0, a8_0); a8_1 = V128.FusedMultiplyAdd(x8, g1, a8_1);
+                                }
+                                {
+                                    var g0 = V128.LoadUnsafe(ref gp, (nuint)(24)); var g1 = V128.LoadUnsafe(ref gp, (nuint)(28));
+                                    var x9 = V128.Create(Unsafe.Add(ref xp, 9)); a9_0 = V128.FusedMultiplyAdd(x9, g0, a9_0); a9_1 = V128.FusedMultiplyAdd(x9, g1, a9_1);
+                                    var x10 = V128.Create(Unsafe.Add(ref xp, 10)); a10_0 = V128.FusedMultiplyAdd(x10, g0, a10_0); a10_1 = V128.FusedMultiplyAdd(x10, g1, a10_1);
+                                    var x11 = V128.Create(Unsafe.Add(ref xp, 11)); a11_0 = V128.FusedMultiplyAdd(x11, g0, a11_0); a11_1 = V128.FusedMultiplyAdd(x11, g1, a11_1);
+                                }
+                                xp = ref Unsafe.Add(ref xp, 12);
+                                gp = ref Unsafe.Add(ref gp, 32);
+                            }
+                        }
+                        a0_0 = ((a0_0 + a3_0) + (a6_0 + a9_0)); a0_1 = ((a0_1 + a3_1) + (a6_1 + a9_1));
+                        a1_0 = ((a1_0 + a4_0) + (a7_0 + a10_0)); a1_1 = ((a1_1 + a4_1) + (a7_1 + a10_1));
+                        a2_0 = ((a2_0 + a5_0) + (a8_0 + a11_0)); a2_1 = ((a2_1 + a5_1) + (a8_1 + a11_1));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8)) + a0_0, ref dkRow, (nuint)(r * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8 + 4)) + a0_1, ref dkRow, (nuint)(r * 8 + 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8)) + a1_0, ref dkRow, (nuint)((r + 1) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 8 + 4));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8)) + a2_0, ref dkRow, (nuint)((r + 2) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 8 + 4));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of conv2d: the framed dy (20x20x8) convolved with the flipped, transposed kernel -> 16x16x3 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 16; oy++)
@@ -268,7 +405,62 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of conv2d: the framed dy (20x20x8) convolved with the flipped, transposed kernel -> 16x16x3 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 16; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 160);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 48);
+                // all filters: 8 output pixels at a time
+                for (int ox = 0; ox < 16; ox += 8)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                    var a4_0 = 0f; var a4_1 = 0f; var a4_2 = 0f;
+                    var a5_0 = 0f; var a5_1 = 0f; var a5_2 = 0f;
+                    var a6_0 = 0f; var a6_1 = 0f; var a6_2 = 0f;
+                    var a7_0 = 0f; var a7_1 = 0f; var a7_2 = 0f;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 320 + kx * 16);
+                            ref float kr = ref Unsafe.Add(ref k, (ky * 3 + kx) * 24);
+                            for (int r = 0; r < 8; r++)
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                                var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                                var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                                var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                                var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = global::System.MathF.FusedMultiplyAdd(x4, w2, a4_2);
+                                var x5 = Unsafe.Add(ref xr, 40); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = global::System.MathF.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = global::System.MathF.FusedMultiplyAdd(x5, w2, a5_2);
+                                var x6 = Unsafe.Add(ref xr, 48); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = global::System.MathF.FusedMultiplyAdd(x6, w1, a6_1); a6_2 = global::System.MathF.FusedMultiplyAdd(x6, w2, a6_2);
+                                var x7 = Unsafe.Add(ref xr, 56); a7_0 = global::System.MathF.FusedMultiplyAdd(x7, w0, a7_0); a7_1 = global::System.MathF.FusedMultiplyAdd(x7, w1, a7_1); a7_2 = global::System.MathF.FusedMultiplyAdd(x7, w2, a7_2);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 3);
+                            }
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1; Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_2;
+                    Unsafe.Add(ref yRow, (ox + 5) * 3) = a5_0; Unsafe.Add(ref yRow, (ox + 5) * 3 + 1) = a5_1; Unsafe.Add(ref yRow, (ox + 5) * 3 + 2) = a5_2;
+                    Unsafe.Add(ref yRow, (ox + 6) * 3) = a6_0; Unsafe.Add(ref yRow, (ox + 6) * 3 + 1) = a6_1; Unsafe.Add(ref yRow, (ox + 6) * 3 + 2) = a6_2;
+                    Unsafe.Add(ref yRow, (ox + 7) * 3) = a7_0; Unsafe.Add(ref yRow, (ox + 7) * 3 + 1) = a7_1; Unsafe.Add(ref yRow, (ox + 7) * 3 + 2) = a7_2;
+                }
+            }
+        }
+
         /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 13x13x16 -> 6x6x16, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_depthwise_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -331,6 +523,7 @@ namespace Samples
         }
 
         /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 13x13x16 -> 6x6x16, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_depthwise_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -392,7 +585,71 @@ namespace Samples
             }
         }
 
+        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 13x13x16 -> 6x6x16, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseConvolve_depthwise_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 6; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 416);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 96);
+                {
+                    // channels 0 .. 15: 6 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                        ref float kc = ref k;
+                        var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        var a5_0 = V128.LoadUnsafe(ref b); var a5_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 208);
+                            ref float kr = ref Unsafe.Add(ref kc, ky * 48);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(8)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(12)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(96)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(100)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(104)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(108)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(128)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(132)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(136)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(140)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(160)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(164)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(168)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(172)), w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(80)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(84)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(88)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(92)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(112)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(116)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(120)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(124)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(144)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(148)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(152)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(156)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(176)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(180)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(184)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(188)), w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(96)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(100)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(104)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(108)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(128)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(132)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(136)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(140)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(160)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(164)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(168)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(172)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(192)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(196)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(200)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(204)), w3, a5_3);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 16 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 16 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 16 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 16 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yRow, (nuint)((ox + 4) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yRow, (nuint)((ox + 4) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yRow, (nuint)((ox + 4) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yRow, (nuint)((ox + 4) * 16 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yRow, (nuint)((ox + 5) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yRow, (nuint)((ox + 5) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yRow, (nuint)((ox + 5) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yRow, (nuint)((ox + 5) * 16 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The depthwise kernel gradient of depthwise_conv2d (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseKernelGradient_depthwise_conv2d_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -429,6 +686,7 @@ namespace Samples
         }
 
         /// <summary>The depthwise kernel gradient of depthwise_conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseKernelGradient_depthwise_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -464,7 +722,45 @@ namespace Samples
             }
         }
 
+        /// <summary>The depthwise kernel gradient of depthwise_conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseKernelGradient_depthwise_conv2d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 208);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 48);
+                {
+                    // 3 kernel columns at a time
+                    {
+                        const int kx = 0;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 6; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 416 + kx * 16);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 96);
+                            for (int ox = 0; ox < 6; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp), g0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(4)), g1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(8)), g2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(12)), g3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(16)), g0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(20)), g1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(24)), g2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(28)), g3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(32)), g0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(36)), g1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(40)), g2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(44)), g3, a2_3);
+                                xp = ref Unsafe.Add(ref xp, 32);
+                                gp = ref Unsafe.Add(ref gp, 16);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16)) + a0_0, ref dkRow, (nuint)(kx * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 4)) + a0_1, ref dkRow, (nuint)(kx * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 8)) + a0_2, ref dkRow, (nuint)(kx * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 12)) + a0_3, ref dkRow, (nuint)(kx * 16 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16)) + a1_0, ref dkRow, (nuint)((kx + 1) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 4)) + a1_1, ref dkRow, (nuint)((kx + 1) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 8)) + a1_2, ref dkRow, (nuint)((kx + 1) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 12)) + a1_3, ref dkRow, (nuint)((kx + 1) * 16 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16)) + a2_0, ref dkRow, (nuint)((kx + 2) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 4)) + a2_1, ref dkRow, (nuint)((kx + 2) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 8)) + a2_2, ref dkRow, (nuint)((kx + 2) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 12)) + a2_3, ref dkRow, (nuint)((kx + 2) * 16 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of depthwise_conv2d: each output pixel's dy times the kernel, added onto its window of the copied input (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseInputGradient_depthwise_conv2d_512(ref float dy, ref float k, ref float dx)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -492,6 +788,7 @@ namespace Samples
         }
 
         /// <summary>The input gradient of depthwise_conv2d: each output pixel's dy times the kernel, added onto its window of the copied input (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseInputGradient_depthwise_conv2d_256(ref float dy, ref float k, ref float dx)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -518,7 +815,36 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of depthwise_conv2d: each output pixel's dy times the kernel, added onto its window of the copied input (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseInputGradient_depthwise_conv2d_128(ref float dy, ref float k, ref float dx)
+        {
+            for (int oy = 0; oy < 6; oy++)
+            {
+                for (int ox = 0; ox < 6; ox++)
+                {
+                    ref float gp = ref Unsafe.Add(ref dy, (oy * 6 + ox) * 16);
+                    ref float window = ref Unsafe.Add(ref dx, oy * 416 + ox * 32);
+                    {
+                        var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float dr = ref Unsafe.Add(ref window, ky * 208);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                            for (int kx = 0; kx < 3; kx++)
+                            {
+                                V128.StoreUnsafe(V128.FusedMultiplyAdd(g0, V128.LoadUnsafe(ref kr), V128.LoadUnsafe(ref dr)), ref dr, (nuint)(0)); V128.StoreUnsafe(V128.FusedMultiplyAdd(g1, V128.LoadUnsafe(ref kr, (nuint)(4)), V128.LoadUnsafe(ref dr, (nuint)(4))), ref dr, (nuint)(4)); V128.StoreUnsafe(V128.FusedMultiplyAdd(g2, V128.LoadUnsafe(ref kr, (nuint)(8)), V128.LoadUnsafe(ref dr, (nuint)(8))), ref dr, (nuint)(8)); V128.StoreUnsafe(V128.FusedMultiplyAdd(g3, V128.LoadUnsafe(ref kr, (nuint)(12)), V128.LoadUnsafe(ref dr, (nuint)(12))), ref dr, (nuint)(12));
+                                dr = ref Unsafe.Add(ref dr, 16);
+                                kr = ref Unsafe.Add(ref kr, 16);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
         /// <summary>The depthwise convolution of separable_conv2d over the input, 6x6x16 -> 4x4x16 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_separable_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -571,6 +897,7 @@ namespace Samples
         }
 
         /// <summary>The depthwise convolution of separable_conv2d over the input, 6x6x16 -> 4x4x16 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_separable_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -622,7 +949,61 @@ namespace Samples
             }
         }
 
+        /// <summary>The depthwise convolution of separable_conv2d over the input, 6x6x16 -> 4x4x16 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseConvolve_separable_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 96);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                {
+                    // channels 0 .. 15: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 16);
+                        ref float kc = ref k;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 96);
+                            ref float kr = ref Unsafe.Add(ref kc, ky * 48);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(8)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(12)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a3_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a3_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(80)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(84)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(88)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(92)), w3, a3_3);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 16 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 16 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 16 + 12));
+                        V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 16 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 16 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 16 + 12));
+                        V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 16 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 16 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 16 + 12));
+                        V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 16 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 16 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 16 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The pointwise (1x1) convolution of separable_conv2d, 4x4x16 -> 4x4x16, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pointwise_separable_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -661,6 +1042,7 @@ namespace Samples
         }
 
         /// <summary>The pointwise (1x1) convolution of separable_conv2d, 4x4x16 -> 4x4x16, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pointwise_separable_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -698,7 +1080,47 @@ namespace Samples
             }
         }
 
+        /// <summary>The pointwise (1x1) convolution of separable_conv2d, 4x4x16 -> 4x4x16, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Pointwise_separable_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 64);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                // all filters: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 16);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                    var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                    var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                    var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref b, (nuint)(12));
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 64);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 256);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xr, 16)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xr, 32)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xr, 48)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 16);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 16 + 12));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yRow, (nuint)((ox + 1) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yRow, (nuint)((ox + 1) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yRow, (nuint)((ox + 1) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yRow, (nuint)((ox + 1) * 16 + 12));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yRow, (nuint)((ox + 2) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yRow, (nuint)((ox + 2) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yRow, (nuint)((ox + 2) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yRow, (nuint)((ox + 2) * 16 + 12));
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yRow, (nuint)((ox + 3) * 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yRow, (nuint)((ox + 3) * 16 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yRow, (nuint)((ox + 3) * 16 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yRow, (nuint)((ox + 3) * 16 + 12));
+                }
+            }
+        }
+
         /// <summary>The pointwise kernel gradient of separable_conv2d (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PointwiseKernelGradient_separable_conv2d_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -778,6 +1200,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of separable_conv2d's depthwise output: dy (4x4x16) times the transposed pointwise kernel -> 4x4x16 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PointwiseInputGradient_separable_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -816,6 +1239,7 @@ namespace Samples
         }
 
         /// <summary>The pointwise kernel gradient of separable_conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PointwiseKernelGradient_separable_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -888,6 +1312,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of separable_conv2d's depthwise output: dy (4x4x16) times the transposed pointwise kernel -> 4x4x16 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PointwiseInputGradient_separable_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
@@ -925,7 +1350,120 @@ namespace Samples
             }
         }
 
+        /// <summary>The pointwise kernel gradient of separable_conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PointwiseKernelGradient_separable_conv2d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 64);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 256);
+                // 6 taps at a time (1x), then 5 (2x)
+                {
+                    const int r = 0;
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                    for (int oy = 0; oy < 4; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 4; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                            xp = ref Unsafe.Add(ref xp, 16);
+                            gp = ref Unsafe.Add(ref gp, 16);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16)) + a0_0, ref dkRow, (nuint)(r * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 4)) + a0_1, ref dkRow, (nuint)(r * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 8)) + a0_2, ref dkRow, (nuint)(r * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 12)) + a0_3, ref dkRow, (nuint)(r * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 8)) + a3_2, ref dkRow, (nuint)((r + 3) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 12)) + a3_3, ref dkRow, (nuint)((r + 3) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 8)) + a4_2, ref dkRow, (nuint)((r + 4) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 12)) + a4_3, ref dkRow, (nuint)((r + 4) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 16)) + a5_0, ref dkRow, (nuint)((r + 5) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 16 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 16 + 8)) + a5_2, ref dkRow, (nuint)((r + 5) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 16 + 12)) + a5_3, ref dkRow, (nuint)((r + 5) * 16 + 12));
+                }
+                for (int r = 6; r < 16; r += 5)
+                {
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                    for (int oy = 0; oy < 4; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                        for (int ox = 0; ox < 4; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                            xp = ref Unsafe.Add(ref xp, 16);
+                            gp = ref Unsafe.Add(ref gp, 16);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16)) + a0_0, ref dkRow, (nuint)(r * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 4)) + a0_1, ref dkRow, (nuint)(r * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 8)) + a0_2, ref dkRow, (nuint)(r * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 16 + 12)) + a0_3, ref dkRow, (nuint)(r * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16)) + a1_0, ref dkRow, (nuint)((r + 1) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 16 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16)) + a2_0, ref dkRow, (nuint)((r + 2) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 16 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16)) + a3_0, ref dkRow, (nuint)((r + 3) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 8)) + a3_2, ref dkRow, (nuint)((r + 3) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 16 + 12)) + a3_3, ref dkRow, (nuint)((r + 3) * 16 + 12));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16)) + a4_0, ref dkRow, (nuint)((r + 4) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 8)) + a4_2, ref dkRow, (nuint)((r + 4) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 16 + 12)) + a4_3, ref dkRow, (nuint)((r + 4) * 16 + 12));
+                }
+            }
+        }
+
+        /// <summary>The gradient of separable_conv2d's depthwise output: dy (4x4x16) times the transposed pointwise kernel -> 4x4x16 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PointwiseInputGradient_separable_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 64);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                // all filters: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 16);
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 64);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 256);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xr, 16)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xr, 32)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xr, 48)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 16);
+                        }
+                    }
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 16 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 16 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 16 + 12));
+                    V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 16 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 16 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 16 + 12));
+                    V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 16 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 16 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 16 + 12));
+                    V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 16 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 16 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 16 + 12));
+                }
+            }
+        }
+
         /// <summary>The depthwise kernel gradient of separable_conv2d (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseKernelGradient_separable_conv2d_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -962,6 +1500,7 @@ namespace Samples
         }
 
         /// <summary>The depthwise kernel gradient of separable_conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseKernelGradient_separable_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -997,7 +1536,45 @@ namespace Samples
             }
         }
 
+        /// <summary>The depthwise kernel gradient of separable_conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseKernelGradient_separable_conv2d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 96);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 48);
+                {
+                    // 3 kernel columns at a time
+                    {
+                        const int kx = 0;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 4; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 96 + kx * 16);
+                            ref float gp = ref Unsafe.Add(ref dy, oy * 64);
+                            for (int ox = 0; ox < 4; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp), g0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(4)), g1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(8)), g2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(12)), g3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(16)), g0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(20)), g1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(24)), g2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(28)), g3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(32)), g0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(36)), g1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(40)), g2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xp, (nuint)(44)), g3, a2_3);
+                                xp = ref Unsafe.Add(ref xp, 16);
+                                gp = ref Unsafe.Add(ref gp, 16);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16)) + a0_0, ref dkRow, (nuint)(kx * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 4)) + a0_1, ref dkRow, (nuint)(kx * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 8)) + a0_2, ref dkRow, (nuint)(kx * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(kx * 16 + 12)) + a0_3, ref dkRow, (nuint)(kx * 16 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16)) + a1_0, ref dkRow, (nuint)((kx + 1) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 4)) + a1_1, ref dkRow, (nuint)((kx + 1) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 8)) + a1_2, ref dkRow, (nuint)((kx + 1) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 1) * 16 + 12)) + a1_3, ref dkRow, (nuint)((kx + 1) * 16 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16)) + a2_0, ref dkRow, (nuint)((kx + 2) * 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 4)) + a2_1, ref dkRow, (nuint)((kx + 2) * 16 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 8)) + a2_2, ref dkRow, (nuint)((kx + 2) * 16 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((kx + 2) * 16 + 12)) + a2_3, ref dkRow, (nuint)((kx + 2) * 16 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of separable_conv2d: the framed dy (8x8x16) convolved with the flipped kernel -> 6x6x16 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseInputGradient_separable_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -1060,6 +1637,7 @@ namespace Samples
         }
 
         /// <summary>The input gradient of separable_conv2d: the framed dy (8x8x16) convolved with the flipped kernel -> 6x6x16 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseInputGradient_separable_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 6; oy++)
@@ -1121,8 +1699,72 @@ namespace Samples
             }
         }
 
-        /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-        private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The input gradient of separable_conv2d: the framed dy (8x8x16) convolved with the flipped kernel -> 6x6x16 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseInputGradient_separable_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 6; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 128);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 96);
+                {
+                    // channels 0 .. 15: 6 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 16);
+                        ref float kc = ref k;
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 128);
+                            ref float kr = ref Unsafe.Add(ref kc, ky * 48);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(8)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(12)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(80)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(84)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(88)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(92)), w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(80)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(84)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(88)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(92)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(96)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(100)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(104)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(108)), w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a0_1); a0_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w2, a0_2); a0_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w3, a0_3);
+                                a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(48)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(52)), w1, a1_1); a1_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(56)), w2, a1_2); a1_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(60)), w3, a1_3);
+                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(64)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(68)), w1, a2_1); a2_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(72)), w2, a2_2); a2_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(76)), w3, a2_3);
+                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(80)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(84)), w1, a3_1); a3_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(88)), w2, a3_2); a3_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(92)), w3, a3_3);
+                                a4_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(96)), w0, a4_0); a4_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(100)), w1, a4_1); a4_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(104)), w2, a4_2); a4_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(108)), w3, a4_3);
+                                a5_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(112)), w0, a5_0); a5_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(116)), w1, a5_1); a5_2 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(120)), w2, a5_2); a5_3 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(124)), w3, a5_3);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 16)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 16 + 4)); V128.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 16 + 8)); V128.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 16 + 12));
+                        V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 16)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 16 + 4)); V128.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 16 + 8)); V128.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 16 + 12));
+                        V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 16)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 16 + 4)); V128.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 16 + 8)); V128.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 16 + 12));
+                        V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 16)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 16 + 4)); V128.StoreUnsafe(a3_2, ref yRow, (nuint)((ox + 3) * 16 + 8)); V128.StoreUnsafe(a3_3, ref yRow, (nuint)((ox + 3) * 16 + 12));
+                        V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 16)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 16 + 4)); V128.StoreUnsafe(a4_2, ref yRow, (nuint)((ox + 4) * 16 + 8)); V128.StoreUnsafe(a4_3, ref yRow, (nuint)((ox + 4) * 16 + 12));
+                        V128.StoreUnsafe(a5_0, ref yRow, (nuint)((ox + 5) * 16)); V128.StoreUnsafe(a5_1, ref yRow, (nuint)((ox + 5) * 16 + 4)); V128.StoreUnsafe(a5_2, ref yRow, (nuint)((ox + 5) * 16 + 8)); V128.StoreUnsafe(a5_3, ref yRow, (nuint)((ox + 5) * 16 + 12));
+                    }
+                }
+            }
+        }
+
+        /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
             {
@@ -1169,8 +1811,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-        private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
             {

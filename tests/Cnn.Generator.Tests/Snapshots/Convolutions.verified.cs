@@ -462,7 +462,8 @@ ___________________________________________________________________________";
             {
                 x.Slice(iy * 36, 36).CopyTo(padded.Slice((iy + 2) * 48 + 6, 36));
             }
-            Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -481,7 +482,8 @@ ___________________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky·2, ox·1 + kx·2, c] · dy[oy, ox, f] (x padded)
-                KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                else KernelGradient_conv2d_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv2d__bias, 8));
             }
@@ -498,7 +500,8 @@ ___________________________________________________________________________";
                     dy.Slice(oy * 96, 96).CopyTo(framed.Slice((oy + 4) * 160 + 32, 96));
                 }
                 global::System.Span<float> paddedGradient = stackalloc float[768];
-                InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                if (global::Cnn.Kernels.VectorWidth >= 256) InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                else InputGradient_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
                 // Drop the padding: the gradient of the zeros around the input goes nowhere.
                 dx.Clear();
                 for (int iy = 0; iy < 12; iy++)
@@ -530,8 +533,9 @@ ___________________________________________________________________________";
                     for (int ci = 0; ci < 8; ci++) target.Slice(ci * 2, 2).Fill(pixel[ci]);
                 }
             }
-            if (global::Cnn.Kernels.UseVector512) DepthwiseConvolve_depthwise_conv2d_512(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseConvolve_depthwise_conv2d_512(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else DepthwiseConvolve_depthwise_conv2d_128(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of depthwise_conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
@@ -554,8 +558,9 @@ ___________________________________________________________________________";
                     }
                 }
                 // ddepthwise_kernel[ky, kx, ci, j] += Σ_oy Σ_ox x[oy·2 + ky, ox·2 + kx, ci] · dy[oy, ox, ci·2 + j] (x padded)
-                if (global::Cnn.Kernels.UseVector512) DepthwiseKernelGradient_depthwise_conv2d_512(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_depthwise_conv2d__depthwise_kernel));
-                else DepthwiseKernelGradient_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_depthwise_conv2d__depthwise_kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseKernelGradient_depthwise_conv2d_512(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_depthwise_conv2d__depthwise_kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseKernelGradient_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_depthwise_conv2d__depthwise_kernel));
+                else DepthwiseKernelGradient_depthwise_conv2d_128(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_depthwise_conv2d__depthwise_kernel));
                 // dBias[o] += Σ_oy Σ_ox dy[oy, ox, o]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_depthwise_conv2d__bias, 16));
             }
@@ -564,8 +569,9 @@ ___________________________________________________________________________";
                 global::System.Span<float> dsource = stackalloc float[2704];
                 // dsource[oy·2 + ky, ox·2 + kx, o] += dy[oy, ox, o] · kernel[ky, kx, o], window by window
                 dsource.Clear();
-                if (global::Cnn.Kernels.UseVector512) DepthwiseInputGradient_depthwise_conv2d_512(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(p.Slice(Offset_depthwise_conv2d__depthwise_kernel, 144)), ref MemoryMarshal.GetReference(dsource));
-                else DepthwiseInputGradient_depthwise_conv2d_256(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(p.Slice(Offset_depthwise_conv2d__depthwise_kernel, 144)), ref MemoryMarshal.GetReference(dsource));
+                if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseInputGradient_depthwise_conv2d_512(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(p.Slice(Offset_depthwise_conv2d__depthwise_kernel, 144)), ref MemoryMarshal.GetReference(dsource));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseInputGradient_depthwise_conv2d_256(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(p.Slice(Offset_depthwise_conv2d__depthwise_kernel, 144)), ref MemoryMarshal.GetReference(dsource));
+                else DepthwiseInputGradient_depthwise_conv2d_128(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(p.Slice(Offset_depthwise_conv2d__depthwise_kernel, 144)), ref MemoryMarshal.GetReference(dsource));
                 // dx[iy, ix, ci] = Σ_j dsource[iy, ix, ci·2 + j]: the frame dropped, the 2 copies of each channel summed.
                 for (int iy = 0; iy < 12; iy++)
                 {
@@ -597,11 +603,13 @@ ___________________________________________________________________________";
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__bias); // [16]
             // The depthwise half: each channel with its own kernels, no bias.
             global::System.Span<float> depthwise = stackalloc float[256];
-            if (global::Cnn.Kernels.UseVector512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
-            else DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            else DepthwiseConvolve_separable_conv2d_128(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
             // The pointwise half: a 1x1 convolution of the 16 depthwise channels to 16 filters, plus the bias.
-            if (global::Cnn.Kernels.UseVector512) Pointwise_separable_conv2d_512(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else Pointwise_separable_conv2d_256(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Pointwise_separable_conv2d_512(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Pointwise_separable_conv2d_256(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Pointwise_separable_conv2d_128(ref MemoryMarshal.GetReference(depthwise), ref pointwiseKernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>
@@ -615,13 +623,15 @@ ___________________________________________________________________________";
             ref float depthwiseKernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_separable_conv2d__depthwise_kernel);
             // The depthwise half: each channel with its own kernels, no bias.
             global::System.Span<float> depthwise = stackalloc float[256];
-            if (global::Cnn.Kernels.UseVector512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
-            else DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseConvolve_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
+            else DepthwiseConvolve_separable_conv2d_128(ref MemoryMarshal.GetReference(x), ref depthwiseKernel, ref depthwiseKernel, ref MemoryMarshal.GetReference(depthwise));
             if (!gradients.IsEmpty)
             {
                 // dPointwise[o, f] += Σ_oy Σ_ox depthwise[oy, ox, o] · dy[oy, ox, f]
-                if (global::Cnn.Kernels.UseVector512) PointwiseKernelGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(depthwise), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__pointwise_kernel));
-                else PointwiseKernelGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(depthwise), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__pointwise_kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) PointwiseKernelGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(depthwise), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__pointwise_kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) PointwiseKernelGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(depthwise), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__pointwise_kernel));
+                else PointwiseKernelGradient_separable_conv2d_128(ref MemoryMarshal.GetReference(depthwise), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__pointwise_kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_separable_conv2d__bias, 16));
             }
@@ -629,13 +639,15 @@ ___________________________________________________________________________";
             global::System.Span<float> transposed = stackalloc float[256];
             global::Cnn.Kernels.FlipAndTranspose(p.Slice(Offset_separable_conv2d__pointwise_kernel, 256), transposed, 1, 1, 16, 16);
             global::System.Span<float> ddepthwise = stackalloc float[256];
-            if (global::Cnn.Kernels.UseVector512) PointwiseInputGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(ddepthwise));
-            else PointwiseInputGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(ddepthwise));
+            if (global::Cnn.Kernels.VectorWidth >= 512) PointwiseInputGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(ddepthwise));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) PointwiseInputGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(ddepthwise));
+            else PointwiseInputGradient_separable_conv2d_128(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(transposed), ref MemoryMarshal.GetReference(ddepthwise));
             if (!gradients.IsEmpty)
             {
                 // ddepthwise_kernel[ky, kx, ci, j] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, ci] · ddepthwise[oy, ox, ci·1 + j]
-                if (global::Cnn.Kernels.UseVector512) DepthwiseKernelGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(ddepthwise), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__depthwise_kernel));
-                else DepthwiseKernelGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(ddepthwise), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__depthwise_kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseKernelGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(ddepthwise), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__depthwise_kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseKernelGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(ddepthwise), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__depthwise_kernel));
+                else DepthwiseKernelGradient_separable_conv2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(ddepthwise), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_separable_conv2d__depthwise_kernel));
             }
             if (!dx.IsEmpty)
             {
@@ -649,8 +661,9 @@ ___________________________________________________________________________";
                 {
                     ddepthwise.Slice(oy * 64, 64).CopyTo(framed.Slice((oy + 2) * 128 + 32, 64));
                 }
-                if (global::Cnn.Kernels.UseVector512) DepthwiseInputGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
-                else DepthwiseInputGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                if (global::Cnn.Kernels.VectorWidth >= 512) DepthwiseInputGradient_separable_conv2d_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseInputGradient_separable_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else DepthwiseInputGradient_separable_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
             }
         }
 
@@ -662,7 +675,7 @@ ___________________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [256, 4]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [4]
-            Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             global::Cnn.Kernels.Softmax(y);
         }
 
@@ -674,7 +687,7 @@ ___________________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[i, j] += x[i] · dy[j]
-                KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
                 global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 4), dy); // dBias += dy
             }
             if (!dx.IsEmpty)

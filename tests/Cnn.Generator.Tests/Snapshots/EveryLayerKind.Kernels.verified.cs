@@ -15,8 +15,9 @@ namespace Samples
     {
         partial class Everything
         {
-            /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector256 version).</summary>
-            private static void Convolve_first_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The convolution of first over the padded input, 11x8x2 -> 5x4x4 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Convolve_first_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 5; oy++)
                 {
@@ -71,8 +72,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The kernel gradient of first (Vector256 version).</summary>
-            private static void KernelGradient_first_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of first (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void KernelGradient_first_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 3; ky++)
                 {
@@ -143,8 +145,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector256 version).</summary>
-            private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
                 {
@@ -221,8 +224,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
-            private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {
@@ -258,8 +262,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector256 version).</summary>
-            private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>The input gradient of conv2d: the framed dy (3x2x3) convolved with the flipped, transposed kernel -> 3x2x4 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 3; oy++)
                 {
@@ -297,8 +302,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector256 version).</summary>
-            private static void Pool_max_pooling2d_256(ref float x, ref float y)
+            /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3: one vector per group of channels (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Pool_max_pooling2d_128(ref float x, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -316,8 +322,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
-            private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
+            /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PoolGradient_max_pooling2d_128(ref float x, ref float dy, ref float dx)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -348,8 +355,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-            private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -382,8 +390,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-            private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {
@@ -416,8 +425,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
-            private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+            /// <summary>x·kernel + bias for dense_1 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void Multiply_dense_1_128(ref float x, ref float k, ref float b, ref float y)
             {
                 for (int oy = 0; oy < 1; oy++)
                 {
@@ -472,8 +482,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
-            private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+            /// <summary>The kernel gradient of dense_1 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void KernelGradient_dense_1_128(ref float x, ref float dy, ref float dk)
             {
                 for (int ky = 0; ky < 1; ky++)
                 {

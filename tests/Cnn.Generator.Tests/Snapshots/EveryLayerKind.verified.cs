@@ -586,7 +586,7 @@ _____________________________________________________________________________";
                 {
                     x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
                 }
-                Convolve_first_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Convolve_first_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Tanh(y);
             }
 
@@ -606,7 +606,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·2 + kx, c] · dy[oy, ox, f] (x padded)
-                    KernelGradient_first_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_first__kernel));
+                    KernelGradient_first_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_first__kernel));
                     // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                     global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_first__bias, 4));
                 }
@@ -692,7 +692,7 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__kernel); // [1, 1, 4, 3]
                 ref float bias = ref kernel; // no bias: not read
-                Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Convolve_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             }
 
 
@@ -703,7 +703,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                    KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                    KernelGradient_conv2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
                 }
                 if (!dx.IsEmpty)
                 {
@@ -717,7 +717,7 @@ _____________________________________________________________________________";
                     {
                         dy.Slice(oy * 6, 6).CopyTo(framed.Slice((oy + 0) * 6 + 0, 6));
                     }
-                    InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                    InputGradient_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
                 }
             }
 
@@ -725,14 +725,14 @@ _____________________________________________________________________________";
             /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3.</summary>
             private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
             {
-                Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+                Pool_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
             }
 
             /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
             private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
             {
                 dx.Clear();
-                PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+                PoolGradient_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
             }
 
             /// <summary>
@@ -743,7 +743,7 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [3, 6]
                 ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [6]
-                Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Sigmoid(y);
             }
 
@@ -755,7 +755,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[i, j] += x[i] · dy[j]
-                    KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                    KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
                     global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 6), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)
@@ -776,7 +776,7 @@ _____________________________________________________________________________";
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__kernel); // [6, 3]
                 ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__bias); // [3]
-                Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Multiply_dense_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             }
 
 
@@ -786,7 +786,7 @@ _____________________________________________________________________________";
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[i, j] += x[i] · dy[j]
-                    KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
+                    KernelGradient_dense_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
                     global::Cnn.Kernels.Add(gradients.Slice(Offset_dense_1__bias, 3), dy); // dBias += dy
                 }
                 if (!dx.IsEmpty)

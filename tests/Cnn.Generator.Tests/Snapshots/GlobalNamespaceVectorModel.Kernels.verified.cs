@@ -12,6 +12,7 @@ using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
 partial class Binary
 {
     /// <summary>x·kernel for dense, ReLU applied on the way out (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
@@ -49,7 +50,47 @@ partial class Binary
         }
     }
 
+    /// <summary>x·kernel for dense, ReLU applied on the way out (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
+    {
+        for (int oy = 0; oy < 1; oy++)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, oy * 4);
+            ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+            // all filters: 1 output pixel at a time
+            {
+                const int ox = 0;
+                ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                for (int ky = 0; ky < 1; ky++)
+                {
+                    ref float xr = ref Unsafe.Add(ref window, ky * 4);
+                    ref float kr = ref Unsafe.Add(ref k, ky * 32);
+                    {
+                        var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                        var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                    }
+                    {
+                        var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                        var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                    }
+                    {
+                        var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                        var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                    }
+                    {
+                        var w0 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                        var x0 = V128.Create(Unsafe.Add(ref xr, 3)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                    }
+                }
+                V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 8 + 4));
+            }
+        }
+    }
+
     /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)
@@ -86,8 +127,47 @@ partial class Binary
         }
     }
 
-    /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
-    private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
+    /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
+    {
+        for (int ky = 0; ky < 1; ky++)
+        {
+            ref float xk = ref Unsafe.Add(ref x, ky * 4);
+            ref float dkRow = ref Unsafe.Add(ref dk, ky * 32);
+            // 4 taps at a time
+            {
+                const int r = 0;
+                var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                for (int oy = 0; oy < 1; oy++)
+                {
+                    ref float xp = ref Unsafe.Add(ref xk, oy * 4 + r);
+                    ref float gp = ref Unsafe.Add(ref dy, oy * 8);
+                    for (int ox = 0; ox < 1; ox++)
+                    {
+                        var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4));
+                        var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1);
+                        var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1);
+                        var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1);
+                        var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1);
+                        xp = ref Unsafe.Add(ref xp, 4);
+                        gp = ref Unsafe.Add(ref gp, 8);
+                    }
+                }
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8)) + a0_0, ref dkRow, (nuint)(r * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 8 + 4)) + a0_1, ref dkRow, (nuint)(r * 8 + 4));
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8)) + a1_0, ref dkRow, (nuint)((r + 1) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 8 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 8 + 4));
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8)) + a2_0, ref dkRow, (nuint)((r + 2) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 8 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 8 + 4));
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8)) + a3_0, ref dkRow, (nuint)((r + 3) * 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 8 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 8 + 4));
+            }
+        }
+    }
+
+    /// <summary>x·kernel + bias for dense_1 (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply_dense_1_128(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
         {
@@ -134,8 +214,9 @@ partial class Binary
         }
     }
 
-    /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
-    private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
+    /// <summary>The kernel gradient of dense_1 (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void KernelGradient_dense_1_128(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)
         {

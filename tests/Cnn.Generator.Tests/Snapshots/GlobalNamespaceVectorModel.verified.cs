@@ -377,7 +377,8 @@ __________________________________________________________________";
     {
         ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [4, 8]
         ref float bias = ref kernel; // no bias: not read
-        Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        if (global::Cnn.Kernels.VectorWidth >= 256) Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        else Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
     }
 
 
@@ -388,7 +389,8 @@ __________________________________________________________________";
         if (!gradients.IsEmpty)
         {
             // dKernel[i, j] += x[i] · dy[j]
-            KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+            if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+            else KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
         }
         if (!dx.IsEmpty)
         {
@@ -408,7 +410,7 @@ __________________________________________________________________";
     {
         ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__kernel); // [8, 1]
         ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__bias); // [1]
-        Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        Multiply_dense_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         global::Cnn.Kernels.Sigmoid(y);
     }
 
@@ -420,7 +422,7 @@ __________________________________________________________________";
         if (!gradients.IsEmpty)
         {
             // dKernel[i, j] += x[i] · dy[j]
-            KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
+            KernelGradient_dense_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
             global::Cnn.Kernels.Add(gradients.Slice(Offset_dense_1__bias, 1), dy); // dBias += dy
         }
         if (!dx.IsEmpty)

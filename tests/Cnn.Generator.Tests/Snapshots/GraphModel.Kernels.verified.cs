@@ -13,8 +13,9 @@ namespace Samples
 {
     partial class Residual
     {
-        /// <summary>The convolution of conv2d over the padded input, 10x10x2 -> 8x8x4, ReLU applied on the way out (Vector256 version).</summary>
-        private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The convolution of conv2d over the padded input, 10x10x2 -> 8x8x4, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 8; oy++)
             {
@@ -63,8 +64,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
-        private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
             {
@@ -130,8 +132,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The input gradient of conv2d: the framed dy (12x12x4) convolved with the flipped, transposed kernel -> 10x10x2 (Vector256 version).</summary>
-        private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The input gradient of conv2d: the framed dy (12x12x4) convolved with the flipped, transposed kernel -> 10x10x2 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 10; oy++)
             {
@@ -173,8 +176,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The convolution of main over the padded input, 10x10x4 -> 8x8x4 (Vector256 version).</summary>
-        private static void Convolve_main_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The convolution of main over the padded input, 10x10x4 -> 8x8x4 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_main_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 8; oy++)
             {
@@ -223,8 +227,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of main (Vector256 version).</summary>
-        private static void KernelGradient_main_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of main (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_main_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
             {
@@ -290,8 +295,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The input gradient of main: the framed dy (12x12x4) convolved with the flipped, transposed kernel -> 10x10x4 (Vector256 version).</summary>
-        private static void InputGradient_main_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The input gradient of main: the framed dy (12x12x4) convolved with the flipped, transposed kernel -> 10x10x4 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_main_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 10; oy++)
             {
@@ -333,8 +339,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The convolution of side over the input, 8x8x2 -> 8x8x2 (Vector256 version).</summary>
-        private static void Convolve_side_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The convolution of side over the input, 8x8x2 -> 8x8x2 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_side_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 8; oy++)
             {
@@ -375,8 +382,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of side (Vector256 version).</summary>
-        private static void KernelGradient_side_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of side (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_side_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
             {
@@ -435,8 +443,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The input gradient of side: the framed dy (8x8x2) convolved with the flipped, transposed kernel -> 8x8x2 (Vector256 version).</summary>
-        private static void InputGradient_side_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>The input gradient of side: the framed dy (8x8x2) convolved with the flipped, transposed kernel -> 8x8x2 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_side_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 8; oy++)
             {
@@ -477,8 +486,9 @@ namespace Samples
             }
         }
 
-        /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6: one vector per group of channels (Vector256 version).</summary>
-        private static void Pool_max_pooling2d_256(ref float x, ref float y)
+        /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6: one vector per group of channels (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Pool_max_pooling2d_128(ref float x, ref float y)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -495,8 +505,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
-        private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
+        /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PoolGradient_max_pooling2d_128(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -564,8 +575,9 @@ namespace Samples
             }
         }
 
-        /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-        private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+        /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
             {
@@ -612,8 +624,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-        private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+        /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
             {

@@ -611,7 +611,7 @@ ________________________________________________________________________________
             {
                 x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 20 + 2, 16));
             }
-            Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -630,7 +630,7 @@ ________________________________________________________________________________
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)
-                KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                KernelGradient_conv2d_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv2d__bias, 4));
             }
@@ -647,7 +647,7 @@ ________________________________________________________________________________
                     dy.Slice(oy * 32, 32).CopyTo(framed.Slice((oy + 2) * 48 + 8, 32));
                 }
                 global::System.Span<float> paddedGradient = stackalloc float[200];
-                InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                InputGradient_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
                 // Drop the padding: the gradient of the zeros around the input goes nowhere.
                 dx.Clear();
                 for (int iy = 0; iy < 8; iy++)
@@ -674,7 +674,7 @@ ________________________________________________________________________________
             {
                 x.Slice(iy * 32, 32).CopyTo(padded.Slice((iy + 1) * 40 + 4, 32));
             }
-            Convolve_main_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Convolve_main_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -692,7 +692,7 @@ ________________________________________________________________________________
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)
-                KernelGradient_main_256(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_main__kernel));
+                KernelGradient_main_128(ref MemoryMarshal.GetReference(padded), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_main__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_main__bias, 4));
             }
@@ -709,7 +709,7 @@ ________________________________________________________________________________
                     dy.Slice(oy * 32, 32).CopyTo(framed.Slice((oy + 2) * 48 + 8, 32));
                 }
                 global::System.Span<float> paddedGradient = stackalloc float[400];
-                InputGradient_main_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
+                InputGradient_main_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(paddedGradient));
                 // Drop the padding: the gradient of the zeros around the input goes nowhere.
                 dx.Clear();
                 for (int iy = 0; iy < 8; iy++)
@@ -729,7 +729,7 @@ ________________________________________________________________________________
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_side__kernel); // [1, 1, 2, 2]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_side__bias); // [2]
-            Convolve_side_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Convolve_side_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -740,7 +740,7 @@ ________________________________________________________________________________
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                KernelGradient_side_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_side__kernel));
+                KernelGradient_side_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_side__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_side__bias, 2));
             }
@@ -756,7 +756,7 @@ ________________________________________________________________________________
                 {
                     dy.Slice(oy * 16, 16).CopyTo(framed.Slice((oy + 0) * 16 + 0, 16));
                 }
-                InputGradient_side_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                InputGradient_side_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
             }
         }
 
@@ -764,14 +764,14 @@ ________________________________________________________________________________
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6.</summary>
         private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            Pool_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
         private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
         {
             dx.Clear();
-            PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            PoolGradient_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
         }
 
         /// <summary>
@@ -782,7 +782,7 @@ ________________________________________________________________________________
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [96, 3]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [3]
-            Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             global::Cnn.Kernels.Softmax(y);
         }
 
@@ -794,7 +794,7 @@ ________________________________________________________________________________
             if (!gradients.IsEmpty)
             {
                 // dKernel[i, j] += x[i] · dy[j]
-                KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
                 global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 3), dy); // dBias += dy
             }
             if (!dx.IsEmpty)

@@ -14,6 +14,7 @@ namespace Samples
     partial class MnistCnn
     {
         /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 26; oy++)
@@ -126,6 +127,7 @@ namespace Samples
         }
 
         /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 26; oy++)
@@ -319,7 +321,116 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv2d over the input, 28x28x1 -> 26x26x32, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 26; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 28);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 832);
+                // filters 0 .. 31: 2 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 32; f0 += 16)
+                {
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 6 output pixels at a time (1x), then 5 (4x)
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a5_0 = V128.LoadUnsafe(ref bf); var a5_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 96);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 5)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 6)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 7)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yf, (nuint)((ox + 5) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yf, (nuint)((ox + 5) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yf, (nuint)((ox + 5) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yf, (nuint)((ox + 5) * 32 + 12));
+                    }
+                    for (int ox = 6; ox < 26; ox += 5)
+                    {
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 1);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 28);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 96);
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 4)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(44));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 1)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 2)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 3)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 4)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 5)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(64)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(68)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(72)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(76));
+                                var x0 = V128.Create(Unsafe.Add(ref xr, 2)); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 4)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 5)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 6)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 32 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv2d (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -369,6 +480,7 @@ namespace Samples
         }
 
         /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -402,7 +514,43 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 28);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 96);
+                // 3 taps at a time
+                {
+                    const int r = 0;
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f); var a0_4 = V128.Create(0f); var a0_5 = V128.Create(0f); var a0_6 = V128.Create(0f); var a0_7 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f); var a1_4 = V128.Create(0f); var a1_5 = V128.Create(0f); var a1_6 = V128.Create(0f); var a1_7 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f); var a2_4 = V128.Create(0f); var a2_5 = V128.Create(0f); var a2_6 = V128.Create(0f); var a2_7 = V128.Create(0f);
+                    for (int oy = 0; oy < 26; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 28 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 832);
+                        for (int ox = 0; ox < 26; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12)); var g4 = V128.LoadUnsafe(ref gp, (nuint)(16)); var g5 = V128.LoadUnsafe(ref gp, (nuint)(20)); var g6 = V128.LoadUnsafe(ref gp, (nuint)(24)); var g7 = V128.LoadUnsafe(ref gp, (nuint)(28));
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3); a0_4 = V128.FusedMultiplyAdd(x0, g4, a0_4); a0_5 = V128.FusedMultiplyAdd(x0, g5, a0_5); a0_6 = V128.FusedMultiplyAdd(x0, g6, a0_6); a0_7 = V128.FusedMultiplyAdd(x0, g7, a0_7);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3); a1_4 = V128.FusedMultiplyAdd(x1, g4, a1_4); a1_5 = V128.FusedMultiplyAdd(x1, g5, a1_5); a1_6 = V128.FusedMultiplyAdd(x1, g6, a1_6); a1_7 = V128.FusedMultiplyAdd(x1, g7, a1_7);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3); a2_4 = V128.FusedMultiplyAdd(x2, g4, a2_4); a2_5 = V128.FusedMultiplyAdd(x2, g5, a2_5); a2_6 = V128.FusedMultiplyAdd(x2, g6, a2_6); a2_7 = V128.FusedMultiplyAdd(x2, g7, a2_7);
+                            xp = ref Unsafe.Add(ref xp, 1);
+                            gp = ref Unsafe.Add(ref gp, 32);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32)) + a0_0, ref dkRow, (nuint)(r * 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 4)) + a0_1, ref dkRow, (nuint)(r * 32 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 8)) + a0_2, ref dkRow, (nuint)(r * 32 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 12)) + a0_3, ref dkRow, (nuint)(r * 32 + 12)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 16)) + a0_4, ref dkRow, (nuint)(r * 32 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 20)) + a0_5, ref dkRow, (nuint)(r * 32 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 24)) + a0_6, ref dkRow, (nuint)(r * 32 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 32 + 28)) + a0_7, ref dkRow, (nuint)(r * 32 + 28));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32)) + a1_0, ref dkRow, (nuint)((r + 1) * 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 32 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 8)) + a1_2, ref dkRow, (nuint)((r + 1) * 32 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 12)) + a1_3, ref dkRow, (nuint)((r + 1) * 32 + 12)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 16)) + a1_4, ref dkRow, (nuint)((r + 1) * 32 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 20)) + a1_5, ref dkRow, (nuint)((r + 1) * 32 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 24)) + a1_6, ref dkRow, (nuint)((r + 1) * 32 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 32 + 28)) + a1_7, ref dkRow, (nuint)((r + 1) * 32 + 28));
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32)) + a2_0, ref dkRow, (nuint)((r + 2) * 32)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 32 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 8)) + a2_2, ref dkRow, (nuint)((r + 2) * 32 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 12)) + a2_3, ref dkRow, (nuint)((r + 2) * 32 + 12)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 16)) + a2_4, ref dkRow, (nuint)((r + 2) * 32 + 16)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 20)) + a2_5, ref dkRow, (nuint)((r + 2) * 32 + 20)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 24)) + a2_6, ref dkRow, (nuint)((r + 2) * 32 + 24)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 32 + 28)) + a2_7, ref dkRow, (nuint)((r + 2) * 32 + 28));
+                }
+            }
+        }
+
         /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
@@ -452,6 +600,7 @@ namespace Samples
         }
 
         /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 28; oy++)
@@ -500,7 +649,58 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of conv2d: the framed dy (30x30x32) convolved with the flipped, transposed kernel -> 28x28x1 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 28; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 28);
+                // Input rows above 2 and from 28 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 28 - oy);
+                // all filters: 7 output pixels at a time
+                for (int ox = 0; ox < 28; ox += 7)
+                {
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    var a5_0 = 0f;
+                    var a6_0 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 96);
+                        for (int r = 0; r < 96; r++)
+                        {
+                            var w0 = kr;
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 32); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 64); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 96); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            var x4 = Unsafe.Add(ref xr, 128); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
+                            var x5 = Unsafe.Add(ref xr, 160); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0);
+                            var x6 = Unsafe.Add(ref xr, 192); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 1);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 1) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 1) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 1) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 1) = a3_0;
+                    Unsafe.Add(ref yRow, (ox + 4) * 1) = a4_0;
+                    Unsafe.Add(ref yRow, (ox + 5) * 1) = a5_0;
+                    Unsafe.Add(ref yRow, (ox + 6) * 1) = a6_0;
+                }
+            }
+        }
+
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_512(ref float x, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -520,6 +720,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_512(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -560,6 +761,7 @@ namespace Samples
         }
 
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_256(ref float x, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -579,6 +781,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_256(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -618,7 +821,69 @@ namespace Samples
             }
         }
 
+        /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32: one vector per group of channels (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Pool_max_pooling2d_128(ref float x, ref float y)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 13; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 4)
+                    {
+                        V128.StoreUnsafe(V128.Max(V128.Max(V128.Max(V128.LoadUnsafe(ref xs, (nuint)(0 + c)), V128.LoadUnsafe(ref xs, (nuint)(32 + c))), V128.LoadUnsafe(ref xs, (nuint)(832 + c))), V128.LoadUnsafe(ref xs, (nuint)(864 + c))), ref o, (nuint)(c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The gradient of max_pooling2d: to the first maximum of each window (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PoolGradient_max_pooling2d_128(ref float x, ref float dy, ref float dx)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 13; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 832 + ix * 32);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 832 + ix * 32);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 13 + ox) * 32);
+                    for (int c = 0; c < 32; c += 4)
+                    {
+                        var t0 = V128.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V128.LoadUnsafe(ref xs, (nuint)(32 + c));
+                        var t2 = V128.LoadUnsafe(ref xs, (nuint)(832 + c));
+                        var t3 = V128.LoadUnsafe(ref xs, (nuint)(864 + c));
+                        var m = t0;
+                        m = V128.Max(m, t1);
+                        m = V128.Max(m, t2);
+                        m = V128.Max(m, t3);
+                        var g = V128.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V128.Create(0f);
+                        var e0 = V128.AndNot(V128.Equals(t0, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V128.AndNot(V128.Equals(t1, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(32 + c)) + (e1 & g), ref ds, (nuint)(32 + c));
+                        taken |= e1;
+                        var e2 = V128.AndNot(V128.Equals(t2, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(832 + c)) + (e2 & g), ref ds, (nuint)(832 + c));
+                        taken |= e2;
+                        var e3 = V128.AndNot(V128.Equals(t3, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(864 + c)) + (e3 & g), ref ds, (nuint)(864 + c));
+                    }
+                }
+            }
+        }
+
         /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 11; oy++)
@@ -681,6 +946,7 @@ namespace Samples
         }
 
         /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 11; oy++)
@@ -946,7 +1212,88 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv2d_1 over the input, 13x13x32 -> 11x11x64, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv2d_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 11; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 416);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 704);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 6 output pixels at a time (1x), then 5 (1x)
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a5_0 = V128.LoadUnsafe(ref bf); var a5_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a5_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a5_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 96; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xr, 160)); a5_0 = V128.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, w2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, w3, a5_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_0), ref yf, (nuint)((ox + 5) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_1), ref yf, (nuint)((ox + 5) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_2), ref yf, (nuint)((ox + 5) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a5_3), ref yf, (nuint)((ox + 5) * 64 + 12));
+                    }
+                    {
+                        const int ox = 6;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 32);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a3_0 = V128.LoadUnsafe(ref bf); var a3_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a3_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a3_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a4_0 = V128.LoadUnsafe(ref bf); var a4_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a4_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a4_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 416);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 96; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 32)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 64)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 96)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 128)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_0), ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_1), ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_2), ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a3_3), ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_0), ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_1), ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_2), ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a4_3), ref yf, (nuint)((ox + 4) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv2d_1 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_1_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -984,6 +1331,7 @@ namespace Samples
         }
 
         /// <summary>The kernel gradient of conv2d_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_1_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -1125,7 +1473,57 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of conv2d_1 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv2d_1_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 416);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 6144);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 96; r += 6)
+                    {
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 11; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 416 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 704);
+                            for (int ox = 0; ox < 11; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 32);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_1_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1208,6 +1606,7 @@ namespace Samples
         }
 
         /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 13; oy++)
@@ -1335,7 +1734,84 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of conv2d_1: the framed dy (15x15x64) convolved with the flipped, transposed kernel -> 13x13x32 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv2d_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 13; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 960);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 416);
+                // Input rows above 2 and from 13 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 13 - oy);
+                // filters 0 .. 31: 2 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 32; f0 += 16)
+                {
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 5 output pixels at a time (1x), then 4 (2x)
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 32);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 32 + 12));
+                        V128.StoreUnsafe(a4_0, ref yf, (nuint)((ox + 4) * 32)); V128.StoreUnsafe(a4_1, ref yf, (nuint)((ox + 4) * 32 + 4)); V128.StoreUnsafe(a4_2, ref yf, (nuint)((ox + 4) * 32 + 8)); V128.StoreUnsafe(a4_3, ref yf, (nuint)((ox + 4) * 32 + 12));
+                    }
+                    for (int ox = 5; ox < 13; ox += 4)
+                    {
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 960);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 6144);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 32);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 32)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 32 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 32 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 32 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 32)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 32 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 32 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 32 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 32)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 32 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 32 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 32 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 32)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 32 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 32 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 32 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_1_512(ref float x, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1355,6 +1831,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_1_512(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1395,6 +1872,7 @@ namespace Samples
         }
 
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Pool_max_pooling2d_1_256(ref float x, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1414,6 +1892,7 @@ namespace Samples
         }
 
         /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void PoolGradient_max_pooling2d_1_256(ref float x, ref float dy, ref float dx)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1453,7 +1932,69 @@ namespace Samples
             }
         }
 
+        /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64: one vector per group of channels (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Pool_max_pooling2d_1_128(ref float x, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 5; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float o = ref Unsafe.Add(ref y, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 4)
+                    {
+                        V128.StoreUnsafe(V128.Max(V128.Max(V128.Max(V128.LoadUnsafe(ref xs, (nuint)(0 + c)), V128.LoadUnsafe(ref xs, (nuint)(64 + c))), V128.LoadUnsafe(ref xs, (nuint)(704 + c))), V128.LoadUnsafe(ref xs, (nuint)(768 + c))), ref o, (nuint)(c));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The gradient of max_pooling2d_1: to the first maximum of each window (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PoolGradient_max_pooling2d_1_128(ref float x, ref float dy, ref float dx)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                int iy = oy * 2;
+                for (int ox = 0; ox < 5; ox++)
+                {
+                    int ix = ox * 2;
+                    ref float xs = ref Unsafe.Add(ref x, iy * 704 + ix * 64);
+                    ref float ds = ref Unsafe.Add(ref dx, iy * 704 + ix * 64);
+                    ref float gs = ref Unsafe.Add(ref dy, (oy * 5 + ox) * 64);
+                    for (int c = 0; c < 64; c += 4)
+                    {
+                        var t0 = V128.LoadUnsafe(ref xs, (nuint)(0 + c));
+                        var t1 = V128.LoadUnsafe(ref xs, (nuint)(64 + c));
+                        var t2 = V128.LoadUnsafe(ref xs, (nuint)(704 + c));
+                        var t3 = V128.LoadUnsafe(ref xs, (nuint)(768 + c));
+                        var m = t0;
+                        m = V128.Max(m, t1);
+                        m = V128.Max(m, t2);
+                        m = V128.Max(m, t3);
+                        var g = V128.LoadUnsafe(ref gs, (nuint)(c));
+                        var taken = V128.Create(0f);
+                        var e0 = V128.AndNot(V128.Equals(t0, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(0 + c)) + (e0 & g), ref ds, (nuint)(0 + c));
+                        taken |= e0;
+                        var e1 = V128.AndNot(V128.Equals(t1, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(64 + c)) + (e1 & g), ref ds, (nuint)(64 + c));
+                        taken |= e1;
+                        var e2 = V128.AndNot(V128.Equals(t2, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(704 + c)) + (e2 & g), ref ds, (nuint)(704 + c));
+                        taken |= e2;
+                        var e3 = V128.AndNot(V128.Equals(t3, m), taken);
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref ds, (nuint)(768 + c)) + (e3 & g), ref ds, (nuint)(768 + c));
+                    }
+                }
+            }
+        }
+
         /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 3; oy++)
@@ -1489,6 +2030,7 @@ namespace Samples
         }
 
         /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Convolve_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 3; oy++)
@@ -1598,7 +2140,49 @@ namespace Samples
             }
         }
 
+        /// <summary>The convolution of conv2d_2 over the input, 5x5x64 -> 3x3x64, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Convolve_conv2d_2_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 3; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 320);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 192);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 3 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.LoadUnsafe(ref bf); var a0_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a1_0 = V128.LoadUnsafe(ref bf); var a1_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a1_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a1_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        var a2_0 = V128.LoadUnsafe(ref bf); var a2_1 = V128.LoadUnsafe(ref bf, (nuint)(4)); var a2_2 = V128.LoadUnsafe(ref bf, (nuint)(8)); var a2_3 = V128.LoadUnsafe(ref bf, (nuint)(12));
+                        for (int ky = 0; ky < 3; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 320);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 12288);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_0), ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_1), ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_2), ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a1_3), ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_0), ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_1), ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_2), ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a2_3), ref yf, (nuint)((ox + 2) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of conv2d_2 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_2_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -1636,6 +2220,7 @@ namespace Samples
         }
 
         /// <summary>The kernel gradient of conv2d_2 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_conv2d_2_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 3; ky++)
@@ -1777,7 +2362,57 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of conv2d_2 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_conv2d_2_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 3; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 320);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 12288);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 192; r += 6)
+                    {
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 3; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 320 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 192);
+                            for (int ox = 0; ox < 3; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 64);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_2_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1836,6 +2471,7 @@ namespace Samples
         }
 
         /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void InputGradient_conv2d_2_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 5; oy++)
@@ -1971,7 +2607,57 @@ namespace Samples
             }
         }
 
+        /// <summary>The input gradient of conv2d_2: the framed dy (7x7x64) convolved with the flipped, transposed kernel -> 5x5x64 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void InputGradient_conv2d_2_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 448);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 320);
+                // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);
+                    // 5 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 448);
+                            ref float kr = ref Unsafe.Add(ref kf, ky * 12288);
+                            for (int r = 0; r < 192; r++)
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 64)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, w3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 128)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, w3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 192)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, w2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, w3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xr, 256)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, w2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, w3, a4_3);
+                                xr = ref Unsafe.Add(ref xr, 1);
+                                kr = ref Unsafe.Add(ref kr, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(a0_0, ref yf, (nuint)(ox * 64)); V128.StoreUnsafe(a0_1, ref yf, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(a0_2, ref yf, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(a0_3, ref yf, (nuint)(ox * 64 + 12));
+                        V128.StoreUnsafe(a1_0, ref yf, (nuint)((ox + 1) * 64)); V128.StoreUnsafe(a1_1, ref yf, (nuint)((ox + 1) * 64 + 4)); V128.StoreUnsafe(a1_2, ref yf, (nuint)((ox + 1) * 64 + 8)); V128.StoreUnsafe(a1_3, ref yf, (nuint)((ox + 1) * 64 + 12));
+                        V128.StoreUnsafe(a2_0, ref yf, (nuint)((ox + 2) * 64)); V128.StoreUnsafe(a2_1, ref yf, (nuint)((ox + 2) * 64 + 4)); V128.StoreUnsafe(a2_2, ref yf, (nuint)((ox + 2) * 64 + 8)); V128.StoreUnsafe(a2_3, ref yf, (nuint)((ox + 2) * 64 + 12));
+                        V128.StoreUnsafe(a3_0, ref yf, (nuint)((ox + 3) * 64)); V128.StoreUnsafe(a3_1, ref yf, (nuint)((ox + 3) * 64 + 4)); V128.StoreUnsafe(a3_2, ref yf, (nuint)((ox + 3) * 64 + 8)); V128.StoreUnsafe(a3_3, ref yf, (nuint)((ox + 3) * 64 + 12));
+                        V128.StoreUnsafe(a4_0, ref yf, (nuint)((ox + 4) * 64)); V128.StoreUnsafe(a4_1, ref yf, (nuint)((ox + 4) * 64 + 4)); V128.StoreUnsafe(a4_2, ref yf, (nuint)((ox + 4) * 64 + 8)); V128.StoreUnsafe(a4_3, ref yf, (nuint)((ox + 4) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_512(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2020,6 +2706,7 @@ namespace Samples
         }
 
         /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2048,7 +2735,38 @@ namespace Samples
             }
         }
 
+        /// <summary>x·kernel + bias for dense, ReLU applied on the way out (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 1; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 576);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 64);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 576);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = V128.LoadUnsafe(ref b, (nuint)(8)); var a0_3 = V128.LoadUnsafe(ref b, (nuint)(12)); var a0_4 = V128.LoadUnsafe(ref b, (nuint)(16)); var a0_5 = V128.LoadUnsafe(ref b, (nuint)(20)); var a0_6 = V128.LoadUnsafe(ref b, (nuint)(24)); var a0_7 = V128.LoadUnsafe(ref b, (nuint)(28)); var a0_8 = V128.LoadUnsafe(ref b, (nuint)(32)); var a0_9 = V128.LoadUnsafe(ref b, (nuint)(36)); var a0_10 = V128.LoadUnsafe(ref b, (nuint)(40)); var a0_11 = V128.LoadUnsafe(ref b, (nuint)(44)); var a0_12 = V128.LoadUnsafe(ref b, (nuint)(48)); var a0_13 = V128.LoadUnsafe(ref b, (nuint)(52)); var a0_14 = V128.LoadUnsafe(ref b, (nuint)(56)); var a0_15 = V128.LoadUnsafe(ref b, (nuint)(60));
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 576);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 36864);
+                        for (int r = 0; r < 576; r++)
+                        {
+                            var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w3 = V128.LoadUnsafe(ref kr, (nuint)(12)); var w4 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w5 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w6 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w7 = V128.LoadUnsafe(ref kr, (nuint)(28)); var w8 = V128.LoadUnsafe(ref kr, (nuint)(32)); var w9 = V128.LoadUnsafe(ref kr, (nuint)(36)); var w10 = V128.LoadUnsafe(ref kr, (nuint)(40)); var w11 = V128.LoadUnsafe(ref kr, (nuint)(44)); var w12 = V128.LoadUnsafe(ref kr, (nuint)(48)); var w13 = V128.LoadUnsafe(ref kr, (nuint)(52)); var w14 = V128.LoadUnsafe(ref kr, (nuint)(56)); var w15 = V128.LoadUnsafe(ref kr, (nuint)(60));
+                            var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, w3, a0_3); a0_4 = V128.FusedMultiplyAdd(x0, w4, a0_4); a0_5 = V128.FusedMultiplyAdd(x0, w5, a0_5); a0_6 = V128.FusedMultiplyAdd(x0, w6, a0_6); a0_7 = V128.FusedMultiplyAdd(x0, w7, a0_7); a0_8 = V128.FusedMultiplyAdd(x0, w8, a0_8); a0_9 = V128.FusedMultiplyAdd(x0, w9, a0_9); a0_10 = V128.FusedMultiplyAdd(x0, w10, a0_10); a0_11 = V128.FusedMultiplyAdd(x0, w11, a0_11); a0_12 = V128.FusedMultiplyAdd(x0, w12, a0_12); a0_13 = V128.FusedMultiplyAdd(x0, w13, a0_13); a0_14 = V128.FusedMultiplyAdd(x0, w14, a0_14); a0_15 = V128.FusedMultiplyAdd(x0, w15, a0_15);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 64);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_0), ref yRow, (nuint)(ox * 64)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_1), ref yRow, (nuint)(ox * 64 + 4)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_2), ref yRow, (nuint)(ox * 64 + 8)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_3), ref yRow, (nuint)(ox * 64 + 12)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_4), ref yRow, (nuint)(ox * 64 + 16)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_5), ref yRow, (nuint)(ox * 64 + 20)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_6), ref yRow, (nuint)(ox * 64 + 24)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_7), ref yRow, (nuint)(ox * 64 + 28)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_8), ref yRow, (nuint)(ox * 64 + 32)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_9), ref yRow, (nuint)(ox * 64 + 36)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_10), ref yRow, (nuint)(ox * 64 + 40)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_11), ref yRow, (nuint)(ox * 64 + 44)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_12), ref yRow, (nuint)(ox * 64 + 48)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_13), ref yRow, (nuint)(ox * 64 + 52)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_14), ref yRow, (nuint)(ox * 64 + 56)); V128.StoreUnsafe(V128.MaxNative(V128.Create(0f), a0_15), ref yRow, (nuint)(ox * 64 + 60));
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of dense (Vector512 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_512(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -2086,6 +2804,7 @@ namespace Samples
         }
 
         /// <summary>The kernel gradient of dense (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -2227,7 +2946,57 @@ namespace Samples
             }
         }
 
+        /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 576);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 36864);
+                // filters 0 .. 63: 4 blocks of 16, one at a time
+                for (int f0 = 0; f0 < 64; f0 += 16)
+                {
+                    ref float dyf = ref Unsafe.Add(ref dy, f0); ref float dkf = ref Unsafe.Add(ref dkRow, f0);
+                    // 6 taps at a time
+                    for (int r = 0; r < 576; r += 6)
+                    {
+                        var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = V128.Create(0f); var a0_3 = V128.Create(0f);
+                        var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = V128.Create(0f); var a1_3 = V128.Create(0f);
+                        var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = V128.Create(0f); var a2_3 = V128.Create(0f);
+                        var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = V128.Create(0f); var a3_3 = V128.Create(0f);
+                        var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = V128.Create(0f); var a4_3 = V128.Create(0f);
+                        var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = V128.Create(0f); var a5_3 = V128.Create(0f);
+                        for (int oy = 0; oy < 1; oy++)
+                        {
+                            ref float xp = ref Unsafe.Add(ref xk, oy * 576 + r);
+                            ref float gp = ref Unsafe.Add(ref dyf, oy * 64);
+                            for (int ox = 0; ox < 1; ox++)
+                            {
+                                var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = V128.LoadUnsafe(ref gp, (nuint)(8)); var g3 = V128.LoadUnsafe(ref gp, (nuint)(12));
+                                var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); a0_2 = V128.FusedMultiplyAdd(x0, g2, a0_2); a0_3 = V128.FusedMultiplyAdd(x0, g3, a0_3);
+                                var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); a1_2 = V128.FusedMultiplyAdd(x1, g2, a1_2); a1_3 = V128.FusedMultiplyAdd(x1, g3, a1_3);
+                                var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); a2_2 = V128.FusedMultiplyAdd(x2, g2, a2_2); a2_3 = V128.FusedMultiplyAdd(x2, g3, a2_3);
+                                var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); a3_2 = V128.FusedMultiplyAdd(x3, g2, a3_2); a3_3 = V128.FusedMultiplyAdd(x3, g3, a3_3);
+                                var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); a4_2 = V128.FusedMultiplyAdd(x4, g2, a4_2); a4_3 = V128.FusedMultiplyAdd(x4, g3, a4_3);
+                                var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); a5_2 = V128.FusedMultiplyAdd(x5, g2, a5_2); a5_3 = V128.FusedMultiplyAdd(x5, g3, a5_3);
+                                xp = ref Unsafe.Add(ref xp, 576);
+                                gp = ref Unsafe.Add(ref gp, 64);
+                            }
+                        }
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64)) + a0_0, ref dkf, (nuint)(r * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 4)) + a0_1, ref dkf, (nuint)(r * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 8)) + a0_2, ref dkf, (nuint)(r * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)(r * 64 + 12)) + a0_3, ref dkf, (nuint)(r * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64)) + a1_0, ref dkf, (nuint)((r + 1) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 4)) + a1_1, ref dkf, (nuint)((r + 1) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 8)) + a1_2, ref dkf, (nuint)((r + 1) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 1) * 64 + 12)) + a1_3, ref dkf, (nuint)((r + 1) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64)) + a2_0, ref dkf, (nuint)((r + 2) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 4)) + a2_1, ref dkf, (nuint)((r + 2) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 8)) + a2_2, ref dkf, (nuint)((r + 2) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 2) * 64 + 12)) + a2_3, ref dkf, (nuint)((r + 2) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64)) + a3_0, ref dkf, (nuint)((r + 3) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 4)) + a3_1, ref dkf, (nuint)((r + 3) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 8)) + a3_2, ref dkf, (nuint)((r + 3) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 3) * 64 + 12)) + a3_3, ref dkf, (nuint)((r + 3) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64)) + a4_0, ref dkf, (nuint)((r + 4) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 4)) + a4_1, ref dkf, (nuint)((r + 4) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 8)) + a4_2, ref dkf, (nuint)((r + 4) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 4) * 64 + 12)) + a4_3, ref dkf, (nuint)((r + 4) * 64 + 12));
+                        V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64)) + a5_0, ref dkf, (nuint)((r + 5) * 64)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 4)) + a5_1, ref dkf, (nuint)((r + 5) * 64 + 4)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 8)) + a5_2, ref dkf, (nuint)((r + 5) * 64 + 8)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkf, (nuint)((r + 5) * 64 + 12)) + a5_3, ref dkf, (nuint)((r + 5) * 64 + 12));
+                    }
+                }
+            }
+        }
+
         /// <summary>x·kernel + bias for dense_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_1_256(ref float x, ref float k, ref float b, ref float y)
         {
             for (int oy = 0; oy < 1; oy++)
@@ -2275,7 +3044,57 @@ namespace Samples
             }
         }
 
+        /// <summary>x·kernel + bias for dense_1 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Multiply_dense_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 1; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 64);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 10);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 64);
+                    var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = Unsafe.Add(ref b, 8); var a0_3 = Unsafe.Add(ref b, 9);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = 0f; var a1_3 = 0f;
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = 0f; var a2_3 = 0f;
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = 0f; var a3_3 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 64);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 640);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 64; r += 4)
+                        {
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = Unsafe.Add(ref kr, 8); var w3 = Unsafe.Add(ref kr, 9);
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); var x0_1 = xr; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, w3, a0_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(10)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(14)); var w2 = Unsafe.Add(ref kr, 18); var w3 = Unsafe.Add(ref kr, 19);
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); var x1_1 = Unsafe.Add(ref xr, 1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, w2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, w3, a1_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(20)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w2 = Unsafe.Add(ref kr, 28); var w3 = Unsafe.Add(ref kr, 29);
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); var x2_1 = Unsafe.Add(ref xr, 2); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, w2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, w3, a2_3);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(30)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(34)); var w2 = Unsafe.Add(ref kr, 38); var w3 = Unsafe.Add(ref kr, 39);
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); var x3_1 = Unsafe.Add(ref xr, 3); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, w2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, w3, a3_3);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 40);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1)); a0_2 = ((a0_2 + a1_2) + (a2_2 + a3_2)); a0_3 = ((a0_3 + a1_3) + (a2_3 + a3_3));
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 10)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 10 + 4)); Unsafe.Add(ref yRow, ox * 10 + 8) = a0_2; Unsafe.Add(ref yRow, ox * 10 + 9) = a0_3;
+                }
+            }
+        }
+
         /// <summary>The kernel gradient of dense_1 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void KernelGradient_dense_1_256(ref float x, ref float dy, ref float dk)
         {
             for (int ky = 0; ky < 1; ky++)
@@ -2382,6 +3201,79 @@ namespace Samples
                     Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) + a5_0;
                     Unsafe.Add(ref dkRow, (r + 6) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 6) * 10 + 9) + a6_0;
                     Unsafe.Add(ref dkRow, (r + 7) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 7) * 10 + 9) + a7_0;
+                }
+            }
+        }
+
+        /// <summary>The kernel gradient of dense_1 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void KernelGradient_dense_1_128(ref float x, ref float dy, ref float dk)
+        {
+            for (int ky = 0; ky < 1; ky++)
+            {
+                ref float xk = ref Unsafe.Add(ref x, ky * 64);
+                ref float dkRow = ref Unsafe.Add(ref dk, ky * 640);
+                // 6 taps at a time (9x), then 5 (2x)
+                for (int r = 0; r < 54; r += 6)
+                {
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = 0f; var a0_3 = 0f;
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = 0f; var a1_3 = 0f;
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = 0f; var a2_3 = 0f;
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = 0f; var a3_3 = 0f;
+                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = 0f; var a4_3 = 0f;
+                    var a5_0 = V128.Create(0f); var a5_1 = V128.Create(0f); var a5_2 = 0f; var a5_3 = 0f;
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 10);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = Unsafe.Add(ref gp, 8); var g3 = Unsafe.Add(ref gp, 9);
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); var x0_1 = xp; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, g2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, g3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); var x1_1 = Unsafe.Add(ref xp, 1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, g2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, g3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); var x2_1 = Unsafe.Add(ref xp, 2); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, g2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, g3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); var x3_1 = Unsafe.Add(ref xp, 3); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, g2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, g3, a3_3);
+                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); var x4_1 = Unsafe.Add(ref xp, 4); a4_2 = global::System.MathF.FusedMultiplyAdd(x4_1, g2, a4_2); a4_3 = global::System.MathF.FusedMultiplyAdd(x4_1, g3, a4_3);
+                            var x5 = V128.Create(Unsafe.Add(ref xp, 5)); a5_0 = V128.FusedMultiplyAdd(x5, g0, a5_0); a5_1 = V128.FusedMultiplyAdd(x5, g1, a5_1); var x5_1 = Unsafe.Add(ref xp, 5); a5_2 = global::System.MathF.FusedMultiplyAdd(x5_1, g2, a5_2); a5_3 = global::System.MathF.FusedMultiplyAdd(x5_1, g3, a5_3);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 10);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10 + 4)) + a0_1, ref dkRow, (nuint)(r * 10 + 4)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_2; Unsafe.Add(ref dkRow, r * 10 + 9) = Unsafe.Add(ref dkRow, r * 10 + 9) + a0_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_2; Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) + a1_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_2; Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) + a2_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_2; Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) + a3_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_2; Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) + a4_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 10)) + a5_0, ref dkRow, (nuint)((r + 5) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 5) * 10 + 4)) + a5_1, ref dkRow, (nuint)((r + 5) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 8) + a5_2; Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 5) * 10 + 9) + a5_3;
+                }
+                for (int r = 54; r < 64; r += 5)
+                {
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = 0f; var a0_3 = 0f;
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = 0f; var a1_3 = 0f;
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = 0f; var a2_3 = 0f;
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = 0f; var a3_3 = 0f;
+                    var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = 0f; var a4_3 = 0f;
+                    for (int oy = 0; oy < 1; oy++)
+                    {
+                        ref float xp = ref Unsafe.Add(ref xk, oy * 64 + r);
+                        ref float gp = ref Unsafe.Add(ref dy, oy * 10);
+                        for (int ox = 0; ox < 1; ox++)
+                        {
+                            var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = Unsafe.Add(ref gp, 8); var g3 = Unsafe.Add(ref gp, 9);
+                            var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); var x0_1 = xp; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, g2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, g3, a0_3);
+                            var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); var x1_1 = Unsafe.Add(ref xp, 1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, g2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, g3, a1_3);
+                            var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); var x2_1 = Unsafe.Add(ref xp, 2); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, g2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, g3, a2_3);
+                            var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); var x3_1 = Unsafe.Add(ref xp, 3); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, g2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, g3, a3_3);
+                            var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); var x4_1 = Unsafe.Add(ref xp, 4); a4_2 = global::System.MathF.FusedMultiplyAdd(x4_1, g2, a4_2); a4_3 = global::System.MathF.FusedMultiplyAdd(x4_1, g3, a4_3);
+                            xp = ref Unsafe.Add(ref xp, 64);
+                            gp = ref Unsafe.Add(ref gp, 10);
+                        }
+                    }
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10 + 4)) + a0_1, ref dkRow, (nuint)(r * 10 + 4)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_2; Unsafe.Add(ref dkRow, r * 10 + 9) = Unsafe.Add(ref dkRow, r * 10 + 9) + a0_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_2; Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) + a1_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_2; Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) + a2_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_2; Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) + a3_3;
+                    V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_2; Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) + a4_3;
                 }
             }
         }

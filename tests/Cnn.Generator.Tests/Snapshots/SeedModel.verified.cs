@@ -521,8 +521,9 @@ _______________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__kernel); // [3, 3, 1, 32]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__bias); // [32]
-            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Convolve_conv2d_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -534,8 +535,9 @@ _______________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
-                else KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) KernelGradient_conv2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
+                else KernelGradient_conv2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv2d__bias, 32));
             }
@@ -551,8 +553,9 @@ _______________________________________________________________________";
                 {
                     dy.Slice(oy * 832, 832).CopyTo(framed.Slice((oy + 2) * 960 + 64, 832));
                 }
-                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
-                else InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                if (global::Cnn.Kernels.VectorWidth >= 512) InputGradient_conv2d_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) InputGradient_conv2d_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
             }
         }
 
@@ -560,16 +563,18 @@ _______________________________________________________________________";
         /// <summary>max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 26x26x32 -> 13x13x32.</summary>
         private static void Forward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            if (global::Cnn.Kernels.UseVector512) Pool_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
-            else Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Pool_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Pool_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else Pool_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of max_pooling2d: writes the input gradient into <paramref name="dx"/>.</summary>
         private static void Backward_max_pooling2d(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
         {
             dx.Clear();
-            if (global::Cnn.Kernels.UseVector512) PoolGradient_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
-            else PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            if (global::Cnn.Kernels.VectorWidth >= 512) PoolGradient_max_pooling2d_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) PoolGradient_max_pooling2d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else PoolGradient_max_pooling2d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
         }
 
         /// <summary>
@@ -581,8 +586,9 @@ _______________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d_1__kernel); // [3, 3, 32, 64]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d_1__bias); // [64]
-            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else Convolve_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Convolve_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -594,8 +600,9 @@ _______________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_1__kernel));
-                else KernelGradient_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_1__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) KernelGradient_conv2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_1__kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_1__kernel));
+                else KernelGradient_conv2d_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_1__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv2d_1__bias, 64));
             }
@@ -611,8 +618,9 @@ _______________________________________________________________________";
                 {
                     dy.Slice(oy * 704, 704).CopyTo(framed.Slice((oy + 2) * 960 + 128, 704));
                 }
-                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_1_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
-                else InputGradient_conv2d_1_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                if (global::Cnn.Kernels.VectorWidth >= 512) InputGradient_conv2d_1_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) InputGradient_conv2d_1_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_1_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
             }
         }
 
@@ -620,16 +628,18 @@ _______________________________________________________________________";
         /// <summary>max_pooling2d_1: MaxPooling2D 2x2 stride 2 valid, 11x11x64 -> 5x5x64.</summary>
         private static void Forward_max_pooling2d_1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
-            if (global::Cnn.Kernels.UseVector512) Pool_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
-            else Pool_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Pool_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Pool_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+            else Pool_max_pooling2d_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
         }
 
         /// <summary>Backward pass of max_pooling2d_1: writes the input gradient into <paramref name="dx"/>.</summary>
         private static void Backward_max_pooling2d_1(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx)
         {
             dx.Clear();
-            if (global::Cnn.Kernels.UseVector512) PoolGradient_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
-            else PoolGradient_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            if (global::Cnn.Kernels.VectorWidth >= 512) PoolGradient_max_pooling2d_1_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) PoolGradient_max_pooling2d_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            else PoolGradient_max_pooling2d_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
         }
 
         /// <summary>
@@ -641,8 +651,9 @@ _______________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d_2__kernel); // [3, 3, 64, 64]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d_2__bias); // [64]
-            if (global::Cnn.Kernels.UseVector512) Convolve_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else Convolve_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Convolve_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Convolve_conv2d_2_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -654,8 +665,9 @@ _______________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f]
-                if (global::Cnn.Kernels.UseVector512) KernelGradient_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_2__kernel));
-                else KernelGradient_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_2__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) KernelGradient_conv2d_2_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_2__kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_conv2d_2_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_2__kernel));
+                else KernelGradient_conv2d_2_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_conv2d_2__kernel));
                 // dBias[f] += Σ_oy Σ_ox dy[oy, ox, f]
                 global::Cnn.Kernels.AddRows(dy, gradients.Slice(Offset_conv2d_2__bias, 64));
             }
@@ -671,8 +683,9 @@ _______________________________________________________________________";
                 {
                     dy.Slice(oy * 192, 192).CopyTo(framed.Slice((oy + 2) * 448 + 128, 192));
                 }
-                if (global::Cnn.Kernels.UseVector512) InputGradient_conv2d_2_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
-                else InputGradient_conv2d_2_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                if (global::Cnn.Kernels.VectorWidth >= 512) InputGradient_conv2d_2_512(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) InputGradient_conv2d_2_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
+                else InputGradient_conv2d_2_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(flipped), ref MemoryMarshal.GetReference(dx));
             }
         }
 
@@ -685,8 +698,9 @@ _______________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [576, 64]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [64]
-            if (global::Cnn.Kernels.UseVector512) Multiply_dense_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
-            else Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 512) Multiply_dense_512(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else if (global::Cnn.Kernels.VectorWidth >= 256) Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
 
@@ -697,8 +711,9 @@ _______________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[i, j] += x[i] · dy[j]
-                if (global::Cnn.Kernels.UseVector512) KernelGradient_dense_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
-                else KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 512) KernelGradient_dense_512(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                else if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+                else KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
                 global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 64), dy); // dBias += dy
             }
             if (!dx.IsEmpty)
@@ -719,7 +734,8 @@ _______________________________________________________________________";
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__kernel); // [64, 10]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense_1__bias); // [10]
-            Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            if (global::Cnn.Kernels.VectorWidth >= 256) Multiply_dense_1_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            else Multiply_dense_1_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             global::Cnn.Kernels.Softmax(y);
         }
 
@@ -731,7 +747,8 @@ _______________________________________________________________________";
             if (!gradients.IsEmpty)
             {
                 // dKernel[i, j] += x[i] · dy[j]
-                KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
+                if (global::Cnn.Kernels.VectorWidth >= 256) KernelGradient_dense_1_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
+                else KernelGradient_dense_1_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense_1__kernel));
                 global::Cnn.Kernels.Add(gradients.Slice(Offset_dense_1__bias, 10), dy); // dBias += dy
             }
             if (!dx.IsEmpty)
