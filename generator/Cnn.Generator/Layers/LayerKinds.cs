@@ -14,6 +14,7 @@ internal static class LayerKinds
         Pool2DSpec.MaxKind,
         Pool2DSpec.AverageKind,
         DenseSpec.Kind,
+        BatchNormalizationSpec.Kind,
         FlattenSpec.Kind,
         DropoutSpec.Kind,
         ActivationSpec.ReLUKind,
