@@ -77,7 +77,7 @@ public sealed partial class CnnGenerator
                     ? ("ws.Activations", Format.Int(buffers[context.Index + 1] == "gradA" ? gradA : gradB), "BatchBlockSize")
                     : Where(context.Index);
                 return new BatchCall(xa, xo, xs, ya, yo, ys, "ws.Count",
-                    $"ws.Statistics.AsSpan({Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients");
+                    $"new global::System.Span<float>(ws.Statistics, {Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients");
             }
 
             // ---- The public members.
@@ -111,7 +111,7 @@ public sealed partial class CnnGenerator
                     if (sparse)
                     {
                         w.Line("// A class index is a one-hot target.");
-                        w.Line($"{span} oneHot = ws.Targets.AsSpan(0, count * OutputSize);");
+                        w.Line($"{span} oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);");
                         w.Line("oneHot.Clear();");
                         w.Line("for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;");
                     }
@@ -189,7 +189,7 @@ public sealed partial class CnnGenerator
                 w.Line($"{ros} p = _parameters;");
                 w.Line("int count = ws.Count;");
                 w.Line("inputs.CopyTo(ws.Inputs);");
-                w.Line("ws.SliceGradients.AsSpan(0, ws.Slices * ParameterCount).Clear();");
+                w.Line("new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();");
                 void Run(int phase)
                 {
                     w.Line($"ws.Phase = {phase};");
@@ -214,11 +214,11 @@ public sealed partial class CnnGenerator
                     if (BackwardRuns(j)) Run(lastPhase - j);
                 }
                 w.Line("// The parameter gradients of the slices, summed in slice order: the same on any number of threads.");
-                w.Line($"for (int s = 0; s < ws.Slices; s++) {Names.Kernels}.Add(gradients, ws.SliceGradients.AsSpan(s * ParameterCount, ParameterCount));");
+                w.Line($"for (int s = 0; s < ws.Slices; s++) {Names.Kernels}.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));");
                 w.Line("double loss = 0;");
                 w.Line("for (int i = 0; i < count; i++) loss += ws.Losses[i];");
                 (string oa, string oo, string os) = Where(count - 1);
-                w.Line($"if (!outputs.IsEmpty) for (int i = 0; i < count; i++) {oa}.AsSpan({oo} + i * {os}, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));");
+                w.Line($"if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>({oa}, {oo} + i * {os}, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));");
                 if (batchLayers.Count > 0)
                 {
                     using (w.Block("if (updateMovingStatistics)"))
@@ -238,12 +238,12 @@ public sealed partial class CnnGenerator
             using (w.Block("private void BatchPhase(BatchWorkspace ws, int phase, int slice)"))
             {
                 w.Line($"{ros} p = _parameters;");
-                w.Line($"{span} gradients = ws.SliceGradients.AsSpan(slice * ParameterCount, ParameterCount);");
+                w.Line($"{span} gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);");
                 w.Line("float scale = 1f / ws.Count; // the gradient of the mean loss");
                 using (w.Block("for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)"))
                 {
-                    w.Line($"{ros} input = ws.Inputs.AsSpan(n * InputSize, InputSize);");
-                    w.Line($"{span} block = ws.Activations.AsSpan(n * BatchBlockSize, BatchBlockSize);");
+                    w.Line($"{ros} input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);");
+                    w.Line($"{span} block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);");
                     foreach (LayerContext context in plan.Layers)
                         if (at.TryGetValue(context.Index, out long offset))
                             w.Line($"{span} y_{context.Layer.Name} = block.Slice({Format.Int(offset)}, {context.SizeName});");
@@ -265,7 +265,7 @@ public sealed partial class CnnGenerator
                                 if (j == segments - 1)
                                 {
                                     w.Line("// The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.");
-                                    w.Line($"{ros} targets = ws.Targets.AsSpan(n * OutputSize, OutputSize);");
+                                    w.Line($"{ros} targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);");
                                     w.Line($"{span} dOutput = gradA.Slice(0, OutputSize);");
                                     w.Line("float loss;");
                                     if (fusable) w.Line("bool fused = false;");
