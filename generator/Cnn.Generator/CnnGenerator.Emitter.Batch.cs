@@ -91,17 +91,21 @@ public sealed partial class CnnGenerator
                 "/// </summary>";
             const string Threads = "/// <param name=\"threads\">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>\n" +
                 "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>";
+            void Lines(string text)
+            {
+                foreach (string line in text.Split('\n')) w.Line(line);
+            }
             foreach (bool sparse in new[] { true, false })
             {
                 string targets = sparse ? "global::System.ReadOnlySpan<int> targets" : $"{ros} targets";
-                w.Line(Summary);
+                Lines(Summary);
                 w.Line(sparse ? "/// <param name=\"targets\">The n class indices.</param>" : "/// <param name=\"targets\">n·OutputSize target values.</param>");
                 w.Line($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics = true) =>");
                 using (w.Indent())
                     w.Line("AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);");
                 w.Line();
-                w.Line(Summary);
-                w.Line(Threads);
+                Lines(Summary);
+                Lines(Threads);
                 using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
                 {
                     w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
