@@ -17,7 +17,7 @@ public sealed partial class CnnGenerator
     /// the per-layer emitters (one method per layer and direction), plans the stack buffers, and writes the
     /// public members of SPEC §3.
     /// </summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         private static readonly string s_version = typeof(CnnGenerator).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
@@ -41,6 +41,7 @@ public sealed partial class CnnGenerator
                 EmitStorage(code, plan);
                 EmitForward(code, spec, plan, compilation);
                 EmitTraining(code, spec, plan, compilation);
+                EmitBatchTraining(code, spec, plan, compilation);
                 EmitExplain(code, spec, plan, compilation);
                 using (OpenClass(kernels, spec, "These are the register-blocked\n// SIMD kernels that the layer methods in the file ending in .Cnn.g.cs call, one version per vector width.", classDoc: false))
                 {
@@ -138,8 +139,11 @@ public sealed partial class CnnGenerator
             w.Line($"/// <summary>Number of output values: {spec.Output}.</summary>");
             w.Line($"public const int OutputSize = {spec.Output.Size};");
             w.Line();
-            w.Line("/// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>");
+            w.Line("/// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>");
             w.Line($"public const int ParameterCount = {spec.ParameterCount};");
+            w.Line();
+            w.Line("/// <summary>Number of trainable parameters (Keras's \"Trainable params\"): all but BatchNormalization's moving statistics.</summary>");
+            w.Line($"public const int TrainableParameterCount = {spec.TrainableParameterCount};");
             w.Line();
             w.Line("/// <summary>The loss the model is trained with.</summary>");
             w.Line($"public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.{spec.Loss};");
@@ -173,7 +177,7 @@ public sealed partial class CnnGenerator
             using (w.Indent())
             {
                 foreach ((LayerContext context, ParameterTensor tensor, _) in Tensors(plan))
-                    w.Line($"new(\"{context.Layer.Name}.{tensor.Name}\", {context.Offset(tensor.Name)}, new[] {{ {string.Join(", ", tensor.Shape)} }}),");
+                    w.Line($"new(\"{context.Layer.Name}.{tensor.Name}\", {context.Offset(tensor.Name)}, new[] {{ {string.Join(", ", tensor.Shape)} }}{(tensor.Trainable ? "" : ", Trainable: false")}),");
             }
             w.Line("};");
             w.Line();
@@ -700,6 +704,8 @@ public sealed partial class CnnGenerator
                 w.Line("public const int OutputSize = 0;");
                 w.Line("/// <summary>0: the network has build errors.</summary>");
                 w.Line("public const int ParameterCount = 0;");
+                w.Line("/// <summary>0: the network has build errors.</summary>");
+                w.Line("public const int TrainableParameterCount = 0;");
                 w.Line("/// <summary>The loss as written on [Model].</summary>");
                 w.Line($"public const global::Cnn.Loss TrainingLoss = (global::Cnn.Loss){(int)spec.Loss};");
                 foreach (string member in new[]
@@ -722,6 +728,10 @@ public sealed partial class CnnGenerator
                     $"public void InputGradient({ros} input, int outputIndex, {span} inputGradient) => {{0}};",
                     $"public void AccumulateOutputGradients({ros} input, int outputIndex, {span} gradients) => {{0}};",
                     $"public void LayerOutput({ros} input, int layerIndex, {span} output) => {{0}};",
+                    $"public float AccumulateBatchGradients({ros} inputs, global::System.ReadOnlySpan<int> targets, {span} gradients, bool updateMovingStatistics = true) => {{0}};",
+                    $"public float AccumulateBatchGradients({ros} inputs, {ros} targets, {span} gradients, bool updateMovingStatistics = true) => {{0}};",
+                    $"public float AccumulateBatchGradients({ros} inputs, global::System.ReadOnlySpan<int> targets, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs) => {{0}};",
+                    $"public float AccumulateBatchGradients({ros} inputs, {ros} targets, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs) => {{0}};",
                     $"public void ChannelGradient({ros} input, int layerIndex, int channel, {span} inputGradient) => {{0}};",
                 })
                 {
@@ -751,6 +761,7 @@ public sealed partial class CnnGenerator
             w.Line("int global::Cnn.ICnnModel.InputSize => InputSize;");
             w.Line("int global::Cnn.ICnnModel.OutputSize => OutputSize;");
             w.Line("int global::Cnn.ICnnModel.ParameterCount => ParameterCount;");
+            w.Line("int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;");
             w.Line("global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;");
             w.Line("global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;");
             w.Line("global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;");

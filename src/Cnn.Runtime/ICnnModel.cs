@@ -17,8 +17,20 @@ public interface ICnnModel
     /// <summary>Number of output values.</summary>
     int OutputSize { get; }
 
-    /// <summary>Number of trainable parameters (Keras <c>model.count_params()</c>).</summary>
+    /// <summary>Number of parameters, trainable or not (Keras <c>model.count_params()</c>): the length of <see cref="Parameters"/>.</summary>
     int ParameterCount { get; }
+
+    /// <summary>
+    /// Number of trainable parameters (Keras's "Trainable params"): <see cref="ParameterCount"/> less the entries no
+    /// gradient or optimizer step changes (BatchNormalization's moving statistics). Default: all of them.
+    /// </summary>
+    int TrainableParameterCount => ParameterCount;
+
+    /// <summary>
+    /// Whether the batch training step differs from the mean of the per-sample steps, because a layer uses the batch's
+    /// statistics (BatchNormalization): the trainer then trains with <c>AccumulateBatchGradients</c>. Default: false.
+    /// </summary>
+    bool UsesBatchStatistics => false;
 
     /// <summary>The input shape: <c>[height, width, channels]</c> or <c>[features]</c>.</summary>
     ReadOnlySpan<int> InputShape { get; }
@@ -93,6 +105,53 @@ public interface ICnnModel
     }
 
     /// <summary>
+    /// The batch training step (SPEC §7): <paramref name="inputs"/> holds n samples end to end, <paramref name="targets"/>
+    /// their class indices. Training mode (BatchNormalization normalises with the batch's mean and biased variance; dropout
+    /// is the identity). Returns the mean loss and adds the gradient of the mean loss into <paramref name="gradients"/>;
+    /// when <paramref name="updateMovingStatistics"/>, moves the moving statistics towards the batch's. The default, for
+    /// models without batch statistics, is the mean of the per-sample <c>AccumulateGradients</c>.
+    /// </summary>
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, Span<float> gradients, bool updateMovingStatistics = true) =>
+        AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+    /// <summary>The batch training step against target values: <paramref name="targets"/> holds n·<see cref="OutputSize"/> values.</summary>
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients, bool updateMovingStatistics = true) =>
+        AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+    /// <summary>
+    /// The batch training step on up to <paramref name="threads"/> threads (the result does not depend on them), also
+    /// writing the training pass's outputs (n·<see cref="OutputSize"/> values) into <paramref name="outputs"/> unless it is empty.
+    /// </summary>
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs)
+    {
+        BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+        float[] sum = new float[ParameterCount];
+        double loss = 0;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            ReadOnlySpan<float> input = inputs.Slice(i * InputSize, InputSize);
+            loss += AccumulateGradients(input, targets[i], sum);
+            if (!outputs.IsEmpty) Forward(input, outputs.Slice(i * OutputSize, OutputSize));
+        }
+        return BatchDefaults.Finish(sum, gradients, loss, targets.Length);
+    }
+
+    /// <summary>As the overload with class indices, against target values.</summary>
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs)
+    {
+        int count = BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+        float[] sum = new float[ParameterCount];
+        double loss = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<float> input = inputs.Slice(i * InputSize, InputSize);
+            loss += AccumulateGradients(input, targets.Slice(i * OutputSize, OutputSize), sum);
+            if (!outputs.IsEmpty) Forward(input, outputs.Slice(i * OutputSize, OutputSize));
+        }
+        return BatchDefaults.Finish(sum, gradients, loss, count);
+    }
+
+    /// <summary>
     /// The gradient of <c>output[outputIndex]</c> (after the final activation) with respect to the input:
     /// a saliency map, or the step for gradient ascent on the input.
     /// </summary>
@@ -132,7 +191,11 @@ public interface ICnnModel
 /// <param name="Name">The tensor name: <c>&lt;layerName&gt;.kernel</c> or <c>&lt;layerName&gt;.bias</c>.</param>
 /// <param name="Offset">The index of its first value in <see cref="ICnnModel.Parameters"/>.</param>
 /// <param name="Shape">Its shape: <c>[kh, kw, in, filters]</c>, <c>[in, units]</c> or <c>[n]</c>.</param>
-public sealed record ParameterTensorInfo(string Name, int Offset, int[] Shape)
+/// <param name="Trainable">
+/// Whether gradients and optimizer steps reach it; false for BatchNormalization's <c>moving_mean</c> and
+/// <c>moving_variance</c>, whose gradient is always zero and which no optimizer step changes.
+/// </param>
+public sealed record ParameterTensorInfo(string Name, int Offset, int[] Shape, bool Trainable = true)
 {
     /// <summary>The number of values (the product of <see cref="Shape"/>).</summary>
     public int Length

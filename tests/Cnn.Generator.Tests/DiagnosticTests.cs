@@ -45,6 +45,9 @@ public class DiagnosticTests
     [InlineData("[MaxPool2D(0)]", "0", "the pool height must be at least 1")]
     [InlineData("[Dropout(1.0)]", "1.0", "the dropout rate must be in [0, 1), but is 1")]
     [InlineData("[Conv2D(8, 3, Name = \"my layer\")]", "Name = \"my layer\"", "the name 'my layer' must start with a letter")]
+    [InlineData("[BatchNormalization(Momentum = 1.5)]", "Momentum = 1.5", "the momentum must be in [0, 1], but is 1.5")]
+    [InlineData("[BatchNormalization(Epsilon = 0)]", "Epsilon = 0", "epsilon must be a positive finite float, but is 0")]
+    [InlineData("[BatchNormalization(Epsilon = 1e-60)]", "Epsilon = 1e-60", "epsilon must be a positive finite float, but is 1E-60")]
     public void CNN0003_ArgumentOutOfRange(string layer, string location, string message)
     {
         Diagnostic d = Single("CNN0003", Usings + $"[Model(8, 8, 1, Loss = Loss.MeanSquaredError)] {layer} [Flatten] [Dense(2)] public partial class Net;");
@@ -172,6 +175,19 @@ public class DiagnosticTests
         // No network code: only the stand-ins of an invalid model.
         Assert.Empty(result.KernelSources);
         Assert.Contains("stand-ins that throw", Assert.Single(result.Sources));
+    }
+
+    [Fact]
+    public void BatchNormalizationModel_HasNoDiagnostics_AndCountsItsNonTrainableParameters()
+    {
+        // conv2d 4·9 + 4 = 40; batch_normalization 4 x 4 (gamma, beta trainable); dense 144·2 + 2 = 290.
+        GeneratorHarness.Result result = GeneratorHarness.Run(Usings + "[Model(8, 8, 1)] [Conv2D(4, 3)] [BatchNormalization] [ReLU] [Flatten] [Dense(2, Activation = Activation.Softmax)] [ExpectParameters(346)] public partial class Net;");
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        string source = result.Sources[0];
+        Assert.Contains("public const int ParameterCount = 346;", source);
+        Assert.Contains("public const int TrainableParameterCount = 338;", source);
+        Assert.Contains("Trainable params: 338\nNon-trainable params: 8\n", source.Replace("\r", ""));
     }
 
     [Fact]

@@ -111,6 +111,41 @@ public class OptimizerTests
         Assert.Equal(first, Run(adam));
     }
 
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void StepWithTensors_NeverChangesNonTrainableEntries_AndStepsTheRestAsBefore(string name)
+    {
+        // A BatchNormalization layer's tensors between two trainable ones: gamma, beta, then the moving statistics.
+        ParameterTensorInfo[] tensors =
+        [
+            new("dense.kernel", 0, [3, 2]),
+            new("batch_normalization.gamma", 6, [2]),
+            new("batch_normalization.beta", 8, [2]),
+            new("batch_normalization.moving_mean", 10, [2], Trainable: false),
+            new("batch_normalization.moving_variance", 12, [2], Trainable: false),
+            new("dense_1.bias", 14, [19]),
+        ];
+        float Gradient(int step, int i) => MathF.Sin(step * 7.3f + i * 1.7f) * (1 + i % 5);
+        IOptimizer masked = Create(name), plain = Create(name);
+        float[] p = Enumerable.Range(0, 33).Select(i => 0.1f * i - 1f).ToArray();
+        float[] q = (float[])p.Clone();
+        for (int step = 0; step < 3; step++)
+        {
+            // Nonzero gradients everywhere, the moving statistics included.
+            float[] g = Enumerable.Range(0, 33).Select(i => Gradient(step, i)).ToArray();
+            masked.Step(p, g, tensors);
+            plain.Step(q, g);
+        }
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (i is >= 10 and < 14)
+                Assert.Equal(0.1f * i - 1f, p[i]);
+            else
+                Assert.Equal(q[i], p[i]);
+        }
+        Assert.NotEqual(0.1f * 10 - 1f, q[10]); // the plain step does move them: the test can see a change
+    }
+
     [Fact]
     public void WrongGradientLength_IsAnArgumentException()
     {

@@ -40,8 +40,8 @@ internal static class SummaryTable
         }
         text.Append('=', width).Append('\n');
         text.Append("Total params: ").Append(Format.Thousands(spec.ParameterCount)).Append('\n');
-        text.Append("Trainable params: ").Append(Format.Thousands(spec.ParameterCount)).Append('\n');
-        text.Append("Non-trainable params: 0\n");
+        text.Append("Trainable params: ").Append(Format.Thousands(spec.TrainableParameterCount)).Append('\n');
+        text.Append("Non-trainable params: ").Append(Format.Thousands(spec.ParameterCount - spec.TrainableParameterCount)).Append('\n');
         text.Append('_', width);
         return text.ToString();
     }

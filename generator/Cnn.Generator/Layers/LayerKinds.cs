@@ -17,6 +17,7 @@ internal static class LayerKinds
         Pool2DSpec.MaxKind,
         Pool2DSpec.AverageKind,
         DenseSpec.Kind,
+        BatchNormalizationSpec.Kind,
         FlattenSpec.Kind,
         DropoutSpec.Kind,
         ActivationSpec.ReLUKind,

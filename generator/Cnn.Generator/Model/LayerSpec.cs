@@ -117,7 +117,43 @@ internal abstract record LayerSpec
     /// or in place in <see cref="BackwardCall.Dy"/> when <see cref="BackwardInPlace"/>.
     /// </summary>
     public abstract void EmitBackwardCall(SourceWriter w, LayerContext context, BackwardCall call);
+
+    // ---- The batch training step (SPEC §7): layers that couple the samples of a batch.
+
+    /// <summary>
+    /// Whether the layer couples the samples of a batch in the batch training step (BatchNormalization uses the batch's
+    /// statistics), so that the step runs it over the whole batch at once between the per-sample phases. Such a layer
+    /// works in place in its backward pass (<see cref="BackwardInPlace"/>) and writes the three batch calls below.
+    /// </summary>
+    public virtual bool UsesBatchStatistics => false;
+
+    /// <summary>Floats of batch statistics the batch step keeps for the layer between its forward and backward pass.</summary>
+    public virtual int BatchStatisticsSize => 0;
+
+    /// <summary>Writes the statements that run the layer forward over the whole batch in training mode.</summary>
+    public virtual void EmitBatchForwardCall(SourceWriter w, LayerContext context, BatchCall call) { }
+
+    /// <summary>Writes the statements that take the whole batch's gradient back through the layer, in place in dy.</summary>
+    public virtual void EmitBatchBackwardCall(SourceWriter w, LayerContext context, BatchCall call) { }
+
+    /// <summary>Writes the statements that fold the batch statistics into the layer's moving statistics.</summary>
+    public virtual void EmitBatchUpdateCall(SourceWriter w, LayerContext context, BatchCall call) { }
 }
+
+/// <summary>
+/// Where a batch layer finds its tensors in the batch step, as C# expressions: each sample's value of a tensor is a
+/// run of floats in an array, sample <c>i</c> at <c>offset + i·stride</c>.
+/// </summary>
+/// <param name="X">The array holding the layer's input.</param>
+/// <param name="XOffset">Where sample 0's input starts.</param>
+/// <param name="XStride">Floats from one sample's input to the next.</param>
+/// <param name="Y">The array holding the layer's output (the forward pass), or dy in the backward pass.</param>
+/// <param name="YOffset">Where sample 0's output (or dy) starts.</param>
+/// <param name="YStride">Floats from one sample's output (or dy) to the next.</param>
+/// <param name="Count">The number of samples.</param>
+/// <param name="Statistics">A span of <see cref="LayerSpec.BatchStatisticsSize"/> floats that keeps the batch statistics.</param>
+/// <param name="Gradients">The parameter gradients to add into (backward).</param>
+internal readonly record struct BatchCall(string X, string XOffset, string XStride, string Y, string YOffset, string YStride, string Count, string Statistics, string Gradients);
 
 /// <summary>How a parameter tensor starts out (Keras defaults).</summary>
 internal enum ParameterInit

@@ -30,6 +30,19 @@ internal sealed record NetworkSpec(HierarchyInfo Hierarchy, TensorShape Input, L
             return total;
         }
     }
+
+    /// <summary>The number of trainable parameters (all but BatchNormalization's moving statistics).</summary>
+    public long TrainableParameterCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (LayerSpec layer in Layers)
+                foreach (ParameterTensor tensor in layer.Tensors)
+                    if (tensor.Trainable) total += tensor.Length;
+            return total;
+        }
+    }
 }
 
 /// <summary>One type in the chain that contains the model class, outermost first.</summary>

@@ -228,6 +228,23 @@ public sealed class DropoutAttribute : LayerAttribute
     public double Rate { get; }
 }
 
+/// <summary>
+/// Batch normalization over the last axis (Keras <c>BatchNormalization</c>): the batch's mean and biased variance while
+/// training with the batch step, the moving statistics in every other pass:
+/// <c>gamma·(x − mean)/sqrt(variance + Epsilon) + beta</c>.
+/// </summary>
+public sealed class BatchNormalizationAttribute : LayerAttribute
+{
+    /// <summary>How much of the moving statistics each batch keeps: moving = Momentum·moving + (1 − Momentum)·batch (default 0.99).</summary>
+    public double Momentum { get; set; } = 0.99;
+    /// <summary>Added to the variance before its square root (default 0.001).</summary>
+    public double Epsilon { get; set; } = 0.001;
+    /// <summary>Whether the layer has a trainable offset <c>beta</c> (default true).</summary>
+    public bool Center { get; set; } = true;
+    /// <summary>Whether the layer has a trainable scale <c>gamma</c> (default true).</summary>
+    public bool Scale { get; set; } = true;
+}
+
 /// <summary>Standalone ReLU layer (Keras <c>ReLU</c>).</summary>
 public sealed class ReLUAttribute : LayerAttribute;
 /// <summary>Standalone sigmoid layer (Keras <c>Activation("sigmoid")</c>).</summary>

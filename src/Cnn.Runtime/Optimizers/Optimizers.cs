@@ -14,6 +14,40 @@ public interface IOptimizer
 
     /// <summary>Forgets the state (velocities, moments, step count).</summary>
     void Reset();
+
+    /// <summary>
+    /// Applies one update to the trainable entries of <paramref name="parameters"/> only: the entries of every tensor of
+    /// <paramref name="tensors"/> that is not trainable (BatchNormalization's moving statistics) keep their values, whatever
+    /// their gradient. The trainer steps through this overload.
+    /// </summary>
+    void Step(Span<float> parameters, ReadOnlySpan<float> gradients, IReadOnlyList<ParameterTensorInfo> tensors)
+    {
+        int frozen = 0;
+        foreach (ParameterTensorInfo tensor in tensors)
+            if (!tensor.Trainable) frozen += tensor.Length;
+        if (frozen == 0)
+        {
+            Step(parameters, gradients);
+            return;
+        }
+        float[] kept = System.Buffers.ArrayPool<float>.Shared.Rent(frozen);
+        int at = 0;
+        foreach (ParameterTensorInfo tensor in tensors)
+            if (!tensor.Trainable)
+            {
+                parameters.Slice(tensor.Offset, tensor.Length).CopyTo(kept.AsSpan(at));
+                at += tensor.Length;
+            }
+        Step(parameters, gradients);
+        at = 0;
+        foreach (ParameterTensorInfo tensor in tensors)
+            if (!tensor.Trainable)
+            {
+                kept.AsSpan(at, tensor.Length).CopyTo(parameters.Slice(tensor.Offset, tensor.Length));
+                at += tensor.Length;
+            }
+        System.Buffers.ArrayPool<float>.Shared.Return(kept);
+    }
 }
 
 /// <summary>

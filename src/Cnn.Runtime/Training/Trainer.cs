@@ -169,6 +169,28 @@ public static class Trainer
         });
     }
 
+    /// <summary>
+    /// One batch through the model's batch step: the samples <c>order[start..start + count)</c> gathered end to end, the
+    /// gradient of the mean loss written into <paramref name="gradient"/> (cleared first), the outputs for the accuracy.
+    /// </summary>
+    private static float BatchStep<TModel>(TModel model, Dataset train, int[] order, int start, int count, float[] inputs, int[]? labels,
+        float[]? targets, float[] gradient, int threads, float[] outputs) where TModel : ICnnModel
+    {
+        int inputSize = model.InputSize, outputSize = model.OutputSize;
+        for (int k = 0; k < count; k++)
+        {
+            int i = order[start + k];
+            train.Input(i).CopyTo(inputs.AsSpan(k * inputSize, inputSize));
+            if (labels is not null) labels[k] = train.Labels![i];
+            else train.Target(i).CopyTo(targets.AsSpan(k * outputSize, outputSize));
+        }
+        Array.Clear(gradient);
+        Span<float> batchOutputs = outputs.AsSpan(0, count * outputSize);
+        return labels is not null
+            ? model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), labels.AsSpan(0, count), gradient, true, threads, batchOutputs)
+            : model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), targets.AsSpan(0, count * outputSize), gradient, true, threads, batchOutputs);
+    }
+
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>.</summary>
     public static History Fit<TModel>(TModel model, Dataset train, TrainingOptions options) where TModel : ICnnModel
     {
@@ -195,6 +217,12 @@ public static class Trainer
         double bestScore = double.NaN;
         int bestEpoch = 0, sinceBest = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        // Models whose layers use batch statistics train with the batch step; the rest keep the per-sample path.
+        bool batchStep = model.UsesBatchStatistics;
+        float[]? batchInputs = batchStep ? new float[(long)options.BatchSize * model.InputSize] : null;
+        float[]? batchOutputs = batchStep ? new float[(long)options.BatchSize * model.OutputSize] : null;
+        int[]? batchLabels = batchStep && train.Labels is not null ? new int[options.BatchSize] : null;
+        float[]? batchTargets = batchStep && train.Labels is null ? new float[(long)options.BatchSize * model.OutputSize] : null;
         float[][] outputs = new float[SlicesPerBatch][];
         for (int k = 0; k < outputs.Length; k++) outputs[k] = new float[model.OutputSize];
 
@@ -214,39 +242,53 @@ public static class Trainer
             {
                 int start = batch * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 int sliceCount = Math.Min(SlicesPerBatch, count);
-                Parallel.For(0, sliceCount, parallel, s =>
-                {
-                    float[] buffer = slices[s]; // zero: new, or cleared by the last batch's sum
-                    double loss = 0;
-                    int correct = 0;
-                    int from = start + s * count / sliceCount, to = start + (s + 1) * count / sliceCount;
-                    for (int k = from; k < to; k++)
-                    {
-                        int i = order[k];
-                        ulong seed = RandomSource.Mix((ulong)options.Seed, (ulong)epoch, (ulong)i + 1);
-                        ReadOnlySpan<float> input = train.Input(i);
-                        // The training pass's own output (dropout active) gives the accuracy, as in Keras.
-                        Span<float> output = outputs[s];
-                        loss += train.Labels is not null
-                            ? model.AccumulateGradients(input, train.Labels[i], buffer, seed, output)
-                            : model.AccumulateGradients(input, train.Target(i), buffer, seed, output);
-                        if (Matches(model.Loss, output, train, i)) correct++;
-                    }
-                    sliceLoss[s] = loss;
-                    sliceCorrect[s] = correct;
-                });
-
-                SumSlices(slices, sliceCount, gradient, parallel);
                 double batchLoss = 0;
-                for (int s = 0; s < sliceCount; s++)
+                if (batchStep)
                 {
-                    batchLoss += sliceLoss[s];
-                    epochCorrect += sliceCorrect[s];
+                    // BatchNormalization: the whole batch in one step, its statistics over the whole batch; the model
+                    // spreads the per-sample work over the threads itself, deterministically. The step also moves the
+                    // moving statistics, so the parameters are kept first: a bad batch restores them.
+                    model.Parameters.CopyTo(before);
+                    batchLoss = count * (double)BatchStep(model, train, order, start, count, batchInputs!, batchLabels, batchTargets, gradient, threads, batchOutputs!);
+                    for (int k = 0; k < count; k++)
+                        if (Matches(model.Loss, batchOutputs.AsSpan(k * model.OutputSize, model.OutputSize), train, order[start + k])) epochCorrect++;
+                    if (!double.IsFinite(batchLoss) || !TensorPrimitives.IsFiniteAll(gradient)) before.CopyTo(model.Parameters);
+                }
+                else
+                {
+                    Parallel.For(0, sliceCount, parallel, s =>
+                    {
+                        float[] buffer = slices[s]; // zero: new, or cleared by the last batch's sum
+                        double loss = 0;
+                        int correct = 0;
+                        int from = start + s * count / sliceCount, to = start + (s + 1) * count / sliceCount;
+                        for (int k = from; k < to; k++)
+                        {
+                            int i = order[k];
+                            ulong seed = RandomSource.Mix((ulong)options.Seed, (ulong)epoch, (ulong)i + 1);
+                            ReadOnlySpan<float> input = train.Input(i);
+                            // The training pass's own output (dropout active) gives the accuracy, as in Keras.
+                            Span<float> output = outputs[s];
+                            loss += train.Labels is not null
+                                ? model.AccumulateGradients(input, train.Labels[i], buffer, seed, output)
+                                : model.AccumulateGradients(input, train.Target(i), buffer, seed, output);
+                            if (Matches(model.Loss, output, train, i)) correct++;
+                        }
+                        sliceLoss[s] = loss;
+                        sliceCorrect[s] = correct;
+                    });
+
+                    SumSlices(slices, sliceCount, gradient, parallel);
+                    for (int s = 0; s < sliceCount; s++)
+                    {
+                        batchLoss += sliceLoss[s];
+                        epochCorrect += sliceCorrect[s];
+                    }
                 }
                 // Nothing has changed the parameters yet: a bad batch stops training with the last good weights.
                 if (!double.IsFinite(batchLoss))
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count);
-                TensorPrimitives.Multiply(gradient, 1f / count, gradient);
+                if (!batchStep) TensorPrimitives.Multiply(gradient, 1f / count, gradient);
                 if (!TensorPrimitives.IsFiniteAll(gradient))
                 {
                     int at = IndexOfNonFinite(gradient);
@@ -260,8 +302,8 @@ public static class Trainer
                     double norm = L2Norm(gradient);
                     if (norm > clip) TensorPrimitives.Multiply(gradient, (float)(clip / norm), gradient);
                 }
-                model.Parameters.CopyTo(before);
-                options.Optimizer.Step(model.Parameters, gradient);
+                if (!batchStep) model.Parameters.CopyTo(before);
+                options.Optimizer.Step(model.Parameters, gradient, model.ParameterTensors);
                 if (!TensorPrimitives.IsFiniteAll(model.Parameters))
                 {
                     int at = IndexOfNonFinite(model.Parameters);

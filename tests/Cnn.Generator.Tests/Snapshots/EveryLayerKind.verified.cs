@@ -48,8 +48,11 @@ namespace Samples
             /// <summary>Number of output values: 3.</summary>
             public const int OutputSize = 3;
 
-            /// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>
+            /// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>
             public const int ParameterCount = 109;
+
+            /// <summary>Number of trainable parameters (Keras's "Trainable params"): all but BatchNormalization's moving statistics.</summary>
+            public const int TrainableParameterCount = 109;
 
             /// <summary>The loss the model is trained with.</summary>
             public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.CategoricalCrossEntropy;
@@ -403,6 +406,219 @@ _____________________________________________________________________________";
                     gradA.Slice(0, InputSize).CopyTo(inputGradient);
                 }
                 return loss;
+            }
+
+            /// <summary>
+            /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+            /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+            /// </summary>
+            /// <param name="targets">The n class indices.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+                AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+            /// <summary>
+            /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+            /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+            /// </summary>
+            /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+            /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+            {
+                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+                for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
+                BatchWorkspace ws = BatchWorkspace.For(this, count);
+                // A class index is a one-hot target.
+                global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
+                oneHot.Clear();
+                for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+                return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+            }
+
+            /// <summary>
+            /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+            /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+            /// </summary>
+            /// <param name="targets">n·OutputSize target values.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+                AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+            /// <summary>
+            /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+            /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+            /// </summary>
+            /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+            /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+            {
+                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+                BatchWorkspace ws = BatchWorkspace.For(this, count);
+                targets.CopyTo(ws.Targets);
+                return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+            }
+
+            bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
+
+            // The batch step keeps, per sample, every layer's output and the two gradient buffers (449 floats).
+            private const int BatchBlockSize = 449;
+
+            /// <summary>
+            /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
+            /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
+            /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+            /// </summary>
+            private sealed class BatchWorkspace
+            {
+                [global::System.ThreadStatic]
+                private static BatchWorkspace? t_current;
+                public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
+                public float[] SliceGradients = global::System.Array.Empty<float>();
+                public readonly float[] Statistics = new float[0];
+                public double[] Losses = global::System.Array.Empty<double>();
+                public int Count, Slices, Phase;
+                public Everything? Model;
+                /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
+                public readonly global::System.Action<int> Body;
+                private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);
+
+                public static BatchWorkspace For(Everything model, int count)
+                {
+                    BatchWorkspace ws = t_current ??= new BatchWorkspace();
+                    if (ws.Losses.Length < count)
+                    {
+                        ws.Inputs = new float[checked(count * InputSize)];
+                        ws.Targets = new float[checked(count * OutputSize)];
+                        ws.Activations = new float[checked(count * BatchBlockSize)];
+                        ws.Losses = new double[count];
+                    }
+                    ws.Slices = global::Cnn.BatchRunner.Slices(count);
+                    if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
+                    ws.Model = model;
+                    ws.Count = count;
+                    return ws;
+                }
+            }
+
+            /// <summary>
+            /// The batch step, layer by layer over the batch:
+            /// phase 0: per sample first, average_pooling2d, conv2d, re_lu, max_pooling2d, flatten, dropout, dense, activation, dense_1, softmax, the loss, and back through per sample softmax, dense_1, activation, dense, dropout, flatten, max_pooling2d, re_lu, conv2d, average_pooling2d, first;
+            /// then the slices' gradients summed in slice order, and the moving statistics updated.
+            /// </summary>
+            private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
+                int count = ws.Count;
+                inputs.CopyTo(ws.Inputs);
+                new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+                ws.Phase = 0;
+                global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
+                // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
+                for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+                double loss = 0;
+                for (int i = 0; i < count; i++) loss += ws.Losses[i];
+                if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 158 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+                ws.Model = null;
+                return (float)(loss / count);
+            }
+
+            /// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>
+            [global::System.Runtime.CompilerServices.SkipLocalsInit]
+            private void BatchPhase(BatchWorkspace ws, int phase, int slice)
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
+                global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
+                float scale = 1f / ws.Count; // the gradient of the mean loss
+                for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
+                {
+                    global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
+                    global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+                    global::System.Span<float> y_first = block.Slice(0, Size_first);
+                    global::System.Span<float> y_average_pooling2d = block.Slice(80, Size_average_pooling2d);
+                    global::System.Span<float> y_conv2d = block.Slice(104, Size_conv2d);
+                    global::System.Span<float> y_re_lu = block.Slice(122, Size_re_lu);
+                    global::System.Span<float> y_max_pooling2d = block.Slice(140, Size_max_pooling2d);
+                    global::System.Span<float> y_dense = block.Slice(143, Size_dense);
+                    global::System.Span<float> y_activation = block.Slice(149, Size_activation);
+                    global::System.Span<float> y_dense_1 = block.Slice(155, Size_dense_1);
+                    global::System.Span<float> y_softmax = block.Slice(158, Size_softmax);
+                    global::System.Span<float> gradA = block.Slice(161, 144), gradB = block.Slice(305, 144);
+                    switch (phase)
+                    {
+                        case 0:
+                        {
+                            // first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4
+                            Forward_first(p, input, y_first);
+                            // average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4
+                            Forward_average_pooling2d(y_first, y_average_pooling2d);
+                            // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
+                            Forward_conv2d(p, y_average_pooling2d, y_conv2d);
+                            // re_lu: ReLU, 3x2x3
+                            y_conv2d.CopyTo(y_re_lu);
+                            global::Cnn.Kernels.ReLU(y_re_lu);
+                            // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
+                            Forward_max_pooling2d(y_re_lu, y_max_pooling2d);
+                            // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
+                            // dropout: Dropout 0.25 (training only), 3
+                            // dense: Dense, Sigmoid, 3 -> 6
+                            Forward_dense(p, y_max_pooling2d, y_dense);
+                            // activation: Tanh, 6
+                            y_dense.CopyTo(y_activation);
+                            global::Cnn.Kernels.Tanh(y_activation);
+                            // dense_1: Dense, linear, 6 -> 3
+                            Forward_dense_1(p, y_activation, y_dense_1);
+                            // softmax: Softmax, 3
+                            y_dense_1.CopyTo(y_softmax);
+                            global::Cnn.Kernels.Softmax(y_softmax);
+                            // The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.
+                            global::System.ReadOnlySpan<float> targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);
+                            global::System.Span<float> dOutput = gradA.Slice(0, OutputSize);
+                            float loss;
+                            bool fused = false;
+                            loss = global::Cnn.Losses.CategoricalCrossEntropy(y_softmax, targets);
+                            // Softmax and cross-entropy differentiated together: d loss / d logits = p·Σt - t.
+                            global::Cnn.Losses.SoftmaxCrossEntropyGradient(y_softmax, targets, dOutput);
+                            fused = true;
+                            ws.Losses[n] = loss;
+                            global::Cnn.Kernels.Scale(dOutput, scale);
+                            // softmax: Softmax, 3
+                            if (!fused) global::Cnn.Kernels.SoftmaxBackward(y_softmax, gradA.Slice(0, Size_softmax));
+                            // dense_1: Dense, linear, 6 -> 3
+                            Backward_dense_1(p, y_activation, y_dense_1, gradA.Slice(0, Size_dense_1), gradB.Slice(0, Size_activation), gradients, false);
+                            // activation: Tanh, 6
+                            global::Cnn.Kernels.TanhBackward(y_activation, gradB.Slice(0, Size_activation));
+                            // dense: Dense, Sigmoid, 3 -> 6
+                            Backward_dense(p, y_max_pooling2d, y_dense, gradB.Slice(0, Size_dense), gradA.Slice(0, Size_dropout), gradients, false);
+                            // dropout: Dropout 0.25 (training only), 3
+                            // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
+                            // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
+                            Backward_max_pooling2d(y_re_lu, gradA.Slice(0, Size_max_pooling2d), gradB.Slice(0, Size_re_lu));
+                            // re_lu: ReLU, 3x2x3
+                            global::Cnn.Kernels.ReLUBackward(y_re_lu, gradB.Slice(0, Size_re_lu));
+                            // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
+                            Backward_conv2d(p, y_average_pooling2d, y_conv2d, gradB.Slice(0, Size_conv2d), gradA.Slice(0, Size_average_pooling2d), gradients, false);
+                            // average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4
+                            Backward_average_pooling2d(y_first, gradA.Slice(0, Size_average_pooling2d), gradB.Slice(0, Size_first));
+                            // first: Conv2D 3x2 stride 2 same, Tanh, 9x8x2 -> 5x4x4
+                            Backward_first(p, input, y_first, gradB.Slice(0, Size_first), default, gradients, false);
+                            break;
+                        }
+                    }
+                }
             }
 
             /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
@@ -802,6 +1018,7 @@ _____________________________________________________________________________";
             int global::Cnn.ICnnModel.InputSize => InputSize;
             int global::Cnn.ICnnModel.OutputSize => OutputSize;
             int global::Cnn.ICnnModel.ParameterCount => ParameterCount;
+            int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;
             global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;
             global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
             global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;

@@ -1,0 +1,379 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Cnn.Generator.Emitters;
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
+
+namespace Cnn.Generator;
+
+public sealed partial class CnnGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// Emits the batch training step of SPEC §7, <c>AccumulateBatchGradients</c>, for every model. The batch runs layer
+        /// by layer rather than sample by sample: the layers between two batch layers (BatchNormalization) run as one
+        /// per-sample phase, sliced over the batch and spread over threads; each batch layer runs over the whole batch on
+        /// the calling thread between them, forward with the batch's statistics and backward through them. Every sample
+        /// keeps its activations and its two gradient buffers in a per-thread workspace, grown to the largest batch seen.
+        /// </summary>
+        private static void EmitBatchTraining(SourceWriter w, NetworkSpec spec, Plan plan, CompilationData compilation)
+        {
+            if (NetworkValidator.IsGraph(spec.Layers))
+            {
+                EmitGraphBatchTraining(w, spec);
+                return;
+            }
+            string ros = Names.ReadOnlySpan, span = Names.Span, model = spec.Hierarchy.ClassName;
+            int count = plan.Layers.Count;
+            bool fusable = Fusable(spec);
+
+            // Where each layer's output lives in a sample's block: every layer that computes something at inference
+            // (dropout is the identity in the batch step) has its own slice; the rest share their input's.
+            var at = new Dictionary<int, long>();
+            long block = 0;
+            foreach (LayerContext context in plan.Layers)
+            {
+                if (!ActivationPlan.Computes(context, training: false)) continue;
+                at[context.Index] = block;
+                block += context.Layer.Output.Size;
+            }
+            int largest = Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
+            long gradA = block, gradB = block + largest;
+            block += 2L * largest;
+            int Owner(int index)
+            {
+                while (index >= 0 && !at.ContainsKey(index)) index = plan.Layers[index].Source;
+                return index;
+            }
+            string Name(int index) => Owner(index) is int o && o >= 0 ? "y_" + plan.Layers[o].Layer.Name : "input";
+            (string Array, string Offset, string Stride) Where(int index) => Owner(index) is int o && o >= 0
+                ? ("ws.Activations", Format.Int(at[o]), "BatchBlockSize")
+                : ("ws.Inputs", "0", "InputSize");
+
+            var statisticsAt = new Dictionary<int, int>();
+            int statistics = 0;
+            foreach (LayerContext context in plan.Layers)
+            {
+                if (!context.Layer.UsesBatchStatistics) continue;
+                statisticsAt[context.Index] = statistics;
+                statistics += context.Layer.BatchStatisticsSize;
+            }
+            int firstTrainable = plan.Layers.FindIndex(l => l.Layer.Tensors.Any(t => t.Trainable));
+            string[] buffers = GradientBufferOfEachLayer(plan);
+            var batchLayers = plan.Layers.Where(l => l.Layer.UsesBatchStatistics).Select(l => l.Index).ToList();
+            var bounds = new List<int> { -1 };
+            bounds.AddRange(batchLayers);
+            bounds.Add(count);
+            int segments = bounds.Count - 1; // per-sample runs of layers between batch layers
+            int lastPhase = 2 * (segments - 1);
+
+            // A forward phase runs when it has layers (the last one always: it also takes the loss); a backward phase when
+            // it has layers that need a gradient.
+            bool ForwardRuns(int j) => j == segments - 1 || bounds[j + 1] - bounds[j] > 1;
+            bool BatchBackwardRuns(int j) => bounds[j + 1] >= firstTrainable;
+            bool BackwardRuns(int j) => BatchBackwardRuns(j) && Math.Max(bounds[j] + 1, firstTrainable) <= bounds[j + 1] - 1;
+
+            BatchCall Call(LayerContext context, bool backward)
+            {
+                (string xa, string xo, string xs) = Where(context.Source);
+                (string ya, string yo, string ys) = backward
+                    ? ("ws.Activations", Format.Int(buffers[context.Index + 1] == "gradA" ? gradA : gradB), "BatchBlockSize")
+                    : Where(context.Index);
+                return new BatchCall(xa, xo, xs, ya, yo, ys, "ws.Count",
+                    $"new global::System.Span<float>(ws.Statistics, {Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients");
+            }
+
+            // ---- The public members.
+            const string Summary = "/// <summary>\n" +
+                "/// The batch training step (SPEC §7): <paramref name=\"inputs\"/> holds the batch's samples end to end. Training mode:\n" +
+                "/// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the\n" +
+                "/// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the\n" +
+                "/// mean loss into <paramref name=\"gradients\"/> (zero for the moving statistics) and, when\n" +
+                "/// <paramref name=\"updateMovingStatistics\"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.\n" +
+                "/// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.\n" +
+                "/// </summary>";
+            const string Threads = "/// <param name=\"threads\">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>\n" +
+                "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>";
+            void Lines(string text)
+            {
+                foreach (string line in text.Split('\n')) w.Line(line);
+            }
+            foreach (bool sparse in new[] { true, false })
+            {
+                string targets = sparse ? "global::System.ReadOnlySpan<int> targets" : $"{ros} targets";
+                Lines(Summary);
+                w.Line(sparse ? "/// <param name=\"targets\">The n class indices.</param>" : "/// <param name=\"targets\">n·OutputSize target values.</param>");
+                w.Line($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics = true) =>");
+                using (w.Indent())
+                    w.Line("AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);");
+                w.Line();
+                Lines(Summary);
+                Lines(Threads);
+                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
+                {
+                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
+                    if (sparse)
+                        w.Line($"for (int i = 0; i < count; i++) {Names.Kernels}.CheckIndex(targets[i], OutputSize, nameof(targets));");
+                    w.Line("BatchWorkspace ws = BatchWorkspace.For(this, count);");
+                    if (sparse)
+                    {
+                        w.Line("// A class index is a one-hot target.");
+                        w.Line($"{span} oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);");
+                        w.Line("oneHot.Clear();");
+                        w.Line("for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;");
+                    }
+                    else
+                    {
+                        w.Line("targets.CopyTo(ws.Targets);");
+                    }
+                    w.Line("return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);");
+                }
+                w.Line();
+            }
+            w.Line("bool global::Cnn.ICnnModel.UsesBatchStatistics => " + (batchLayers.Count > 0 ? "true" : "false") + ";");
+            w.Line();
+
+            // ---- The workspace.
+            w.Line($"// The batch step keeps, per sample, every layer's output and the two gradient buffers ({Format.Thousands(block)} floats).");
+            w.Line($"private const int BatchBlockSize = {Format.Int(block)};");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation");
+            w.Line("/// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the");
+            w.Line("/// parameter gradients of each slice of the batch, the losses, and the batch statistics.");
+            w.Line("/// </summary>");
+            using (w.Block("private sealed class BatchWorkspace"))
+            {
+                w.Line("[global::System.ThreadStatic]");
+                w.Line("private static BatchWorkspace? t_current;");
+                w.Line("public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();");
+                w.Line("public float[] SliceGradients = global::System.Array.Empty<float>();");
+                w.Line($"public readonly float[] Statistics = new float[{Format.Int(statistics)}];");
+                w.Line("public double[] Losses = global::System.Array.Empty<double>();");
+                w.Line("public int Count, Slices, Phase;");
+                w.Line($"public {model}? Model;");
+                w.Line("/// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>");
+                w.Line("public readonly global::System.Action<int> Body;");
+                w.Line("private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);");
+                w.Line();
+                using (w.Block($"public static BatchWorkspace For({model} model, int count)"))
+                {
+                    w.Line("BatchWorkspace ws = t_current ??= new BatchWorkspace();");
+                    using (w.Block("if (ws.Losses.Length < count)"))
+                    {
+                        w.Line("ws.Inputs = new float[checked(count * InputSize)];");
+                        w.Line("ws.Targets = new float[checked(count * OutputSize)];");
+                        w.Line("ws.Activations = new float[checked(count * BatchBlockSize)];");
+                        w.Line("ws.Losses = new double[count];");
+                    }
+                    w.Line("ws.Slices = global::Cnn.BatchRunner.Slices(count);");
+                    w.Line("if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];");
+                    w.Line("ws.Model = model;");
+                    w.Line("ws.Count = count;");
+                    w.Line("return ws;");
+                }
+            }
+            w.Line();
+
+            // ---- The step: phases in order.
+            w.Line("/// <summary>");
+            w.Line("/// The batch step, layer by layer over the batch:");
+            for (int j = 0; j < segments; j++)
+            {
+                if (j > 0) w.Line($"/// {plan.Layers[bounds[j]].Layer.Name} forward over the whole batch;");
+                if (ForwardRuns(j))
+                    w.Line($"/// phase {j}: {SegmentText(j, forward: true)}{(j == segments - 1 ? ", the loss, and back through " + SegmentText(j, forward: false) : "")};");
+            }
+            for (int j = segments - 2; j >= 0 && BatchBackwardRuns(j); j--)
+            {
+                w.Line($"/// {plan.Layers[bounds[j + 1]].Layer.Name} backward over the whole batch;");
+                if (BackwardRuns(j)) w.Line($"/// phase {lastPhase - j}: back through {SegmentText(j, forward: false)};");
+            }
+            w.Line("/// then the slices' gradients summed in slice order, and the moving statistics updated.");
+            w.Line("/// </summary>");
+            using (w.Block($"private float BatchStep(BatchWorkspace ws, {ros} inputs, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
+            {
+                w.Line($"{ros} p = _parameters;");
+                w.Line("int count = ws.Count;");
+                w.Line("inputs.CopyTo(ws.Inputs);");
+                w.Line("new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();");
+                void Run(int phase)
+                {
+                    w.Line($"ws.Phase = {phase};");
+                    w.Line("global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);");
+                }
+                for (int j = 0; j < segments; j++)
+                {
+                    if (j > 0)
+                    {
+                        LayerContext context = plan.Layers[bounds[j]];
+                        w.Line($"// {context.Layer.Describe()}: forward with the batch's statistics");
+                        context.Layer.EmitBatchForwardCall(w, context, Call(context, backward: false));
+                    }
+                    if (ForwardRuns(j)) Run(j);
+                }
+                // Below the lowest layer with trainable parameters no gradient is needed.
+                for (int j = segments - 2; j >= 0 && BatchBackwardRuns(j); j--)
+                {
+                    LayerContext context = plan.Layers[bounds[j + 1]];
+                    w.Line($"// {context.Layer.Describe()}: backward through the batch's statistics");
+                    context.Layer.EmitBatchBackwardCall(w, context, Call(context, backward: true));
+                    if (BackwardRuns(j)) Run(lastPhase - j);
+                }
+                w.Line("// The parameter gradients of the slices, summed in slice order: the same on any number of threads.");
+                w.Line($"for (int s = 0; s < ws.Slices; s++) {Names.Kernels}.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));");
+                w.Line("double loss = 0;");
+                w.Line("for (int i = 0; i < count; i++) loss += ws.Losses[i];");
+                (string oa, string oo, string os) = Where(count - 1);
+                w.Line($"if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>({oa}, {oo} + i * {os}, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));");
+                if (batchLayers.Count > 0)
+                {
+                    using (w.Block("if (updateMovingStatistics)"))
+                    {
+                        foreach (int i in batchLayers)
+                            plan.Layers[i].Layer.EmitBatchUpdateCall(w, plan.Layers[i], Call(plan.Layers[i], backward: false));
+                    }
+                }
+                w.Line("ws.Model = null;");
+                w.Line("return (float)(loss / count);");
+            }
+            w.Line();
+
+            // ---- The per-sample phases.
+            w.Line("/// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>");
+            if (compilation.SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+            using (w.Block("private void BatchPhase(BatchWorkspace ws, int phase, int slice)"))
+            {
+                w.Line($"{ros} p = _parameters;");
+                w.Line($"{span} gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);");
+                w.Line("float scale = 1f / ws.Count; // the gradient of the mean loss");
+                using (w.Block("for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)"))
+                {
+                    w.Line($"{ros} input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);");
+                    w.Line($"{span} block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);");
+                    foreach (LayerContext context in plan.Layers)
+                        if (at.TryGetValue(context.Index, out long offset))
+                            w.Line($"{span} y_{context.Layer.Name} = block.Slice({Format.Int(offset)}, {context.SizeName});");
+                    w.Line($"{span} gradA = block.Slice({Format.Int(gradA)}, {Format.Int(largest)}), gradB = block.Slice({Format.Int(gradB)}, {Format.Int(largest)});");
+                    using (w.Block("switch (phase)"))
+                    {
+                        for (int j = 0; j < segments; j++)
+                        {
+                            if (!ForwardRuns(j)) continue;
+                            using (w.Block($"case {j}:"))
+                            {
+                                for (int i = bounds[j] + 1; i < bounds[j + 1]; i++)
+                                {
+                                    LayerContext context = plan.Layers[i];
+                                    w.Line($"// {context.Layer.Describe()}");
+                                    if (ActivationPlan.Computes(context, training: false))
+                                        context.Layer.EmitForwardCall(w, context, Name(context.Source), Name(i), training: false);
+                                }
+                                if (j == segments - 1)
+                                {
+                                    w.Line("// The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.");
+                                    w.Line($"{ros} targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);");
+                                    w.Line($"{span} dOutput = gradA.Slice(0, OutputSize);");
+                                    w.Line("float loss;");
+                                    if (fusable) w.Line("bool fused = false;");
+                                    EmitLoss(w, spec, Name(count - 1), fusable);
+                                    w.Line("ws.Losses[n] = loss;");
+                                    w.Line($"{Names.Kernels}.Scale(dOutput, scale);");
+                                    EmitSegmentBackward(j);
+                                }
+                                w.Line("break;");
+                            }
+                        }
+                        for (int j = segments - 2; j >= 0; j--)
+                        {
+                            if (!BackwardRuns(j)) continue;
+                            using (w.Block($"case {lastPhase - j}:"))
+                            {
+                                EmitSegmentBackward(j);
+                                w.Line("break;");
+                            }
+                        }
+                    }
+                }
+            }
+            w.Line();
+
+            void EmitSegmentBackward(int j)
+            {
+                for (int i = bounds[j + 1] - 1; i > bounds[j] && i >= firstTrainable; i--)
+                {
+                    LayerContext context = plan.Layers[i];
+                    string dy = $"{buffers[i + 1]}.Slice(0, {context.SizeName})";
+                    string dx = i == firstTrainable ? "default" : $"{buffers[i]}.Slice(0, {context.InputSizeName})";
+                    w.Line($"// {context.Layer.Describe()}");
+                    context.Layer.EmitBackwardCall(w, context, new BackwardCall(Name(context.Source), Name(i), dy, dx, "gradients",
+                        i == count - 1 && fusable ? "fused" : "false", "", Training: false));
+                }
+            }
+
+            string SegmentText(int j, bool forward)
+            {
+                var names = Enumerable.Range(bounds[j] + 1, Math.Max(0, bounds[j + 1] - bounds[j] - 1)).Select(i => plan.Layers[i].Layer.Name);
+                if (!forward) names = names.Reverse();
+                string list = string.Join(", ", names);
+                return list.Length == 0 ? "no per-sample layers" : "per sample " + list;
+            }
+        }
+    
+        /// <summary>
+        /// The batch step of a graph model (<c>Input =</c>, merges). Without BatchNormalization it is, as SPEC §7 says, the
+        /// mean of the per-sample steps, run sample by sample. The phased batch step that normalises with a batch's
+        /// statistics does not follow graphs yet: a graph with BatchNormalization says so when asked to train on a batch.
+        /// </summary>
+        private static void EmitGraphBatchTraining(SourceWriter w, NetworkSpec spec)
+        {
+            string ros = Names.ReadOnlySpan, span = Names.Span;
+            bool batchStatistics = spec.Layers.Any(l => l.UsesBatchStatistics);
+            foreach (bool sparse in new[] { true, false })
+            {
+                string targets = sparse ? "global::System.ReadOnlySpan<int> targets" : $"{ros} targets";
+                w.Line("/// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name=\"inputs\"/>, the gradient of the mean loss added into <paramref name=\"gradients\"/>.</summary>");
+                w.Line($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics = true) =>");
+                using (w.Indent())
+                    w.Line("AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);");
+                w.Line();
+                w.Line("/// <summary>The batch training step, also writing each sample's output into <paramref name=\"outputs\"/> unless it is empty; the samples run in order on the calling thread.</summary>");
+                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
+                {
+                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
+                    if (batchStatistics)
+                    {
+                        w.Line("throw new global::System.NotSupportedException(\"Training a graph model (Input =, Add, Concatenate) that has BatchNormalization on a batch is not supported yet: \" +");
+                        w.Line("    \"its inference (Forward, per-sample AccumulateGradients with the moving statistics) works, batch statistics do not.\");");
+                        continue;
+                    }
+                    w.Line("// Without BatchNormalization the batch step is the mean of the per-sample steps.");
+                    w.Line("float[] sum = t_batchGradients ??= new float[ParameterCount];");
+                    w.Line("global::System.Array.Clear(sum);");
+                    w.Line("double loss = 0;");
+                    using (w.Block("for (int n = 0; n < count; n++)"))
+                    {
+                        w.Line($"{span} output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);");
+                        w.Line(sparse
+                            ? "loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets[n], sum, false, 0UL, output);"
+                            : "loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets.Slice(n * OutputSize, OutputSize), sum, false, 0UL, output);");
+                    }
+                    w.Line("return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);");
+                }
+                w.Line();
+            }
+            if (!batchStatistics)
+            {
+                w.Line("// The per-sample gradients of a batch, summed: one per thread, allocated at its first batch.");
+                w.Line("[global::System.ThreadStatic]");
+                w.Line("private static float[]? t_batchGradients;");
+                w.Line();
+            }
+            w.Line("bool global::Cnn.ICnnModel.UsesBatchStatistics => " + (batchStatistics ? "true" : "false") + ";");
+            w.Line();
+        }
+}
+}
