@@ -13,6 +13,7 @@ public class GradientCheckTests
         nameof(CheckConvStrided), nameof(CheckConvSame), nameof(CheckStandaloneActivations),
         nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
         nameof(CheckManyFilters), nameof(CheckBigWindow),
+        nameof(CheckReLUVariants), nameof(CheckGlobalMax), nameof(CheckSequencePooling), nameof(CheckSequenceMaxPooling),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -29,6 +30,10 @@ public class GradientCheckTests
         nameof(CheckWideInput) => new CheckWideInput(),
         nameof(CheckManyFilters) => new CheckManyFilters(),
         nameof(CheckBigWindow) => new CheckBigWindow(),
+        nameof(CheckReLUVariants) => new CheckReLUVariants(),
+        nameof(CheckGlobalMax) => new CheckGlobalMax(),
+        nameof(CheckSequencePooling) => new CheckSequencePooling(),
+        nameof(CheckSequenceMaxPooling) => new CheckSequenceMaxPooling(),
         _ => throw new ArgumentException(name),
     };
 

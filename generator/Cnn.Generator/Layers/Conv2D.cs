@@ -94,13 +94,13 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         check.AtLeastOne(StrideHeight, nameof(A.StrideHeight), "the vertical stride");
         if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(A.StrideWidth), "the horizontal stride");
         check.Enum<Padding>((int)Padding, nameof(A.Padding), 2);
-        check.Enum<Activation>((int)Activation, nameof(A.Activation), 5);
+        check.Enum<Activation>((int)Activation, nameof(A.Activation));
     }
 
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check)
     {
-        if (!check.Image(input, "a convolution")) return null;
+        if (!check.Image(input, "a 2D convolution", "[Conv1D]")) return null;
         if (Activation == Activation.Softmax)
             return check.Mismatch($"{check.Label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
         if (check.Window(input, KernelHeight, KernelWidth, StrideHeight, StrideWidth, Padding, "kernel") is not { } window) return null;
