@@ -157,3 +157,13 @@ public partial class CheckSequencePooling;
 [GlobalMaxPooling1D]
 [Dense(2, Activation = Activation.Sigmoid)]
 public partial class CheckSequenceMaxPooling;
+
+/// <summary>Global max pooling alone over 20 channels (16 + 4 lanes, or 8 + 8 + 4), for the exact first-maximum test.</summary>
+[Model(3, 4, 20, Loss = Loss.MeanSquaredError)]
+[GlobalMaxPooling2D]
+public partial class WideGlobalMaxPool;
+
+/// <summary>1D max pooling alone on 27 channels (the SIMD kernels), for the exact first-maximum test.</summary>
+[Model(8, 27, Loss = Loss.MeanSquaredError)]
+[MaxPool1D(2)]
+public partial class WideMaxPool1D;
