@@ -10,12 +10,13 @@ namespace Cnn.Generator.IntegrationTests;
 /// </summary>
 public class LayerFixtureTests
 {
-    public static TheoryData<string> Files => new() { "fixture_image_max", "fixture_image_average", "fixture_sequence_average", "fixture_sequence_max" };
+    public static TheoryData<string> Files => new() { "fixture_image_max", "fixture_image_average", "fixture_image_flatten", "fixture_sequence_average", "fixture_sequence_max" };
 
     private static ICnnModel Create(string file) => file switch
     {
         "fixture_image_max" => new FixtureImageMax(),
         "fixture_image_average" => new FixtureImageAverage(),
+        "fixture_image_flatten" => new FixtureImageFlatten(),
         "fixture_sequence_average" => new FixtureSequenceAverage(),
         "fixture_sequence_max" => new FixtureSequenceMax(),
         _ => throw new ArgumentException(file),

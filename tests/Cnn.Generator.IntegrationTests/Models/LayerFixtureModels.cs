@@ -4,13 +4,14 @@ namespace Cnn.Generator.IntegrationTests.Models;
 
 // The models of Fixtures/make_layer_fixtures.py, whose PyTorch outputs and input gradients are in Fixtures/<name>.safetensors.
 
-/// <summary>Fixtures/fixture_image_max: default ZeroPadding2D, ReLU6 reaching its cap, ReLU with a slope and a cap, four-sided padding, LeakyReLU's default, global max pooling.</summary>
+/// <summary>Fixtures/fixture_image_max: default ZeroPadding2D, ReLU6 reaching its cap, four-sided padding before a convolution (which sees where the zeros are), ReLU with a slope and a cap, LeakyReLU's default, global max pooling.</summary>
 [Model(6, 5, 3, Loss = Loss.MeanSquaredError)]
 [ZeroPadding2D]
 [Conv2D(10, 3, Activation = Activation.ReLU6)]
-[Conv2D(12, 2)]
-[ReLU(MaxValue = 2, NegativeSlope = 0.25)]
 [ZeroPadding2D(1, 0, 2, 1)]
+[ExpectShape(7, 8, 10)]
+[Conv2D(12, 2)]
+[ReLU(MaxValue = 6.5, NegativeSlope = 0.25)]
 [LeakyReLU]
 [GlobalMaxPooling2D]
 [Dense(4, Activation = Activation.ReLU6)]
@@ -46,3 +47,10 @@ public partial class FixtureSequenceAverage;
 [GlobalMaxPooling1D]
 [Dense(2)]
 public partial class FixtureSequenceMax;
+
+/// <summary>Fixtures/fixture_image_flatten: four different paddings read by Flatten, so that their order shows.</summary>
+[Model(4, 3, 2, Loss = Loss.MeanSquaredError)]
+[ZeroPadding2D(0, 3, 4, 1)]
+[Flatten]
+[Dense(3)]
+public partial class FixtureImageFlatten;
