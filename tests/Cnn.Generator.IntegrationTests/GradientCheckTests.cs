@@ -15,6 +15,7 @@ public class GradientCheckTests
         nameof(CheckManyFilters), nameof(CheckBigWindow), nameof(CheckGraph),
         nameof(CheckDilatedConv), nameof(CheckDilatedConvWide), nameof(CheckDepthwise), nameof(CheckDepthwiseWide),
         nameof(CheckSeparable), nameof(CheckSeparableWide), nameof(CheckConv1D), nameof(CheckConv1DWide),
+        nameof(CheckReLUVariants), nameof(CheckGlobalMax), nameof(CheckSequencePooling), nameof(CheckSequenceMaxPooling),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -40,6 +41,10 @@ public class GradientCheckTests
         nameof(CheckSeparableWide) => new CheckSeparableWide(),
         nameof(CheckConv1D) => new CheckConv1D(),
         nameof(CheckConv1DWide) => new CheckConv1DWide(),
+        nameof(CheckReLUVariants) => new CheckReLUVariants(),
+        nameof(CheckGlobalMax) => new CheckGlobalMax(),
+        nameof(CheckSequencePooling) => new CheckSequencePooling(),
+        nameof(CheckSequenceMaxPooling) => new CheckSequenceMaxPooling(),
         _ => throw new ArgumentException(name),
     };
 
@@ -294,5 +299,36 @@ public class TrainingOutputTests
             Assert.Equal(expected, output);
         }
         Assert.Throws<ArgumentException>(() => model.AccumulateGradients(input, 0, withOutput, 3UL, new float[model.OutputSize + 1]));
+    }
+}
+
+/// <summary>Global max pooling and 1D max pooling send each gradient to the first maximum (row-major), as MaxPool2D does, on every lane group.</summary>
+public class GlobalAndSequenceMaxPoolGradientTests
+{
+    [Theory]
+    [InlineData(nameof(WideGlobalMaxPool))]
+    [InlineData(nameof(WideMaxPool1D))]
+    public void InputGradient_GoesToTheFirstMaximum_WithTies(string name)
+    {
+        ICnnModel model = name == nameof(WideGlobalMaxPool) ? new WideGlobalMaxPool() : new WideMaxPool1D();
+        int channels = model.InputShape[^1];
+        // The cells (rows of channels) each output reads: all of them for global pooling, windows of 2 steps for MaxPool1D.
+        int cells = model.InputSize / channels, window = name == nameof(WideGlobalMaxPool) ? cells : 2;
+        var random = new RandomSource(11);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = (int)(random.NextSingle() * 3f);
+        var output = new float[model.OutputSize];
+        model.Forward(input, output);
+        var gradient = new float[model.InputSize];
+        for (int k = 0; k < model.OutputSize; k++)
+        {
+            int o = k / channels, ch = k % channels, best = -1;
+            for (int cell = o * window; cell < (o + 1) * window; cell++)
+                if (best < 0 || input[cell * channels + ch] > input[best]) best = cell * channels + ch;
+            Assert.Equal(input[best], output[k]);
+            model.InputGradient(input, k, gradient);
+            for (int i = 0; i < gradient.Length; i++)
+                Assert.True(gradient[i] == (i == best ? 1f : 0f), $"{name} output {k}: input {i} gets {gradient[i]}, the first maximum is input {best}");
+        }
     }
 }

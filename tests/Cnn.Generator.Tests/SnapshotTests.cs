@@ -122,4 +122,27 @@ public class SnapshotTests
         [Dense(2)]
         public partial class CausalNet;
         """);
+
+    [Fact]
+    public void PaddingReLUsAndGlobalPooling() => Verify("""
+        [Model(6, 5, 3, Loss = Loss.MeanSquaredError)]
+        [ZeroPadding2D]
+        [Conv2D(10, 3, Activation = Activation.ReLU6)]
+        [ReLU(MaxValue = 2, NegativeSlope = 0.25)]
+        [ZeroPadding2D(1, 0, 2, 1)]
+        [LeakyReLU]
+        [GlobalMaxPooling2D]
+        [Dense(4, Activation = Activation.ReLU6)]
+        public partial class Padded;
+        """);
+
+    [Fact]
+    public void SequencePooling() => Verify("""
+        [Model(11, 6, Loss = Loss.MeanSquaredError)]
+        [MaxPool1D(3, Stride = 2, Padding = Padding.Same)]
+        [AvgPool1D(2)]
+        [GlobalAveragePooling1D]
+        [Dense(3)]
+        public partial class Sequence;
+        """);
 }

@@ -77,6 +77,7 @@ internal static class EmitHelpers
         Activation.Sigmoid => $"{Names.Kernels}.Sigmoid({span});",
         Activation.Tanh => $"{Names.Kernels}.Tanh({span});",
         Activation.Softmax => $"{Names.Kernels}.Softmax({span});",
+        Activation.ReLU6 => $"{Names.Kernels}.ReLU6({span});",
         _ => null,
     };
 
@@ -87,6 +88,7 @@ internal static class EmitHelpers
         Activation.Sigmoid => $"{Names.Kernels}.SigmoidBackward({y}, {dy});",
         Activation.Tanh => $"{Names.Kernels}.TanhBackward({y}, {dy});",
         Activation.Softmax => $"{Names.Kernels}.SoftmaxBackward({y}, {dy});",
+        Activation.ReLU6 => $"{Names.Kernels}.ReLU6Backward({y}, {dy});",
         _ => null,
     };
 

@@ -6,13 +6,10 @@ using static Cnn.Generator.Emitters.EmitHelpers;
 
 namespace Cnn.Generator.Layers;
 
-/// <summary><c>[ReLU]</c>, <c>[Sigmoid]</c>, <c>[Tanh]</c>, <c>[Softmax]</c>: a standalone activation layer.</summary>
+/// <summary><c>[Sigmoid]</c>, <c>[Tanh]</c>, <c>[Softmax]</c>: a standalone activation layer (<c>[ReLU]</c> is <see cref="ReLUSpec"/>).</summary>
 /// <param name="Activation">The function applied.</param>
 internal sealed record ActivationSpec(Activation Activation) : LayerSpec
 {
-    /// <summary>Reads <c>[ReLU]</c>.</summary>
-    public static readonly LayerKind ReLUKind = new(nameof(Attributes.ReLUAttribute), static _ => new ActivationSpec(Activation.ReLU));
-
     /// <summary>Reads <c>[Sigmoid]</c>.</summary>
     public static readonly LayerKind SigmoidKind = new(nameof(Attributes.SigmoidAttribute), static _ => new ActivationSpec(Activation.Sigmoid));
 
@@ -25,7 +22,6 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
     /// <inheritdoc/>
     public override string KerasType => Activation switch
     {
-        Activation.ReLU => "ReLU",
         Activation.Softmax => "Softmax",
         _ => "Activation",
     };
@@ -33,7 +29,6 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
     /// <inheritdoc/>
     public override string DefaultBaseName => Activation switch
     {
-        Activation.ReLU => "re_lu",
         Activation.Softmax => "softmax",
         _ => "activation",
     };
@@ -46,7 +41,7 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
 
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check) => Activation == Activation.Softmax && !input.IsVector
-        ? check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] (and usually a [Dense] layer) before it")
+        ? check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] (and usually a [Dense] layer) before it{(input.IsSequence ? ", or reduce the sequence with [GlobalAveragePooling1D]" : "")}")
         : this with { Input = input, Output = input };
 
     /// <inheritdoc/>

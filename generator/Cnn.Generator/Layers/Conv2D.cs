@@ -108,14 +108,14 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         check.AtLeastOne(StrideHeight, nameof(A.StrideHeight), "the vertical stride");
         if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(A.StrideWidth), "the horizontal stride");
         check.Padding(Padding, nameof(A.Padding), causal: false);
-        check.Enum<Activation>((int)Activation, nameof(A.Activation), 5);
+        check.Enum<Activation>((int)Activation, nameof(A.Activation));
         check.Dilation(DilationRate, StrideHeight, StrideWidth, nameof(A.DilationRate));
     }
 
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check)
     {
-        if (!check.Image(input, "a convolution")) return null;
+        if (!check.Image(input, "a 2D convolution", "[Conv1D]")) return null;
         if (Activation == Activation.Softmax)
             return check.Mismatch($"{check.Label} cannot apply Softmax to an image: Softmax needs a vector; use it on a [Dense] layer after [Flatten]", nameof(A.Activation));
         // (k - 1)·d + 1 can pass int.MaxValue for absurd arguments: bound it first.

@@ -48,14 +48,14 @@ internal sealed record DenseSpec(int Units, Activation Activation, bool UseBias)
     public override void CheckArguments(LayerChecker check)
     {
         check.AtLeastOne(Units, "units", "the number of units");
-        check.Enum<Activation>((int)Activation, nameof(A.Activation), 5);
+        check.Enum<Activation>((int)Activation, nameof(A.Activation));
     }
 
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check)
     {
         if (!input.IsVector)
-            return check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] before it");
+            return check.Mismatch($"{check.Label} expects a vector, but {check.Producer}: insert [Flatten] before it{(input.IsSequence ? ", or reduce the sequence with [GlobalAveragePooling1D] or [GlobalMaxPooling1D]" : "")}");
         long kernelSize = NetworkValidator.Multiply(input.Size, Units);
         if (kernelSize > NetworkValidator.MaxValues)
             return check.Mismatch($"{check.Label} needs {Format.Thousands(kernelSize)} kernel values ({input.Size} x {Units}), more than the {Format.Thousands(NetworkValidator.MaxValues)} this generator supports");

@@ -20,12 +20,21 @@ internal static class LayerKinds
         BatchNormalizationSpec.Kind,
         FlattenSpec.Kind,
         DropoutSpec.Kind,
-        ActivationSpec.ReLUKind,
+        ReLUSpec.Kind,
+        ReLUSpec.LeakyKind,
         ActivationSpec.SigmoidKind,
         ActivationSpec.TanhKind,
         ActivationSpec.SoftmaxKind,
         AddSpec.Kind,
-        ConcatenateSpec.Kind);
+        ConcatenateSpec.Kind,
+
+        GlobalPoolSpec.Average2DKind,
+        GlobalPoolSpec.Max2DKind,
+        GlobalPoolSpec.Average1DKind,
+        GlobalPoolSpec.Max1DKind,
+        ZeroPadding2DSpec.Kind,
+        Pool1DSpec.MaxKind,
+        Pool1DSpec.AverageKind);
 
     private static Dictionary<string, LayerKind> Index(params LayerKind[] kinds)
     {

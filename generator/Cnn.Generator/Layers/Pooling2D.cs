@@ -65,7 +65,7 @@ internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int
     /// <inheritdoc/>
     public override LayerSpec? Infer(TensorShape input, LayerChecker check)
     {
-        if (!check.Image(input, "pooling")) return null;
+        if (!check.Image(input, "2D pooling", IsMax ? "[MaxPool1D]" : "[AvgPool1D]")) return null;
         if (check.Window(input, PoolHeight, PoolWidth, StrideHeight, StrideWidth, Padding, "pool window") is not { } window) return null;
         return this with { Input = input, Output = TensorShape.Image(window.Height, window.Width, input.Channels), PadTop = window.PadTop, PadLeft = window.PadLeft };
     }
@@ -76,11 +76,11 @@ internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int
     /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
-        Pool2DEmitter.EmitForward(code, context);
+        Pool2DEmitter.EmitForward(code, context, this);
         code.Line();
-        Pool2DEmitter.EmitBackward(code, context);
+        Pool2DEmitter.EmitBackward(code, context, this);
         code.Line();
-        Pool2DEmitter.EmitKernels(kernels, context);
+        Pool2DEmitter.EmitKernels(kernels, context, this);
     }
 
     /// <inheritdoc/>
@@ -107,12 +107,14 @@ internal static class Pool2DEmitter
     private static bool Clips(Pool2DSpec p) => p.Padding == Padding.Same &&
         ((p.Output.Height - 1) * p.StrideHeight + p.PoolHeight > p.Input.Height || (p.Output.Width - 1) * p.StrideWidth + p.PoolWidth > p.Input.Width);
 
-    /// <summary>Emits <c>Forward_{name}(x, y)</c>.</summary>
-    public static void EmitForward(SourceWriter w, LayerContext context)
+    /// <summary>
+    /// Emits <c>Forward_{name}(x, y)</c> of <paramref name="p"/>: the layer of <paramref name="context"/> itself, or the
+    /// image one column wide that a 1D pooling layer is (<see cref="Pool1DSpec"/>), which describes itself in comments.
+    /// </summary>
+    public static void EmitForward(SourceWriter w, LayerContext context, Pool2DSpec p)
     {
-        var p = (Pool2DSpec)context.Layer;
         int c = p.Input.Channels;
-        w.Line($"/// <summary>{Describe(p)}.</summary>");
+        w.Line($"/// <summary>{context.Layer.Describe()}.</summary>");
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.Span} y)"))
         {
             if (!Clips(p))
@@ -143,14 +145,13 @@ internal static class Pool2DEmitter
     private static List<VectorPath> Paths(LayerContext context, Pool2DSpec p) => SimdKernels.Paths(context.Target, p.Input.Channels);
 
     /// <summary>Emits the SIMD versions of a pooling layer whose windows never leave the input.</summary>
-    public static void EmitKernels(SourceWriter w, LayerContext context)
+    public static void EmitKernels(SourceWriter w, LayerContext context, Pool2DSpec p)
     {
-        var p = (Pool2DSpec)context.Layer;
         if (Clips(p)) return;
         int c = p.Input.Channels;
         foreach (VectorPath path in Paths(context, p))
         {
-            w.Line($"/// <summary>{Describe(p)}: one vector per group of channels ({path.TypeName} version).</summary>");
+            w.Line($"/// <summary>{context.Layer.Describe()}: one vector per group of channels ({path.TypeName} version).</summary>");
             SimdKernels.EmitOptimizedAtOnce(w);
             using (w.Block($"private static void Pool_{context.MethodSuffix}{path.Suffix}(ref float x, ref float y)"))
             using (PixelLoops(w, p))
@@ -179,9 +180,8 @@ internal static class Pool2DEmitter
     /// Emits <c>Backward_{name}(x, y, dy, dx)</c>. Max pooling sends each gradient to the first maximum of its
     /// window in row-major order (as PyTorch does); average pooling spreads it evenly over the cells inside.
     /// </summary>
-    public static void EmitBackward(SourceWriter w, LayerContext context)
+    public static void EmitBackward(SourceWriter w, LayerContext context, Pool2DSpec p)
     {
-        var p = (Pool2DSpec)context.Layer;
         int c = p.Input.Channels;
         bool clips = Clips(p);
         w.Line($"/// <summary>Backward pass of {p.Name}: writes the input gradient into <paramref name=\"dx\"/>.</summary>");

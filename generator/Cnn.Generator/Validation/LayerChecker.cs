@@ -58,7 +58,10 @@ internal sealed class LayerChecker
             OutOfRange(argument, $"the {height}x{width} {what} has {Format.Thousands(cells)} cells, more than the {Format.Thousands(NetworkValidator.MaxWindowCells)} this generator unrolls; use a smaller {what}");
     }
 
-    /// <summary>CNN0003 when <paramref name="value"/> is not one of the <paramref name="count"/> members of enum <typeparamref name="T"/>.</summary>
+    /// <summary>CNN0003 when <paramref name="value"/> is not a member of enum <typeparamref name="T"/> (whose members run from 0 without gaps).</summary>
+    public void Enum<T>(int value, string argument) where T : struct => Enum<T>(value, argument, System.Enum.GetValues(typeof(T)).Length);
+
+    /// <summary>CNN0003 when <paramref name="value"/> is not one of the first <paramref name="count"/> members of enum <typeparamref name="T"/>.</summary>
     public void Enum<T>(int value, string argument, int count) where T : struct
     {
         if (value < 0 || value >= count) OutOfRange(argument, $"{value} is not a valid {typeof(T).Name}");
@@ -91,23 +94,33 @@ internal sealed class LayerChecker
         if (!System.Enum.IsDefined(typeof(Activation), value)) OutOfRange(argument, $"{(int)value} is not a valid Activation");
     }
 
-    /// <summary>CNN0004 unless <paramref name="input"/> is a sequence (steps x channels).</summary>
-    public bool Sequence(TensorShape input, string what)
+    /// <summary>
+    /// CNN0004 unless <paramref name="input"/> is a sequence (steps x channels); for an image the message names the
+    /// two-dimensional layer to use instead (<paramref name="imageAlternative"/>), or [Conv2D].
+    /// </summary>
+    public bool Sequence(TensorShape input, string what, string? imageAlternative = null)
     {
         if (input.IsSequence) return true;
         Mismatch(input.IsImage
-            ? $"{Label} expects a sequence (steps x channels), but {Producer}, an image: {what} runs along one axis; use [Conv2D] on images, or [Model(steps, channels)] for sequences"
+            ? imageAlternative is null
+                ? $"{Label} expects a sequence (steps x channels), but {Producer}, an image: {what} runs along one axis; use [Conv2D] on images, or [Model(steps, channels)] for sequences"
+                : $"{Label} expects a sequence (steps x channels), but {Producer}, an image (height x width x channels): {what} works on sequences; use {imageAlternative} on an image"
             : $"{Label} expects a sequence (steps x channels), but {Producer}, a vector: {what} cannot follow [Flatten], [Dense] or global pooling");
         return false;
     }
 
-    /// <summary>CNN0004 unless <paramref name="input"/> is an image; the message says what the layer needs.</summary>
-    public bool Image(TensorShape input, string what)
+    /// <summary>
+    /// CNN0004 unless <paramref name="input"/> is an image; the message says what the layer needs, and for a sequence
+    /// the one-dimensional layer to use instead (<paramref name="sequenceAlternative"/>), or the 1-D layers in general.
+    /// </summary>
+    public bool Image(TensorShape input, string what, string? sequenceAlternative = null)
     {
         if (input.IsImage) return true;
-        if (input.IsSequence)
-            return Mismatch($"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} needs two spatial axes; use the 1-D layers ([Conv1D]) on sequences") is not null;
-        Mismatch($"{Label} expects an image (height x width x channels), but {Producer}: {what} cannot follow [Flatten] or [Dense]");
+        Mismatch(input.IsSequence
+            ? sequenceAlternative is null
+                ? $"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} needs two spatial axes; use the 1-D layers ([Conv1D]) on sequences"
+                : $"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} works on images; use {sequenceAlternative} on a sequence"
+            : $"{Label} expects an image (height x width x channels), but {Producer}: {what} cannot follow [Flatten] or [Dense]");
         return false;
     }
 

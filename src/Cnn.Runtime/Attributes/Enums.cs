@@ -21,6 +21,8 @@ enum Activation
     Tanh = 3,
     /// <summary>e^x_i / Σ e^x_j over the layer's outputs (a vector).</summary>
     Softmax = 4,
+    /// <summary>min(max(x, 0), 6) (MobileNet's capped ReLU). Its derivative is 1 strictly between 0 and 6, else 0.</summary>
+    ReLU6 = 5,
 }
 
 /// <summary>How a convolution or pooling window treats the borders (Keras <c>padding=</c>).</summary>

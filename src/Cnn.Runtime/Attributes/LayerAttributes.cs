@@ -245,8 +245,25 @@ public sealed class BatchNormalizationAttribute : LayerAttribute
     public bool Scale { get; set; } = true;
 }
 
-/// <summary>Standalone ReLU layer (Keras <c>ReLU</c>).</summary>
-public sealed class ReLUAttribute : LayerAttribute;
+/// <summary>
+/// Standalone ReLU layer (Keras <c>ReLU</c>): <c>x &lt; 0 ? NegativeSlope·x : min(x, MaxValue)</c>; plain <c>max(0, x)</c>
+/// with the defaults.
+/// </summary>
+public sealed class ReLUAttribute : LayerAttribute
+{
+    /// <summary>The cap on the output (at least 0); default: no cap (positive infinity).</summary>
+    public double MaxValue { get; set; } = double.PositiveInfinity;
+    /// <summary>The slope below 0 (at least 0); default 0.</summary>
+    public double NegativeSlope { get; set; }
+}
+/// <summary>Leaky ReLU layer (Keras <c>LeakyReLU</c>): <c>x &lt; 0 ? alpha·x : x</c>.</summary>
+public sealed class LeakyReLUAttribute : LayerAttribute
+{
+    /// <summary>A leaky ReLU with slope <paramref name="alpha"/> (at least 0) below 0.</summary>
+    public LeakyReLUAttribute(double alpha = 0.3) => Alpha = alpha;
+    /// <summary>The slope below 0.</summary>
+    public double Alpha { get; }
+}
 /// <summary>Standalone sigmoid layer (Keras <c>Activation("sigmoid")</c>).</summary>
 public sealed class SigmoidAttribute : LayerAttribute;
 /// <summary>Standalone tanh layer (Keras <c>Activation("tanh")</c>).</summary>
@@ -270,6 +287,62 @@ public sealed class ConcatenateAttribute : LayerAttribute
     public ConcatenateAttribute(params string[] inputs) => Inputs = inputs;
     /// <summary>The names of the layers joined, in channel order.</summary>
     public string[] Inputs { get; }
+}
+
+/// <summary>Global average pooling over an image (Keras <c>GlobalAveragePooling2D</c>): <c>[h, w, c] → [c]</c>, the mean of each channel.</summary>
+public sealed class GlobalAveragePooling2DAttribute : LayerAttribute;
+/// <summary>Global max pooling over an image (Keras <c>GlobalMaxPooling2D</c>): <c>[h, w, c] → [c]</c>, the maximum of each channel.</summary>
+public sealed class GlobalMaxPooling2DAttribute : LayerAttribute;
+/// <summary>Global average pooling over a sequence (Keras <c>GlobalAveragePooling1D</c>): <c>[steps, c] → [c]</c>.</summary>
+public sealed class GlobalAveragePooling1DAttribute : LayerAttribute;
+/// <summary>Global max pooling over a sequence (Keras <c>GlobalMaxPooling1D</c>): <c>[steps, c] → [c]</c>.</summary>
+public sealed class GlobalMaxPooling1DAttribute : LayerAttribute;
+
+/// <summary>Zero rows and columns around an image (Keras <c>ZeroPadding2D</c>).</summary>
+public sealed class ZeroPadding2DAttribute : LayerAttribute
+{
+    /// <summary>One zero row or column on every side (Keras's default).</summary>
+    public ZeroPadding2DAttribute() : this(1) { }
+    /// <summary><paramref name="padding"/> zero rows or columns on every side.</summary>
+    public ZeroPadding2DAttribute(int padding) : this(padding, padding, padding, padding) { }
+    /// <summary><paramref name="height"/> zero rows above and below, <paramref name="width"/> zero columns left and right (Keras <c>padding=(h, w)</c>).</summary>
+    public ZeroPadding2DAttribute(int height, int width) : this(height, height, width, width) { }
+    /// <summary>Zero rows above and below and columns left and right (Keras <c>padding=((top, bottom), (left, right))</c>).</summary>
+    public ZeroPadding2DAttribute(int top, int bottom, int left, int right) { Top = top; Bottom = bottom; Left = left; Right = right; }
+    /// <summary>Zero rows above the image.</summary>
+    public int Top { get; }
+    /// <summary>Zero rows below the image.</summary>
+    public int Bottom { get; }
+    /// <summary>Zero columns left of the image.</summary>
+    public int Left { get; }
+    /// <summary>Zero columns right of the image.</summary>
+    public int Right { get; }
+}
+
+/// <summary>Max pooling over a sequence (Keras <c>MaxPooling1D</c>); padded steps are ignored.</summary>
+public sealed class MaxPool1DAttribute : LayerAttribute
+{
+    /// <summary>A window of <paramref name="size"/> steps; the stride defaults to the size.</summary>
+    public MaxPool1DAttribute(int size) => PoolSize = size;
+    /// <summary>Window length in steps.</summary>
+    public int PoolSize { get; }
+    /// <summary>Stride in steps; defaults to the window size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+}
+
+/// <summary>Average pooling over a sequence (Keras <c>AveragePooling1D</c>); divides by the steps inside the input.</summary>
+public sealed class AvgPool1DAttribute : LayerAttribute
+{
+    /// <summary>A window of <paramref name="size"/> steps; the stride defaults to the size.</summary>
+    public AvgPool1DAttribute(int size) => PoolSize = size;
+    /// <summary>Window length in steps.</summary>
+    public int PoolSize { get; }
+    /// <summary>Stride in steps; defaults to the window size.</summary>
+    public int Stride { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
 }
 
 /// <summary>Build-time assertion: the shape produced by the layers above this attribute.</summary>

@@ -163,6 +163,192 @@ public static class Kernels
             if (!(y[i] > 0f)) dy[i] = 0f;
     }
 
+    /// <summary>x = min(max(x, 0), 6), in place (ReLU6).</summary>
+    public static void ReLU6(Span<float> x) => TensorPrimitives.Clamp(x, 0f, 6f, x);
+
+    /// <summary>
+    /// dy *= (0 &lt; y &lt; 6): ReLU6's derivative taken from its output. At both kinks it is 0 (x = 0 gives y = 0,
+    /// x ≥ 6 gives y = 6), as PyTorch's <c>relu6</c> and TensorFlow's <c>Relu6Grad</c> have it.
+    /// </summary>
+    public static void ReLU6Backward(ReadOnlySpan<float> y, Span<float> dy)
+    {
+        if (y.Length < dy.Length) ThrowLength(y.Length, dy.Length, nameof(y));
+        for (int i = 0; i < dy.Length; i++)
+            if (!(y[i] > 0f && y[i] < 6f)) dy[i] = 0f;
+    }
+
+    /// <summary>
+    /// y = x &lt; 0 ? negativeSlope·x : min(x, maxValue): Keras's <c>ReLU</c> layer with a slope below 0 and a cap
+    /// (<see cref="float.PositiveInfinity"/> for none), and <c>LeakyReLU</c> (no cap). NaN stays NaN.
+    /// </summary>
+    public static void ReLU(ReadOnlySpan<float> x, Span<float> y, float negativeSlope, float maxValue)
+    {
+        if (y.Length != x.Length) ThrowLength(y.Length, x.Length, nameof(y));
+        int i = 0;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        if (UseVector512)
+        {
+            Vector512<float> slope = Vector512.Create(negativeSlope), cap = Vector512.Create(maxValue);
+            for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v * slope, Vector512.Min(v, cap)).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> slope = Vector256.Create(negativeSlope), cap = Vector256.Create(maxValue);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), v * slope, Vector256.Min(v, cap)).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+            y[i] = x[i] < 0f ? negativeSlope * x[i] : MathF.Min(x[i], maxValue);
+    }
+
+    /// <summary>
+    /// dy *= x &gt; 0 ? (x &lt; maxValue ? 1 : 0) : negativeSlope: the derivative of
+    /// <see cref="ReLU(ReadOnlySpan{float}, Span{float}, float, float)"/>, taken from its input. At the kinks: at 0 the
+    /// slope below (0 for a plain ReLU, as PyTorch's <c>relu</c>; alpha for a leaky one, as PyTorch's <c>leaky_relu</c>),
+    /// at the cap 0 (as PyTorch's <c>relu6</c>/<c>hardtanh</c>).
+    /// </summary>
+    public static void ReLUBackward(ReadOnlySpan<float> x, Span<float> dy, float negativeSlope, float maxValue)
+    {
+        if (x.Length < dy.Length) ThrowLength(x.Length, dy.Length, nameof(x));
+        int i = 0;
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rd = ref MemoryMarshal.GetReference(dy);
+        if (UseVector512)
+        {
+            Vector512<float> slope = Vector512.Create(negativeSlope), cap = Vector512.Create(maxValue);
+            for (; i <= dy.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref rx, (nuint)i), d = Vector512.LoadUnsafe(ref rd, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), d & Vector512.LessThan(v, cap), d * slope).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> slope = Vector256.Create(negativeSlope), cap = Vector256.Create(maxValue);
+            for (; i <= dy.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref rx, (nuint)i), d = Vector256.LoadUnsafe(ref rd, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), d & Vector256.LessThan(v, cap), d * slope).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        for (; i < dy.Length; i++)
+            dy[i] = x[i] > 0f ? (x[i] < maxValue ? dy[i] : 0f) : dy[i] * negativeSlope;
+    }
+
+    /// <summary>
+    /// y[j] = max_r rows[r, j]: global max pooling, rows being the pixels (or steps) of y.Length channels. One vector
+    /// of channels at a time, held in a register down all the rows.
+    /// </summary>
+    public static void MaxOfRows(ReadOnlySpan<float> rows, Span<float> y)
+    {
+        int n = y.Length;
+        if (n == 0 || rows.Length % n != 0 || rows.Length == 0) ThrowLength(rows.Length, n, nameof(rows));
+        int count = rows.Length / n, j = 0;
+        ref float r0 = ref MemoryMarshal.GetReference(rows);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (UseVector512)
+        {
+            for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                ref float column = ref Unsafe.Add(ref r0, j);
+                Vector512<float> max = Vector512.LoadUnsafe(ref column);
+                for (int r = 1; r < count; r++) max = Vector512.Max(max, Vector512.LoadUnsafe(ref column, (nuint)(r * n)));
+                max.StoreUnsafe(ref y0, (nuint)j);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                ref float column = ref Unsafe.Add(ref r0, j);
+                Vector256<float> max = Vector256.LoadUnsafe(ref column);
+                for (int r = 1; r < count; r++) max = Vector256.Max(max, Vector256.LoadUnsafe(ref column, (nuint)(r * n)));
+                max.StoreUnsafe(ref y0, (nuint)j);
+            }
+        }
+        for (; j < n; j++)
+        {
+            float max = rows[j];
+            for (int r = 1; r < count; r++) max = MathF.Max(max, rows[r * n + j]);
+            y[j] = max;
+        }
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="MaxOfRows"/>: dx is cleared, then each dy[j] goes to the first row (in order) that
+    /// holds column j's maximum, as PyTorch and the max pooling layers do.
+    /// </summary>
+    public static void MaxOfRowsBackward(ReadOnlySpan<float> rows, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int n = dy.Length;
+        if (n == 0 || rows.Length % n != 0 || rows.Length == 0) ThrowLength(rows.Length, n, nameof(rows));
+        if (dx.Length != rows.Length) ThrowLength(dx.Length, rows.Length, nameof(dx));
+        dx.Clear();
+        int count = rows.Length / n, j = 0;
+        ref float r0 = ref MemoryMarshal.GetReference(rows);
+        ref float g0 = ref MemoryMarshal.GetReference(dy);
+        ref float d0 = ref MemoryMarshal.GetReference(dx);
+        if (UseVector512)
+        {
+            for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                ref float column = ref Unsafe.Add(ref r0, j);
+                ref float target = ref Unsafe.Add(ref d0, j);
+                Vector512<float> max = Vector512.LoadUnsafe(ref column);
+                for (int r = 1; r < count; r++) max = Vector512.Max(max, Vector512.LoadUnsafe(ref column, (nuint)(r * n)));
+                // A second pass gives each lane's gradient to the first row that equals its maximum.
+                Vector512<float> g = Vector512.LoadUnsafe(ref g0, (nuint)j), taken = Vector512<float>.Zero;
+                for (int r = 0; r < count; r++)
+                {
+                    Vector512<float> first = Vector512.AndNot(Vector512.Equals(Vector512.LoadUnsafe(ref column, (nuint)(r * n)), max), taken);
+                    (g & first).StoreUnsafe(ref target, (nuint)(r * n));
+                    taken |= first;
+                }
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                ref float column = ref Unsafe.Add(ref r0, j);
+                ref float target = ref Unsafe.Add(ref d0, j);
+                Vector256<float> max = Vector256.LoadUnsafe(ref column);
+                for (int r = 1; r < count; r++) max = Vector256.Max(max, Vector256.LoadUnsafe(ref column, (nuint)(r * n)));
+                Vector256<float> g = Vector256.LoadUnsafe(ref g0, (nuint)j), taken = Vector256<float>.Zero;
+                for (int r = 0; r < count; r++)
+                {
+                    Vector256<float> first = Vector256.AndNot(Vector256.Equals(Vector256.LoadUnsafe(ref column, (nuint)(r * n)), max), taken);
+                    (g & first).StoreUnsafe(ref target, (nuint)(r * n));
+                    taken |= first;
+                }
+            }
+        }
+        for (; j < n; j++)
+        {
+            int best = j;
+            for (int r = 1; r < count; r++)
+                if (rows[r * n + j] > rows[best]) best = r * n + j;
+            dx[best] = dy[j];
+        }
+    }
+
+    /// <summary>dx[r, j] = scale·g[j] for every row r: the gradient of a global average (scale = 1 / rows).</summary>
+    public static void BroadcastRows(ReadOnlySpan<float> g, float scale, Span<float> dx)
+    {
+        int n = g.Length;
+        if (n == 0 || dx.Length % n != 0) ThrowLength(dx.Length, n, nameof(dx));
+        for (int r = 0; r < dx.Length; r += n)
+            TensorPrimitives.Multiply(g, scale, dx.Slice(r, n));
+    }
+
     /// <summary>acc[j] += Σ_r rows[r, j]: the bias gradient of a convolution (rows are pixels of acc.Length channels).</summary>
     public static void AddRows(ReadOnlySpan<float> rows, Span<float> acc)
     {

@@ -210,3 +210,57 @@ public partial class CheckConv1D;
 [Flatten]
 [Dense(2)]
 public partial class CheckConv1DWide;
+
+/// ZeroPadding2D of whole rows (one block copy) and on all sides but one (a row at a time), ReLU6 fused into a
+/// convolution and a Dense layer, a ReLU layer with a slope and a cap (0.5, so that many values are capped), global
+/// average pooling over 20 channels (a 16-lane and a 4-lane group, or 8 + 8 + 4). No maximum follows the cap or
+/// the padding: a maximum over capped values or padded zeros would tie, and finite differences would cross its kinks.
+/// </summary>
+[Model(5, 4, 3, Loss = Loss.MeanSquaredError)]
+[ZeroPadding2D(2, 1, 0, 0)]
+[Conv2D(20, 2, Padding = Padding.Same, Activation = Activation.ReLU6)]
+[ReLU(MaxValue = 0.5, NegativeSlope = 0.1)]
+[ZeroPadding2D(1, 2, 0, 1)]
+[GlobalAveragePooling2D]
+[Dense(3, Activation = Activation.ReLU6)]
+public partial class CheckReLUVariants;
+
+/// <summary>Symmetric ZeroPadding2D (height, width), LeakyReLU, global max pooling over 27 channels (16 + 8 + 3).</summary>
+[Model(4, 5, 2, Loss = Loss.SparseCategoricalCrossEntropy)]
+[ZeroPadding2D(1, 2)]
+[Conv2D(27, 3, Activation = Activation.Tanh)]
+[LeakyReLU(0.2)]
+[GlobalMaxPooling2D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckGlobalMax;
+
+/// <summary>
+/// A sequence of 13 steps of 20 channels: Same max pooling whose windows leave the sequence (the bounds-checked
+/// code), overlapping average pooling (the SIMD kernels), a ReLU with a slope, global average pooling over the steps.
+/// </summary>
+[Model(13, 20, Loss = Loss.MeanSquaredError)]
+[MaxPool1D(3, Stride = 2, Padding = Padding.Same)]
+[AvgPool1D(2, Stride = 1)]
+[ReLU(NegativeSlope = 0.05)]
+[GlobalAveragePooling1D]
+[Dense(3)]
+public partial class CheckSequencePooling;
+
+/// <summary>Same average pooling whose windows leave the sequence on both ends, max pooling (SIMD), LeakyReLU with its default, global max pooling over the steps.</summary>
+[Model(13, 9, Loss = Loss.BinaryCrossEntropy)]
+[AvgPool1D(4, Stride = 3, Padding = Padding.Same)]
+[LeakyReLU]
+[MaxPool1D(2)]
+[GlobalMaxPooling1D]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class CheckSequenceMaxPooling;
+
+/// <summary>Global max pooling alone over 20 channels (16 + 4 lanes, or 8 + 8 + 4), for the exact first-maximum test.</summary>
+[Model(3, 4, 20, Loss = Loss.MeanSquaredError)]
+[GlobalMaxPooling2D]
+public partial class WideGlobalMaxPool;
+
+/// <summary>1D max pooling alone on 27 channels (the SIMD kernels), for the exact first-maximum test.</summary>
+[Model(8, 27, Loss = Loss.MeanSquaredError)]
+[MaxPool1D(2)]
+public partial class WideMaxPool1D;
