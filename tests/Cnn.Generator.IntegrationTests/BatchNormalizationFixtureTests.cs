@@ -24,11 +24,15 @@ public class BatchNormalizationFixtureTests
         }
     }
 
-    [Fact]
-    public void BatchStep_MatchesPyTorch()
+    /// <summary>This project's fixture, and the golden file of SPEC §7 (Conv2D, BatchNormalization, ReLU, pooling, GlobalAveragePooling2D).</summary>
+    public static TheoryData<string> Files => new() { "fixture", "bn_cnn" };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void BatchStep_MatchesPyTorch(string name)
     {
-        SafeTensorsFile file = SafeTensorsFile.Open(s_path);
-        ICnnModel model = new BnBatchFixture();
+        SafeTensorsFile file = SafeTensorsFile.Open(name == "fixture" ? s_path : TestPaths.Golden(name + ".safetensors"));
+        ICnnModel model = name == "fixture" ? new BnBatchFixture() : new BnCnn();
         WeightFile.Load(model, file, ignoreOtherTensors: true);
         Assert.Equal(int.Parse(file.Metadata["parameters"]), model.ParameterCount);
         Assert.Equal(int.Parse(file.Metadata["trainable_parameters"]), model.TrainableParameterCount);

@@ -9,7 +9,7 @@ namespace Cnn.Generator.IntegrationTests;
 /// </summary>
 public class GoldenTests
 {
-    public static TheoryData<string> Files => new() { "keras_mnist", "tiny_conv", "strided_same", "iris_mlp", "residual" };
+    public static TheoryData<string> Files => new() { "keras_mnist", "tiny_conv", "strided_same", "iris_mlp", "residual", "depthwise_separable", "conv1d" };
 
     private static ICnnModel Create(string file) => file switch
     {
@@ -18,6 +18,8 @@ public class GoldenTests
         "strided_same" => new StridedSame(),
         "iris_mlp" => new IrisMlp(),
         "residual" => new Residual(),
+        "depthwise_separable" => new DepthwiseSeparable(),
+        "conv1d" => new Conv1dGolden(),
         _ => throw new ArgumentException(file),
     };
 

@@ -407,7 +407,7 @@ internal sealed class FuzzModelBuilder(int seed)
                 else if (kh * kw > MaxWindowCells) Fail("CNN0003", "kernel window over 4096 cells");
                 if (sh < 1 || sw < 1) Fail("CNN0003", "stride < 1");
                 if (padding is not (0 or 1)) Fail("CNN0003", "bad Padding");
-                if (activation is < 0 or > 4) Fail("CNN0003", "bad Activation");
+                if (activation is < 0 or > 5) Fail("CNN0003", "bad Activation");
                 if (local.Count == 0 && t.Shape is { } x)
                 {
                     if (x.Length != 3) Fail("CNN0004", "Conv2D on a vector");
@@ -460,7 +460,7 @@ internal sealed class FuzzModelBuilder(int seed)
                 bool useBias = true;
                 if (Chance(0.15)) { useBias = Chance(0.5); named.Add("UseBias = " + (useBias ? "true" : "false")); }
                 if (units < 1) Fail("CNN0003", "units < 1");
-                if (activation is < 0 or > 4) Fail("CNN0003", "bad Activation");
+                if (activation is < 0 or > 5) Fail("CNN0003", "bad Activation");
                 if (local.Count == 0 && t.Shape is { } x)
                 {
                     if (x.Length != 1) Fail("CNN0004", "Dense on an image");
@@ -640,7 +640,7 @@ internal sealed class FuzzModelBuilder(int seed)
     private int ActivationArg(List<string> named)
     {
         if (!Chance(0.5)) return 0;
-        int activation = !Bad(0.08) ? _random.Next(5) : Pick(99, -1, 5);
+        int activation = !Bad(0.08) ? _random.Next(5) : Pick(99, -1, 6); // 5 is ReLU6: valid
         // The literal 0 converts to any enum: Activation = 0 is Activation.None.
         named.Add("Activation = " + (activation is >= 0 and < 5 ? (activation == 0 && Chance(0.3) ? "0" : "Activation." + s_activations[activation]) : $"(Activation)({activation})"));
         return activation;

@@ -187,7 +187,7 @@ public static class Kernels
         int i = 0;
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
-        if (UseVector512)
+        if (VectorWidth >= 512)
         {
             Vector512<float> slope = Vector512.Create(negativeSlope), cap = Vector512.Create(maxValue);
             for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -221,7 +221,7 @@ public static class Kernels
         int i = 0;
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rd = ref MemoryMarshal.GetReference(dy);
-        if (UseVector512)
+        if (VectorWidth >= 512)
         {
             Vector512<float> slope = Vector512.Create(negativeSlope), cap = Vector512.Create(maxValue);
             for (; i <= dy.Length - Vector512<float>.Count; i += Vector512<float>.Count)
@@ -254,7 +254,7 @@ public static class Kernels
         int count = rows.Length / n, j = 0;
         ref float r0 = ref MemoryMarshal.GetReference(rows);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        if (UseVector512)
+        if (VectorWidth >= 512)
         {
             for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
             {
@@ -296,7 +296,7 @@ public static class Kernels
         ref float r0 = ref MemoryMarshal.GetReference(rows);
         ref float g0 = ref MemoryMarshal.GetReference(dy);
         ref float d0 = ref MemoryMarshal.GetReference(dx);
-        if (UseVector512)
+        if (VectorWidth >= 512)
         {
             for (; j <= n - Vector512<float>.Count; j += Vector512<float>.Count)
             {

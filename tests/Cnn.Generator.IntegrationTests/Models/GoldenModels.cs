@@ -58,3 +58,42 @@ public partial class IrisMlp;
 [Dense(5, Activation = Activation.Softmax)]
 [ExpectParameters(1775)]
 public partial class Residual;
+
+/// <summary>golden/bn_cnn (SPEC §7 batch format): BatchNormalization in training mode over a batch of 4, global average pooling.</summary>
+[Model(12, 12, 2, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv2D(6, 3, Padding = Padding.Same)]
+[BatchNormalization]
+[ReLU]
+[MaxPool2D(2)]
+[Conv2D(8, 3)]
+[BatchNormalization]
+[ReLU]
+[GlobalAveragePooling2D]
+[Dense(5, Activation = Activation.Softmax)]
+[ExpectParameters(655)]
+public partial class BnCnn;
+
+/// <summary>golden/depthwise_separable: ReLU6, depthwise with a depth multiplier and stride, separable, zero padding, dilation, global max pooling.</summary>
+[Model(16, 16, 3, Loss = Loss.CategoricalCrossEntropy)]
+[Conv2D(4, 3, Padding = Padding.Same, Activation = Activation.ReLU6)]
+[DepthwiseConv2D(3, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same)]
+[ReLU(MaxValue = 6)]
+[SeparableConv2D(12, 3, Padding = Padding.Same, Activation = Activation.ReLU6)]
+[ZeroPadding2D(2)]
+[Conv2D(10, 3, DilationRate = 2, Activation = Activation.ReLU)]
+[GlobalMaxPooling2D]
+[Dense(6, Activation = Activation.Softmax)]
+[ExpectParameters(1528)]
+public partial class DepthwiseSeparable;
+
+/// <summary>golden/conv1d: a sequence model with Same and causal dilated Conv1D, 1-D pooling, LeakyReLU and global average pooling.</summary>
+[Model(32, 3, Loss = Loss.SparseCategoricalCrossEntropy)]
+[Conv1D(8, 4, Padding = Padding.Same, Activation = Activation.ReLU)]
+[MaxPool1D(2)]
+[Conv1D(8, 3, Padding = Padding.Causal, DilationRate = 2)]
+[LeakyReLU(0.2)]
+[AvgPool1D(3, Stride = 2, Padding = Padding.Same)]
+[GlobalAveragePooling1D]
+[Dense(4, Activation = Activation.Softmax)]
+[ExpectParameters(340)]
+public partial class Conv1dGolden;
