@@ -39,8 +39,11 @@ namespace Samples
         /// <summary>Number of output values: 2.</summary>
         public const int OutputSize = 2;
 
-        /// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>
+        /// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>
         public const int ParameterCount = 434;
+
+        /// <summary>Number of trainable parameters (Keras's "Trainable params"): all but BatchNormalization's moving statistics.</summary>
+        public const int TrainableParameterCount = 434;
 
         /// <summary>The loss the model is trained with.</summary>
         public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.MeanSquaredError;
@@ -304,6 +307,181 @@ __________________________________________________________________";
                 gradB.Slice(0, InputSize).CopyTo(inputGradient);
             }
             return loss;
+        }
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">The n class indices.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+            for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            // A class index is a one-hot target.
+            global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
+            oneHot.Clear();
+            for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+        }
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">n·OutputSize target values.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            targets.CopyTo(ws.Targets);
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+        }
+
+        bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
+
+        // The batch step keeps, per sample, every layer's output and the two gradient buffers (450 floats).
+        private const int BatchBlockSize = 450;
+
+        /// <summary>
+        /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
+        /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
+        /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+        /// </summary>
+        private sealed class BatchWorkspace
+        {
+            [global::System.ThreadStatic]
+            private static BatchWorkspace? t_current;
+            public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
+            public float[] SliceGradients = global::System.Array.Empty<float>();
+            public readonly float[] Statistics = new float[0];
+            public double[] Losses = global::System.Array.Empty<double>();
+            public int Count, Slices, Phase;
+            public CausalNet? Model;
+            /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
+            public readonly global::System.Action<int> Body;
+            private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);
+
+            public static BatchWorkspace For(CausalNet model, int count)
+            {
+                BatchWorkspace ws = t_current ??= new BatchWorkspace();
+                if (ws.Losses.Length < count)
+                {
+                    ws.Inputs = new float[checked(count * InputSize)];
+                    ws.Targets = new float[checked(count * OutputSize)];
+                    ws.Activations = new float[checked(count * BatchBlockSize)];
+                    ws.Losses = new double[count];
+                }
+                ws.Slices = global::Cnn.BatchRunner.Slices(count);
+                if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
+                ws.Model = model;
+                ws.Count = count;
+                return ws;
+            }
+        }
+
+        /// <summary>
+        /// The batch step, layer by layer over the batch:
+        /// phase 0: per sample conv1d, conv1d_1, flatten, dense, the loss, and back through per sample dense, flatten, conv1d_1, conv1d;
+        /// then the slices' gradients summed in slice order, and the moving statistics updated.
+        /// </summary>
+        private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            int count = ws.Count;
+            inputs.CopyTo(ws.Inputs);
+            new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+            ws.Phase = 0;
+            global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
+            // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
+            for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+            double loss = 0;
+            for (int i = 0; i < count; i++) loss += ws.Losses[i];
+            if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 192 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+            ws.Model = null;
+            return (float)(loss / count);
+        }
+
+        /// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private void BatchPhase(BatchWorkspace ws, int phase, int slice)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
+            float scale = 1f / ws.Count; // the gradient of the mean loss
+            for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
+            {
+                global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
+                global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+                global::System.Span<float> y_conv1d = block.Slice(0, Size_conv1d);
+                global::System.Span<float> y_conv1d_1 = block.Slice(128, Size_conv1d_1);
+                global::System.Span<float> y_dense = block.Slice(192, Size_dense);
+                global::System.Span<float> gradA = block.Slice(194, 128), gradB = block.Slice(322, 128);
+                switch (phase)
+                {
+                    case 0:
+                    {
+                        // conv1d: Conv1D 3 stride 1 dilation 2 causal, ReLU, 16x4 -> 16x8
+                        Forward_conv1d(p, input, y_conv1d);
+                        // conv1d_1: Conv1D 3 stride 2 causal, linear, 16x8 -> 8x8
+                        Forward_conv1d_1(p, y_conv1d, y_conv1d_1);
+                        // flatten: Flatten, 8x8 -> 64 (row-major: no data moves)
+                        // dense: Dense, linear, 64 -> 2
+                        Forward_dense(p, y_conv1d_1, y_dense);
+                        // The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.
+                        global::System.ReadOnlySpan<float> targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);
+                        global::System.Span<float> dOutput = gradA.Slice(0, OutputSize);
+                        float loss;
+                        loss = global::Cnn.Losses.MeanSquaredError(y_dense, targets);
+                        global::Cnn.Losses.MeanSquaredErrorGradient(y_dense, targets, dOutput);
+                        ws.Losses[n] = loss;
+                        global::Cnn.Kernels.Scale(dOutput, scale);
+                        // dense: Dense, linear, 64 -> 2
+                        Backward_dense(p, y_conv1d_1, y_dense, gradA.Slice(0, Size_dense), gradB.Slice(0, Size_flatten), gradients, false);
+                        // flatten: Flatten, 8x8 -> 64 (row-major: no data moves)
+                        // conv1d_1: Conv1D 3 stride 2 causal, linear, 16x8 -> 8x8
+                        Backward_conv1d_1(p, y_conv1d, y_conv1d_1, gradB.Slice(0, Size_conv1d_1), gradA.Slice(0, Size_conv1d), gradients, false);
+                        // conv1d: Conv1D 3 stride 1 dilation 2 causal, ReLU, 16x4 -> 16x8
+                        Backward_conv1d(p, input, y_conv1d, gradA.Slice(0, Size_conv1d), default, gradients, false);
+                        break;
+                    }
+                }
+            }
         }
 
         /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
@@ -572,6 +750,7 @@ __________________________________________________________________";
         int global::Cnn.ICnnModel.InputSize => InputSize;
         int global::Cnn.ICnnModel.OutputSize => OutputSize;
         int global::Cnn.ICnnModel.ParameterCount => ParameterCount;
+        int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
         global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;

@@ -40,8 +40,11 @@ namespace Samples
         /// <summary>Number of output values: 4.</summary>
         public const int OutputSize = 4;
 
-        /// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>
+        /// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>
         public const int ParameterCount = 1828;
+
+        /// <summary>Number of trainable parameters (Keras's "Trainable params"): all but BatchNormalization's moving statistics.</summary>
+        public const int TrainableParameterCount = 1828;
 
         /// <summary>The loss the model is trained with.</summary>
         public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.SparseCategoricalCrossEntropy;
@@ -330,6 +333,189 @@ ___________________________________________________________________________";
                 gradA.Slice(0, InputSize).CopyTo(inputGradient);
             }
             return loss;
+        }
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">The n class indices.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+            for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            // A class index is a one-hot target.
+            global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
+            oneHot.Clear();
+            for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+        }
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">n·OutputSize target values.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            targets.CopyTo(ws.Targets);
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+        }
+
+        bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
+
+        // The batch step keeps, per sample, every layer's output and the two gradient buffers (4,292 floats).
+        private const int BatchBlockSize = 4292;
+
+        /// <summary>
+        /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
+        /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
+        /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+        /// </summary>
+        private sealed class BatchWorkspace
+        {
+            [global::System.ThreadStatic]
+            private static BatchWorkspace? t_current;
+            public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
+            public float[] SliceGradients = global::System.Array.Empty<float>();
+            public readonly float[] Statistics = new float[0];
+            public double[] Losses = global::System.Array.Empty<double>();
+            public int Count, Slices, Phase;
+            public SmallMobileNet? Model;
+            /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
+            public readonly global::System.Action<int> Body;
+            private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);
+
+            public static BatchWorkspace For(SmallMobileNet model, int count)
+            {
+                BatchWorkspace ws = t_current ??= new BatchWorkspace();
+                if (ws.Losses.Length < count)
+                {
+                    ws.Inputs = new float[checked(count * InputSize)];
+                    ws.Targets = new float[checked(count * OutputSize)];
+                    ws.Activations = new float[checked(count * BatchBlockSize)];
+                    ws.Losses = new double[count];
+                }
+                ws.Slices = global::Cnn.BatchRunner.Slices(count);
+                if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
+                ws.Model = model;
+                ws.Count = count;
+                return ws;
+            }
+        }
+
+        /// <summary>
+        /// The batch step, layer by layer over the batch:
+        /// phase 0: per sample conv2d, depthwise_conv2d, separable_conv2d, flatten, dense, the loss, and back through per sample dense, flatten, separable_conv2d, depthwise_conv2d, conv2d;
+        /// then the slices' gradients summed in slice order, and the moving statistics updated.
+        /// </summary>
+        private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            int count = ws.Count;
+            inputs.CopyTo(ws.Inputs);
+            new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+            ws.Phase = 0;
+            global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
+            // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
+            for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+            double loss = 0;
+            for (int i = 0; i < count; i++) loss += ws.Losses[i];
+            if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 1984 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+            ws.Model = null;
+            return (float)(loss / count);
+        }
+
+        /// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private void BatchPhase(BatchWorkspace ws, int phase, int slice)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
+            float scale = 1f / ws.Count; // the gradient of the mean loss
+            for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
+            {
+                global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
+                global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+                global::System.Span<float> y_conv2d = block.Slice(0, Size_conv2d);
+                global::System.Span<float> y_depthwise_conv2d = block.Slice(1152, Size_depthwise_conv2d);
+                global::System.Span<float> y_separable_conv2d = block.Slice(1728, Size_separable_conv2d);
+                global::System.Span<float> y_dense = block.Slice(1984, Size_dense);
+                global::System.Span<float> gradA = block.Slice(1988, 1152), gradB = block.Slice(3140, 1152);
+                switch (phase)
+                {
+                    case 0:
+                    {
+                        // conv2d: Conv2D 3x3 stride 1 dilation 2 same, ReLU, 12x12x3 -> 12x12x8
+                        Forward_conv2d(p, input, y_conv2d);
+                        // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
+                        Forward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d);
+                        // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
+                        Forward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d);
+                        // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
+                        // dense: Dense, Softmax, 256 -> 4
+                        Forward_dense(p, y_separable_conv2d, y_dense);
+                        // The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.
+                        global::System.ReadOnlySpan<float> targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);
+                        global::System.Span<float> dOutput = gradA.Slice(0, OutputSize);
+                        float loss;
+                        bool fused = false;
+                        loss = global::Cnn.Losses.CategoricalCrossEntropy(y_dense, targets);
+                        // Softmax and cross-entropy differentiated together: d loss / d logits = p·Σt - t.
+                        global::Cnn.Losses.SoftmaxCrossEntropyGradient(y_dense, targets, dOutput);
+                        fused = true;
+                        ws.Losses[n] = loss;
+                        global::Cnn.Kernels.Scale(dOutput, scale);
+                        // dense: Dense, Softmax, 256 -> 4
+                        Backward_dense(p, y_separable_conv2d, y_dense, gradA.Slice(0, Size_dense), gradB.Slice(0, Size_flatten), gradients, fused);
+                        // flatten: Flatten, 4x4x16 -> 256 (row-major: no data moves)
+                        // separable_conv2d: SeparableConv2D 3x3 stride 1 valid, ReLU, 6x6x16 -> depthwise 4x4x16 -> pointwise 4x4x16
+                        Backward_separable_conv2d(p, y_depthwise_conv2d, y_separable_conv2d, gradB.Slice(0, Size_separable_conv2d), gradA.Slice(0, Size_depthwise_conv2d), gradients, false);
+                        // depthwise_conv2d: DepthwiseConv2D 3x3 x2 stride 2 same, ReLU, 12x12x8 -> 6x6x16
+                        Backward_depthwise_conv2d(p, y_conv2d, y_depthwise_conv2d, gradA.Slice(0, Size_depthwise_conv2d), gradB.Slice(0, Size_conv2d), gradients, false);
+                        // conv2d: Conv2D 3x3 stride 1 dilation 2 same, ReLU, 12x12x3 -> 12x12x8
+                        Backward_conv2d(p, input, y_conv2d, gradB.Slice(0, Size_conv2d), default, gradients, false);
+                        break;
+                    }
+                }
+            }
         }
 
         /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
@@ -703,6 +889,7 @@ ___________________________________________________________________________";
         int global::Cnn.ICnnModel.InputSize => InputSize;
         int global::Cnn.ICnnModel.OutputSize => OutputSize;
         int global::Cnn.ICnnModel.ParameterCount => ParameterCount;
+        int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
         global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;

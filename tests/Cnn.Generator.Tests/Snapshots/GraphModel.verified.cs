@@ -54,8 +54,11 @@ namespace Samples
         /// <summary>Number of output values: 3.</summary>
         public const int OutputSize = 3;
 
-        /// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>
+        /// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>
         public const int ParameterCount = 521;
+
+        /// <summary>Number of trainable parameters (Keras's "Trainable params"): all but BatchNormalization's moving statistics.</summary>
+        public const int TrainableParameterCount = 521;
 
         /// <summary>The loss the model is trained with.</summary>
         public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.SparseCategoricalCrossEntropy;
@@ -415,6 +418,52 @@ ________________________________________________________________________________
             if (!inputGradient.IsEmpty) g_input.CopyTo(inputGradient);
             return loss;
         }
+
+        /// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name="inputs"/>, the gradient of the mean loss added into <paramref name="gradients"/>.</summary>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>The batch training step, also writing each sample's output into <paramref name="outputs"/> unless it is empty; the samples run in order on the calling thread.</summary>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+            // Without BatchNormalization the batch step is the mean of the per-sample steps.
+            float[] sum = t_batchGradients ??= new float[ParameterCount];
+            global::System.Array.Clear(sum);
+            double loss = 0;
+            for (int n = 0; n < count; n++)
+            {
+                global::System.Span<float> output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);
+                loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets[n], sum, false, 0UL, output);
+            }
+            return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);
+        }
+
+        /// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name="inputs"/>, the gradient of the mean loss added into <paramref name="gradients"/>.</summary>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+            AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+        /// <summary>The batch training step, also writing each sample's output into <paramref name="outputs"/> unless it is empty; the samples run in order on the calling thread.</summary>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+            // Without BatchNormalization the batch step is the mean of the per-sample steps.
+            float[] sum = t_batchGradients ??= new float[ParameterCount];
+            global::System.Array.Clear(sum);
+            double loss = 0;
+            for (int n = 0; n < count; n++)
+            {
+                global::System.Span<float> output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);
+                loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets.Slice(n * OutputSize, OutputSize), sum, false, 0UL, output);
+            }
+            return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);
+        }
+
+        // The per-sample gradients of a batch, summed: one per thread, allocated at its first batch.
+        [global::System.ThreadStatic]
+        private static float[]? t_batchGradients;
+
+        bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
 
         /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
         private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { Size_conv2d, Size_main, Size_add, Size_block_out, Size_side, Size_concatenate, Size_max_pooling2d, Size_flatten, Size_dense };
@@ -810,6 +859,7 @@ ________________________________________________________________________________
         int global::Cnn.ICnnModel.InputSize => InputSize;
         int global::Cnn.ICnnModel.OutputSize => OutputSize;
         int global::Cnn.ICnnModel.ParameterCount => ParameterCount;
+        int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;
         global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
         global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;

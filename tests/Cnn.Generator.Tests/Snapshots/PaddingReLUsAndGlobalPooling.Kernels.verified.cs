@@ -12,6 +12,7 @@ using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
 partial class Padded
 {
     /// <summary>The convolution of conv2d over the input, 8x7x3 -> 6x5x10 (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 6; oy++)
@@ -83,7 +84,50 @@ partial class Padded
         }
     }
 
+    /// <summary>The convolution of conv2d over the input, 8x7x3 -> 6x5x10 (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+    {
+        for (int oy = 0; oy < 6; oy++)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, oy * 21);
+            ref float yRow = ref Unsafe.Add(ref y, oy * 50);
+            // all filters: 5 output pixels at a time
+            {
+                const int ox = 0;
+                ref float window = ref Unsafe.Add(ref xRow, ox * 3);
+                var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a0_2 = Unsafe.Add(ref b, 8); var a0_3 = Unsafe.Add(ref b, 9);
+                var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a1_2 = Unsafe.Add(ref b, 8); var a1_3 = Unsafe.Add(ref b, 9);
+                var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a2_2 = Unsafe.Add(ref b, 8); var a2_3 = Unsafe.Add(ref b, 9);
+                var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a3_2 = Unsafe.Add(ref b, 8); var a3_3 = Unsafe.Add(ref b, 9);
+                var a4_0 = V128.LoadUnsafe(ref b); var a4_1 = V128.LoadUnsafe(ref b, (nuint)(4)); var a4_2 = Unsafe.Add(ref b, 8); var a4_3 = Unsafe.Add(ref b, 9);
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    ref float xr = ref Unsafe.Add(ref window, ky * 21);
+                    ref float kr = ref Unsafe.Add(ref k, ky * 90);
+                    for (int r = 0; r < 9; r++)
+                    {
+                        var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4)); var w2 = Unsafe.Add(ref kr, 8); var w3 = Unsafe.Add(ref kr, 9);
+                        var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1); var x0_1 = xr; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, w2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, w3, a0_3);
+                        var x1 = V128.Create(Unsafe.Add(ref xr, 3)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1); var x1_1 = Unsafe.Add(ref xr, 3); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, w2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, w3, a1_3);
+                        var x2 = V128.Create(Unsafe.Add(ref xr, 6)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1); var x2_1 = Unsafe.Add(ref xr, 6); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, w2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, w3, a2_3);
+                        var x3 = V128.Create(Unsafe.Add(ref xr, 9)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1); var x3_1 = Unsafe.Add(ref xr, 9); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, w2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, w3, a3_3);
+                        var x4 = V128.Create(Unsafe.Add(ref xr, 12)); a4_0 = V128.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, w1, a4_1); var x4_1 = Unsafe.Add(ref xr, 12); a4_2 = global::System.MathF.FusedMultiplyAdd(x4_1, w2, a4_2); a4_3 = global::System.MathF.FusedMultiplyAdd(x4_1, w3, a4_3);
+                        xr = ref Unsafe.Add(ref xr, 1);
+                        kr = ref Unsafe.Add(ref kr, 10);
+                    }
+                }
+                V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 10)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 10 + 4)); Unsafe.Add(ref yRow, ox * 10 + 8) = a0_2; Unsafe.Add(ref yRow, ox * 10 + 9) = a0_3;
+                V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 10)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 10 + 4)); Unsafe.Add(ref yRow, (ox + 1) * 10 + 8) = a1_2; Unsafe.Add(ref yRow, (ox + 1) * 10 + 9) = a1_3;
+                V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 10)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 10 + 4)); Unsafe.Add(ref yRow, (ox + 2) * 10 + 8) = a2_2; Unsafe.Add(ref yRow, (ox + 2) * 10 + 9) = a2_3;
+                V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 10)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 10 + 4)); Unsafe.Add(ref yRow, (ox + 3) * 10 + 8) = a3_2; Unsafe.Add(ref yRow, (ox + 3) * 10 + 9) = a3_3;
+                V128.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 10)); V128.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 10 + 4)); Unsafe.Add(ref yRow, (ox + 4) * 10 + 8) = a4_2; Unsafe.Add(ref yRow, (ox + 4) * 10 + 9) = a4_3;
+            }
+        }
+    }
+
     /// <summary>The kernel gradient of conv2d (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void KernelGradient_conv2d_256(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 3; ky++)
@@ -276,7 +320,75 @@ partial class Padded
         }
     }
 
+    /// <summary>The kernel gradient of conv2d (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void KernelGradient_conv2d_128(ref float x, ref float dy, ref float dk)
+    {
+        for (int ky = 0; ky < 3; ky++)
+        {
+            ref float xk = ref Unsafe.Add(ref x, ky * 21);
+            ref float dkRow = ref Unsafe.Add(ref dk, ky * 90);
+            // 5 taps at a time (1x), then 4 (1x)
+            {
+                const int r = 0;
+                var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = 0f; var a0_3 = 0f;
+                var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = 0f; var a1_3 = 0f;
+                var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = 0f; var a2_3 = 0f;
+                var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = 0f; var a3_3 = 0f;
+                var a4_0 = V128.Create(0f); var a4_1 = V128.Create(0f); var a4_2 = 0f; var a4_3 = 0f;
+                for (int oy = 0; oy < 6; oy++)
+                {
+                    ref float xp = ref Unsafe.Add(ref xk, oy * 21 + r);
+                    ref float gp = ref Unsafe.Add(ref dy, oy * 50);
+                    for (int ox = 0; ox < 5; ox++)
+                    {
+                        var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = Unsafe.Add(ref gp, 8); var g3 = Unsafe.Add(ref gp, 9);
+                        var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); var x0_1 = xp; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, g2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, g3, a0_3);
+                        var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); var x1_1 = Unsafe.Add(ref xp, 1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, g2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, g3, a1_3);
+                        var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); var x2_1 = Unsafe.Add(ref xp, 2); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, g2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, g3, a2_3);
+                        var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); var x3_1 = Unsafe.Add(ref xp, 3); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, g2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, g3, a3_3);
+                        var x4 = V128.Create(Unsafe.Add(ref xp, 4)); a4_0 = V128.FusedMultiplyAdd(x4, g0, a4_0); a4_1 = V128.FusedMultiplyAdd(x4, g1, a4_1); var x4_1 = Unsafe.Add(ref xp, 4); a4_2 = global::System.MathF.FusedMultiplyAdd(x4_1, g2, a4_2); a4_3 = global::System.MathF.FusedMultiplyAdd(x4_1, g3, a4_3);
+                        xp = ref Unsafe.Add(ref xp, 3);
+                        gp = ref Unsafe.Add(ref gp, 10);
+                    }
+                }
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10 + 4)) + a0_1, ref dkRow, (nuint)(r * 10 + 4)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_2; Unsafe.Add(ref dkRow, r * 10 + 9) = Unsafe.Add(ref dkRow, r * 10 + 9) + a0_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_2; Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) + a1_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_2; Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) + a2_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_2; Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) + a3_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10)) + a4_0, ref dkRow, (nuint)((r + 4) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 4) * 10 + 4)) + a4_1, ref dkRow, (nuint)((r + 4) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 8) + a4_2; Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 4) * 10 + 9) + a4_3;
+            }
+            {
+                const int r = 5;
+                var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f); var a0_2 = 0f; var a0_3 = 0f;
+                var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f); var a1_2 = 0f; var a1_3 = 0f;
+                var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f); var a2_2 = 0f; var a2_3 = 0f;
+                var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f); var a3_2 = 0f; var a3_3 = 0f;
+                for (int oy = 0; oy < 6; oy++)
+                {
+                    ref float xp = ref Unsafe.Add(ref xk, oy * 21 + r);
+                    ref float gp = ref Unsafe.Add(ref dy, oy * 50);
+                    for (int ox = 0; ox < 5; ox++)
+                    {
+                        var g0 = V128.LoadUnsafe(ref gp); var g1 = V128.LoadUnsafe(ref gp, (nuint)(4)); var g2 = Unsafe.Add(ref gp, 8); var g3 = Unsafe.Add(ref gp, 9);
+                        var x0 = V128.Create(xp); a0_0 = V128.FusedMultiplyAdd(x0, g0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, g1, a0_1); var x0_1 = xp; a0_2 = global::System.MathF.FusedMultiplyAdd(x0_1, g2, a0_2); a0_3 = global::System.MathF.FusedMultiplyAdd(x0_1, g3, a0_3);
+                        var x1 = V128.Create(Unsafe.Add(ref xp, 1)); a1_0 = V128.FusedMultiplyAdd(x1, g0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, g1, a1_1); var x1_1 = Unsafe.Add(ref xp, 1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1_1, g2, a1_2); a1_3 = global::System.MathF.FusedMultiplyAdd(x1_1, g3, a1_3);
+                        var x2 = V128.Create(Unsafe.Add(ref xp, 2)); a2_0 = V128.FusedMultiplyAdd(x2, g0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, g1, a2_1); var x2_1 = Unsafe.Add(ref xp, 2); a2_2 = global::System.MathF.FusedMultiplyAdd(x2_1, g2, a2_2); a2_3 = global::System.MathF.FusedMultiplyAdd(x2_1, g3, a2_3);
+                        var x3 = V128.Create(Unsafe.Add(ref xp, 3)); a3_0 = V128.FusedMultiplyAdd(x3, g0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, g1, a3_1); var x3_1 = Unsafe.Add(ref xp, 3); a3_2 = global::System.MathF.FusedMultiplyAdd(x3_1, g2, a3_2); a3_3 = global::System.MathF.FusedMultiplyAdd(x3_1, g3, a3_3);
+                        xp = ref Unsafe.Add(ref xp, 3);
+                        gp = ref Unsafe.Add(ref gp, 10);
+                    }
+                }
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10)) + a0_0, ref dkRow, (nuint)(r * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)(r * 10 + 4)) + a0_1, ref dkRow, (nuint)(r * 10 + 4)); Unsafe.Add(ref dkRow, r * 10 + 8) = Unsafe.Add(ref dkRow, r * 10 + 8) + a0_2; Unsafe.Add(ref dkRow, r * 10 + 9) = Unsafe.Add(ref dkRow, r * 10 + 9) + a0_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10)) + a1_0, ref dkRow, (nuint)((r + 1) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 1) * 10 + 4)) + a1_1, ref dkRow, (nuint)((r + 1) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 8) + a1_2; Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 1) * 10 + 9) + a1_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10)) + a2_0, ref dkRow, (nuint)((r + 2) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 2) * 10 + 4)) + a2_1, ref dkRow, (nuint)((r + 2) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 8) + a2_2; Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 2) * 10 + 9) + a2_3;
+                V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10)) + a3_0, ref dkRow, (nuint)((r + 3) * 10)); V128.StoreUnsafe(V128.LoadUnsafe(ref dkRow, (nuint)((r + 3) * 10 + 4)) + a3_1, ref dkRow, (nuint)((r + 3) * 10 + 4)); Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 8) + a3_2; Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) = Unsafe.Add(ref dkRow, (r + 3) * 10 + 9) + a3_3;
+            }
+        }
+    }
+
     /// <summary>The input gradient of conv2d: the framed dy (10x9x10) convolved with the flipped, transposed kernel -> 8x7x3 (Vector256 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void InputGradient_conv2d_256(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 8; oy++)
@@ -377,8 +489,59 @@ partial class Padded
         }
     }
 
-    /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-    private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+    /// <summary>The input gradient of conv2d: the framed dy (10x9x10) convolved with the flipped, transposed kernel -> 8x7x3 (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradient_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+    {
+        for (int oy = 0; oy < 8; oy++)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, oy * 90);
+            ref float yRow = ref Unsafe.Add(ref y, oy * 21);
+            // Input rows above 2 and from 8 on are zeros: skip the kernel rows that meet only them.
+            int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 8 - oy);
+            // all filters: 7 output pixels at a time
+            {
+                const int ox = 0;
+                ref float window = ref Unsafe.Add(ref xRow, ox * 10);
+                var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                var a4_0 = 0f; var a4_1 = 0f; var a4_2 = 0f;
+                var a5_0 = 0f; var a5_1 = 0f; var a5_2 = 0f;
+                var a6_0 = 0f; var a6_1 = 0f; var a6_2 = 0f;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    ref float xr = ref Unsafe.Add(ref window, ky * 90);
+                    ref float kr = ref Unsafe.Add(ref k, ky * 90);
+                    for (int r = 0; r < 30; r++)
+                    {
+                        var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                        var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                        var x1 = Unsafe.Add(ref xr, 10); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                        var x2 = Unsafe.Add(ref xr, 20); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                        var x3 = Unsafe.Add(ref xr, 30); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                        var x4 = Unsafe.Add(ref xr, 40); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = global::System.MathF.FusedMultiplyAdd(x4, w2, a4_2);
+                        var x5 = Unsafe.Add(ref xr, 50); a5_0 = global::System.MathF.FusedMultiplyAdd(x5, w0, a5_0); a5_1 = global::System.MathF.FusedMultiplyAdd(x5, w1, a5_1); a5_2 = global::System.MathF.FusedMultiplyAdd(x5, w2, a5_2);
+                        var x6 = Unsafe.Add(ref xr, 60); a6_0 = global::System.MathF.FusedMultiplyAdd(x6, w0, a6_0); a6_1 = global::System.MathF.FusedMultiplyAdd(x6, w1, a6_1); a6_2 = global::System.MathF.FusedMultiplyAdd(x6, w2, a6_2);
+                        xr = ref Unsafe.Add(ref xr, 1);
+                        kr = ref Unsafe.Add(ref kr, 3);
+                    }
+                }
+                Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1; Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_2;
+                Unsafe.Add(ref yRow, (ox + 5) * 3) = a5_0; Unsafe.Add(ref yRow, (ox + 5) * 3 + 1) = a5_1; Unsafe.Add(ref yRow, (ox + 5) * 3 + 2) = a5_2;
+                Unsafe.Add(ref yRow, (ox + 6) * 3) = a6_0; Unsafe.Add(ref yRow, (ox + 6) * 3 + 1) = a6_1; Unsafe.Add(ref yRow, (ox + 6) * 3 + 2) = a6_2;
+            }
+        }
+    }
+
+    /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
         {
@@ -433,8 +596,9 @@ partial class Padded
         }
     }
 
-    /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-    private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+    /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)
         {

@@ -11,8 +11,9 @@ using MemoryMarshal = global::System.Runtime.InteropServices.MemoryMarshal;
 
 partial class Sequence
 {
-    /// <summary>average_pooling1d: AveragePooling1D 2 stride 2 valid, 6x6 -> 3x6: one vector per group of channels (Vector256 version).</summary>
-    private static void Pool_average_pooling1d_256(ref float x, ref float y)
+    /// <summary>average_pooling1d: AveragePooling1D 2 stride 2 valid, 6x6 -> 3x6: one vector per group of channels (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Pool_average_pooling1d_128(ref float x, ref float y)
     {
         for (int oy = 0; oy < 3; oy++)
         {
@@ -29,8 +30,9 @@ partial class Sequence
         }
     }
 
-    /// <summary>x·kernel + bias for dense (Vector256 version).</summary>
-    private static void Multiply_dense_256(ref float x, ref float k, ref float b, ref float y)
+    /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)
     {
         for (int oy = 0; oy < 1; oy++)
         {
@@ -85,8 +87,9 @@ partial class Sequence
         }
     }
 
-    /// <summary>The kernel gradient of dense (Vector256 version).</summary>
-    private static void KernelGradient_dense_256(ref float x, ref float dy, ref float dk)
+    /// <summary>The kernel gradient of dense (Vector128 version).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void KernelGradient_dense_128(ref float x, ref float dy, ref float dk)
     {
         for (int ky = 0; ky < 1; ky++)
         {

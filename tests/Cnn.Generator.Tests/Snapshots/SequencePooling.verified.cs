@@ -37,8 +37,11 @@ partial class Sequence : global::Cnn.ICnnModel
     /// <summary>Number of output values: 3.</summary>
     public const int OutputSize = 3;
 
-    /// <summary>Number of trainable parameters (Keras <c>count_params()</c>).</summary>
+    /// <summary>Number of parameters, trainable or not (Keras <c>count_params()</c>).</summary>
     public const int ParameterCount = 21;
+
+    /// <summary>Number of trainable parameters (Keras's "Trainable params"): all but BatchNormalization's moving statistics.</summary>
+    public const int TrainableParameterCount = 21;
 
     /// <summary>The loss the model is trained with.</summary>
     public const global::Cnn.Loss TrainingLoss = global::Cnn.Loss.MeanSquaredError;
@@ -294,6 +297,178 @@ ________________________________________________________________________________
         return loss;
     }
 
+    /// <summary>
+    /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+    /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+    /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+    /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+    /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+    /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+    /// </summary>
+    /// <param name="targets">The n class indices.</param>
+    public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+        AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+    /// <summary>
+    /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+    /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+    /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+    /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+    /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+    /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+    /// </summary>
+    /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+    /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+    public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+    {
+        int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+        for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
+        BatchWorkspace ws = BatchWorkspace.For(this, count);
+        // A class index is a one-hot target.
+        global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
+        oneHot.Clear();
+        for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+        return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+    }
+
+    /// <summary>
+    /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+    /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+    /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+    /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+    /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+    /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+    /// </summary>
+    /// <param name="targets">n·OutputSize target values.</param>
+    public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
+        AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
+
+    /// <summary>
+    /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+    /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+    /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
+    /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
+    /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+    /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+    /// </summary>
+    /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+    /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+    public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+    {
+        int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+        BatchWorkspace ws = BatchWorkspace.For(this, count);
+        targets.CopyTo(ws.Targets);
+        return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
+    }
+
+    bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
+
+    // The batch step keeps, per sample, every layer's output and the two gradient buffers (195 floats).
+    private const int BatchBlockSize = 195;
+
+    /// <summary>
+    /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
+    /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
+    /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+    /// </summary>
+    private sealed class BatchWorkspace
+    {
+        [global::System.ThreadStatic]
+        private static BatchWorkspace? t_current;
+        public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
+        public float[] SliceGradients = global::System.Array.Empty<float>();
+        public readonly float[] Statistics = new float[0];
+        public double[] Losses = global::System.Array.Empty<double>();
+        public int Count, Slices, Phase;
+        public Sequence? Model;
+        /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
+        public readonly global::System.Action<int> Body;
+        private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);
+
+        public static BatchWorkspace For(Sequence model, int count)
+        {
+            BatchWorkspace ws = t_current ??= new BatchWorkspace();
+            if (ws.Losses.Length < count)
+            {
+                ws.Inputs = new float[checked(count * InputSize)];
+                ws.Targets = new float[checked(count * OutputSize)];
+                ws.Activations = new float[checked(count * BatchBlockSize)];
+                ws.Losses = new double[count];
+            }
+            ws.Slices = global::Cnn.BatchRunner.Slices(count);
+            if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
+            ws.Model = model;
+            ws.Count = count;
+            return ws;
+        }
+    }
+
+    /// <summary>
+    /// The batch step, layer by layer over the batch:
+    /// phase 0: per sample max_pooling1d, average_pooling1d, global_average_pooling1d, dense, the loss, and back through per sample dense, global_average_pooling1d, average_pooling1d, max_pooling1d;
+    /// then the slices' gradients summed in slice order, and the moving statistics updated.
+    /// </summary>
+    private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+    {
+        global::System.ReadOnlySpan<float> p = _parameters;
+        int count = ws.Count;
+        inputs.CopyTo(ws.Inputs);
+        new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+        ws.Phase = 0;
+        global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
+        // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
+        for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+        double loss = 0;
+        for (int i = 0; i < count; i++) loss += ws.Losses[i];
+        if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 60 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+        ws.Model = null;
+        return (float)(loss / count);
+    }
+
+    /// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>
+    [global::System.Runtime.CompilerServices.SkipLocalsInit]
+    private void BatchPhase(BatchWorkspace ws, int phase, int slice)
+    {
+        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
+        float scale = 1f / ws.Count; // the gradient of the mean loss
+        for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
+        {
+            global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
+            global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+            global::System.Span<float> y_max_pooling1d = block.Slice(0, Size_max_pooling1d);
+            global::System.Span<float> y_average_pooling1d = block.Slice(36, Size_average_pooling1d);
+            global::System.Span<float> y_global_average_pooling1d = block.Slice(54, Size_global_average_pooling1d);
+            global::System.Span<float> y_dense = block.Slice(60, Size_dense);
+            global::System.Span<float> gradA = block.Slice(63, 66), gradB = block.Slice(129, 66);
+            switch (phase)
+            {
+                case 0:
+                {
+                    // max_pooling1d: MaxPooling1D 3 stride 2 same, 11x6 -> 6x6
+                    Forward_max_pooling1d(input, y_max_pooling1d);
+                    // average_pooling1d: AveragePooling1D 2 stride 2 valid, 6x6 -> 3x6
+                    Forward_average_pooling1d(y_max_pooling1d, y_average_pooling1d);
+                    // global_average_pooling1d: GlobalAveragePooling1D, 3x6 -> 6
+                    Forward_global_average_pooling1d(y_average_pooling1d, y_global_average_pooling1d);
+                    // dense: Dense, linear, 6 -> 3
+                    Forward_dense(p, y_global_average_pooling1d, y_dense);
+                    // The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.
+                    global::System.ReadOnlySpan<float> targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);
+                    global::System.Span<float> dOutput = gradA.Slice(0, OutputSize);
+                    float loss;
+                    loss = global::Cnn.Losses.MeanSquaredError(y_dense, targets);
+                    global::Cnn.Losses.MeanSquaredErrorGradient(y_dense, targets, dOutput);
+                    ws.Losses[n] = loss;
+                    global::Cnn.Kernels.Scale(dOutput, scale);
+                    // dense: Dense, linear, 6 -> 3
+                    Backward_dense(p, y_global_average_pooling1d, y_dense, gradA.Slice(0, Size_dense), default, gradients, false);
+                    break;
+                }
+            }
+        }
+    }
+
     /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
     private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { Size_max_pooling1d, Size_average_pooling1d, Size_global_average_pooling1d, Size_dense };
 
@@ -465,7 +640,7 @@ ________________________________________________________________________________
     /// <summary>average_pooling1d: AveragePooling1D 2 stride 2 valid, 6x6 -> 3x6.</summary>
     private static void Forward_average_pooling1d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
-        Pool_average_pooling1d_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+        Pool_average_pooling1d_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
     }
 
     /// <summary>Backward pass of average_pooling1d: writes the input gradient into <paramref name="dx"/>.</summary>
@@ -511,7 +686,7 @@ ________________________________________________________________________________
     {
         ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__kernel); // [6, 3]
         ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_dense__bias); // [3]
-        Multiply_dense_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+        Multiply_dense_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
     }
 
 
@@ -521,7 +696,7 @@ ________________________________________________________________________________
         if (!gradients.IsEmpty)
         {
             // dKernel[i, j] += x[i] · dy[j]
-            KernelGradient_dense_256(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
+            KernelGradient_dense_128(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), Offset_dense__kernel));
             global::Cnn.Kernels.Add(gradients.Slice(Offset_dense__bias, 3), dy); // dBias += dy
         }
         if (!dx.IsEmpty)
@@ -537,6 +712,7 @@ ________________________________________________________________________________
     int global::Cnn.ICnnModel.InputSize => InputSize;
     int global::Cnn.ICnnModel.OutputSize => OutputSize;
     int global::Cnn.ICnnModel.ParameterCount => ParameterCount;
+    int global::Cnn.ICnnModel.TrainableParameterCount => TrainableParameterCount;
     global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.InputShape => InputShape;
     global::System.ReadOnlySpan<int> global::Cnn.ICnnModel.OutputShape => OutputShape;
     global::Cnn.Loss global::Cnn.ICnnModel.Loss => TrainingLoss;
