@@ -28,7 +28,8 @@ public class VectorWidthTests
         GeneratorHarness.Result result = GeneratorHarness.RunWithProperties(properties.ToDictionary(p => p.Key, p => p.Value), Seed);
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
-        return Assert.Single(result.Sources);
+        // The layer methods (with the width dispatch) and the kernels they call are in the model's two files.
+        return Assert.Single(result.Sources) + Assert.Single(result.KernelSources);
     }
 
     /// <summary>The kernel methods declared, by width suffix.</summary>
@@ -112,7 +113,7 @@ public class VectorWidthTests
             [Dense(2)]
             public partial class Small;
             """);
-        string source = Assert.Single(result.Sources);
+        string source = Assert.Single(result.Sources) + Assert.Single(result.KernelSources);
         Assert.Equal(new[] { "128" }, Kernels(source).Keys.ToArray());
         Assert.DoesNotContain("VectorWidth", source);
     }

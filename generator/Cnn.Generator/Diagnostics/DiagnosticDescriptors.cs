@@ -89,7 +89,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>CNN0012: <c>Layer 5 'shortcut' (Conv2D): Input = "conv9" names no layer above it ...</c>.</summary>
     public static readonly DiagnosticDescriptor InvalidConnection = Rule(DiagnosticIds.InvalidConnection,
-        "Layer input names no layer above it", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Error,
+        "Layer input names no earlier layer", "{0}", DiagnosticCategories.Network, DiagnosticSeverity.Error,
         "Input = and the arguments of [Add] and [Concatenate] name layers above the one that uses them (or \"input\" for the model's input); a merge takes two or more; no layer may be named \"input\".");
 
     /// <summary>CNN0013: <c>Layer 4 'side' (Conv2D): its output reaches neither the model's output nor any other layer</c>.</summary>

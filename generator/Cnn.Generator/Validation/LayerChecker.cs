@@ -117,9 +117,7 @@ internal sealed class LayerChecker
     {
         if (input.IsImage) return true;
         Mismatch(input.IsSequence
-            ? sequenceAlternative is null
-                ? $"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} needs two spatial axes; use the 1-D layers ([Conv1D]) on sequences"
-                : $"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} works on images; use {sequenceAlternative} on a sequence"
+            ? $"{Label} expects an image (height x width x channels), but {Producer}, a sequence (steps x channels): {what} works on images; use {sequenceAlternative ?? "the 1-D layers ([Conv1D], [MaxPool1D], ...)"} on a sequence"
             : $"{Label} expects an image (height x width x channels), but {Producer}: {what} cannot follow [Flatten] or [Dense]");
         return false;
     }
