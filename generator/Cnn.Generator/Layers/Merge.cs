@@ -110,8 +110,10 @@ internal sealed record ConcatenateSpec(EquatableArray<string> Inputs) : MergeSpe
         if (inputs.Any(s => s.Rank != first.Rank || s.Height != first.Height || s.Width != first.Width))
             return check.Mismatch($"{check.Label} joins its inputs along the channels, so all other dimensions must be equal, but they are {Shapes(inputs)}");
         long channels = inputs.Sum(s => (long)s.Channels);
-        var output = new TensorShape(first.Rank, first.Height, first.Width, (int)System.Math.Min(channels, int.MaxValue));
-        if (channels > int.MaxValue || !check.Size(output)) return channels > int.MaxValue ? check.Mismatch($"{check.Label} would have more channels than this generator supports") : null;
+        if (channels > int.MaxValue)
+            return check.Mismatch($"{check.Label} would have more channels than this generator supports");
+        var output = new TensorShape(first.Rank, first.Height, first.Width, (int)channels);
+        if (!check.Size(output)) return null;
         return this with { Input = first, Output = output, InputChannels = inputs.Select(s => s.Channels).ToEquatableArray() };
     }
 
