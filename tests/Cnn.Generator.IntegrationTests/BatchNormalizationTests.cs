@@ -13,6 +13,7 @@ public class BatchNormalizationTests
     public static TheoryData<string> Models => new()
     {
         nameof(CheckBatchNormImage), nameof(CheckBatchNormVector), nameof(CheckBatchNormSequence), nameof(BatchNormOnly),
+        nameof(CheckBatchNormGraph), nameof(CheckBatchNormConcatenate),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -21,6 +22,8 @@ public class BatchNormalizationTests
         nameof(CheckBatchNormVector) => new CheckBatchNormVector(),
         nameof(CheckBatchNormSequence) => new CheckBatchNormSequence(),
         nameof(BatchNormOnly) => new BatchNormOnly(),
+        nameof(CheckBatchNormGraph) => new CheckBatchNormGraph(),
+        nameof(CheckBatchNormConcatenate) => new CheckBatchNormConcatenate(),
         _ => throw new ArgumentException(name),
     };
 
@@ -265,20 +268,22 @@ public class BatchNormalizationTests
         Assert.Equal(fromOneHot, fromLabels);
     }
 
-    [Fact]
-    public void BatchStep_IsTheSameOnAnyNumberOfThreads_AndAddsIntoTheGradients()
+    [Theory]
+    [InlineData(nameof(CheckBatchNormImage))]
+    [InlineData(nameof(CheckBatchNormGraph))]
+    public void BatchStep_IsTheSameOnAnyNumberOfThreads_AndAddsIntoTheGradients(string name)
     {
         const int n = 13;
         float[]? firstParameters = null, firstGradients = null, firstOutputs = null;
         float firstLoss = 0;
         foreach (int threads in new[] { 1, 2, 3, 8 })
         {
-            ICnnModel model = new CheckBatchNormImage();
+            ICnnModel model = Create(name);
             Randomise(model, 41);
-            float[] inputs = RandomValues(n * CheckBatchNormImage.InputSize, 42);
+            float[] inputs = RandomValues(n * model.InputSize, 42);
             int[] labels = Enumerable.Range(0, n).Select(i => i % 3).ToArray();
             var gradients = new float[model.ParameterCount];
-            var outputs = new float[n * CheckBatchNormImage.OutputSize];
+            var outputs = new float[n * model.OutputSize];
             float loss = model.AccumulateBatchGradients(inputs, labels, gradients, true, threads, outputs);
             if (firstParameters is null)
             {
