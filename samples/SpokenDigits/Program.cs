@@ -27,7 +27,7 @@ try
         : int.TryParse(jobsText, NumberStyles.None, CultureInfo.InvariantCulture, out int j) && j >= 1 ? j
         : throw new ArgumentException($"--jobs takes a whole number of at least 1, not '{jobsText}'.");
     arguments = SampleArguments.Parse(args);
-    epochs = arguments.PositiveInt(0, 8, "number of epochs");
+    epochs = arguments.PositiveInt(0, 12, "number of epochs");
 }
 catch (ArgumentException e)
 {
@@ -86,7 +86,7 @@ History history = progress.Run(() => Trainer.Fit(model, train, new TrainingOptio
 {
     Epochs = epochs,
     BatchSize = 32,
-    Optimizer = new Adam(learningRate: 0.003f),
+    Optimizer = new Adam(learningRate: 0.001f),
     Seed = 1,
     ValidationData = test,
     OnBatchEnd = progress.OnBatchEnd,

@@ -31,6 +31,12 @@ public sealed class Spectrogram
     /// <summary>The range kept below the loudest cell, in decibels.</summary>
     public const double RangeDecibels = 80;
 
+    /// <summary>Added to every band's energy before the logarithm, so silence is finite.</summary>
+    private const double Floor = 1e-10;
+
+    /// <summary>The decibels of a silent band.</summary>
+    private static readonly double Silence = 10 * Math.Log10(Floor);
+
     private readonly double[] _window = new FftSharp.Windows.Hanning().Create(FrameLength);
     private readonly (int First, double[] Weights)[] _filters;   // per band: its first FFT bin and the weights from there
 
@@ -63,13 +69,17 @@ public sealed class Spectrogram
     /// <summary>The power spectrum of one frame of <see cref="FrameLength"/> samples (Hann window): FrameLength/2 + 1 bins.</summary>
     public double[] PowerSpectrum(ReadOnlySpan<float> frame)
     {
-        if (frame.Length != FrameLength) throw new ArgumentException($"A frame has {FrameLength} samples, not {frame.Length}.", nameof(frame));
-        var windowed = new double[FrameLength];
-        for (int i = 0; i < FrameLength; i++) windowed[i] = frame[i] * _window[i];
-        Complex[] spectrum = FFT.ForwardReal(windowed);
-        var power = new double[spectrum.Length];
-        for (int i = 0; i < power.Length; i++) power[i] = spectrum[i].Real * spectrum[i].Real + spectrum[i].Imaginary * spectrum[i].Imaginary;
+        var power = new double[FrameLength / 2 + 1];
+        PowerSpectrum(frame, new Complex[FrameLength], power);
         return power;
+    }
+
+    private void PowerSpectrum(ReadOnlySpan<float> frame, Complex[] buffer, Span<double> power)
+    {
+        if (frame.Length != FrameLength) throw new ArgumentException($"A frame has {FrameLength} samples, not {frame.Length}.", nameof(frame));
+        for (int i = 0; i < FrameLength; i++) buffer[i] = new Complex(frame[i] * _window[i], 0);
+        FFT.Forward(buffer.AsSpan());
+        for (int i = 0; i < power.Length; i++) power[i] = buffer[i].Real * buffer[i].Real + buffer[i].Imaginary * buffer[i].Imaginary;
     }
 
     /// <summary>
@@ -84,15 +94,19 @@ public sealed class Spectrogram
         word.Samples.AsSpan((word.Samples.Length - length) / 2, length).CopyTo(span.AsSpan((span.Length - length) / 2));
 
         var decibels = new double[Frames * MelBands];
+        var buffer = new Complex[FrameLength];
+        var power = new double[FrameLength / 2 + 1];
         for (int t = 0; t < Frames; t++)
         {
-            double[] power = PowerSpectrum(span.AsSpan(t * Hop, FrameLength));
+            ReadOnlySpan<float> frame = span.AsSpan(t * Hop, FrameLength);
+            if (!frame.ContainsAnyExcept(0f)) { decibels.AsSpan(t * MelBands, MelBands).Fill(Silence); continue; }   // padding: no FFT needed
+            PowerSpectrum(frame, buffer, power);
             for (int b = 0; b < MelBands; b++)
             {
                 (int first, double[] weights) = _filters[b];
                 double energy = 0;
                 for (int k = 0; k < weights.Length; k++) energy += weights[k] * power[first + k];
-                decibels[t * MelBands + b] = 10 * Math.Log10(energy + 1e-10);
+                decibels[t * MelBands + b] = 10 * Math.Log10(energy + Floor);
             }
         }
         double top = decibels.Max();
