@@ -68,10 +68,11 @@ public sealed class SpokenDigitsCommandTests : IDisposable
     }
 
     /// <summary>
-    /// The default run (12 epochs) on the repository's cache of recordings (made on the first run, about 45 s on one
-    /// core). On 2026-11-30 it scored 97.67 % on the 1,500 words of the 50 unseen voices with the 512-bit kernels and
-    /// 93.67 % with the 128- and 256-bit ones (the order of float sums changes the training path); the smallest group,
-    /// the 120 words whose accent and variant are both new, scored 88.33 % in both. From the third epoch on the
+    /// The default run (12 epochs) on the repository's cache of recordings (made on the first run, 44 s to 76 s here
+    /// with one or two espeak-ng at a time). On 2026-11-30 it scored 97.67 % on the 1,500 words of the 50 unseen voices
+    /// with the 512-bit kernels and 93.67 % with the 128- and 256-bit ones (the order of float sums changes the
+    /// training path); the smallest group,
+    /// the 120 words whose accent and variant are both new, scored 93.33 % and 88.33 %. From the third epoch on the
     /// validation accuracy moved between 91.7 % and 98.9 %. Chance is 10 %; the bars, 85 % overall and 70 % for each
     /// kind of novelty, leave room for that spread and for another espeak-ng build, and still fail a network that
     /// learnt only the training voices.
