@@ -25,7 +25,7 @@ public static class SpectrogramPicture
         var heatmap = plot.Add.Heatmap(cells);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         double seconds = (double)Spectrogram.Frames * Spectrogram.Hop / sampleRate;
-        heatmap.Extent = new CoordinateRect(0, seconds, 0, Spectrogram.MelBands);
+        heatmap.Rectangle = new CoordinateRect(0, seconds, 0, Spectrogram.MelBands);   // the edges of the cells, not their centres
         plot.Add.ColorBar(heatmap).Label = "loudness (1 = loudest, -1 = 80 dB below)";
         plot.Title(title);
         plot.XLabel("time (s)");
