@@ -22,4 +22,5 @@ namespace SpokenDigits;
 [ExpectShape(20, 64)]
 [GlobalAveragePooling1D]
 [Dense(10, Activation = Activation.Softmax)]
+[ExpectParameters(26_122)]                                            // Keras count_params(), the 320 moving statistics included
 public partial class SpokenDigitsCnn;
