@@ -32,15 +32,17 @@ public sealed partial class CnnGenerator
             long block = 0;
             foreach (LayerContext context in plan.Layers)
             {
-                if (!ActivationPlan.Computes(context, training: false)) continue;
+                if (!ActivationPlan.Computes(context, training: true)) continue;
                 at[context.Index] = block;
                 block += context.Layer.Output.Size;
             }
             int largest = Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
-            GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: false, spec.Input.Size) : null;
+            GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: true, spec.Input.Size) : null;
             long gradA = block, gradB = block + largest, values = block, gradTemp = block + (graph?.Size ?? 0);
             block += graph is null ? 2L * largest : graph.Size + (graph.Shared ? largest : 0);
-            ActivationPlan named = ActivationPlan.Named(plan.Layers, training: false);
+            ActivationPlan named = ActivationPlan.Named(plan.Layers, training: true);
+            // Layers that compute only while training (Dropout): they run with each sample's seed when the caller gives seeds.
+            bool dropout = plan.Layers.Any(l => ActivationPlan.Computes(l, training: true) && !ActivationPlan.Computes(l, training: false));
             int Owner(int index)
             {
                 while (index >= 0 && !at.ContainsKey(index)) index = plan.Layers[index].Source;
@@ -94,13 +96,16 @@ public sealed partial class CnnGenerator
             const string Summary = "/// <summary>\n" +
                 "/// The batch training step (SPEC §7): <paramref name=\"inputs\"/> holds the batch's samples end to end. Training mode:\n" +
                 "/// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the\n" +
-                "/// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the\n" +
-                "/// mean loss into <paramref name=\"gradients\"/> (zero for the moving statistics) and, when\n" +
-                "/// <paramref name=\"updateMovingStatistics\"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.\n" +
+                "/// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).\n" +
+                "/// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name=\"gradients\"/> (zero for the moving\n" +
+                "/// statistics) and, when <paramref name=\"updateMovingStatistics\"/>, moves the moving statistics:\n" +
+                "/// moving = momentum·moving + (1 − momentum)·batch.\n" +
                 "/// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.\n" +
                 "/// </summary>";
             const string Threads = "/// <param name=\"threads\">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>\n" +
-                "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>";
+                "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>\n" +
+                "/// <param name=\"dropoutSeeds\">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample\n" +
+                "/// <c>AccumulateGradients</c> with that seed drops.</param>";
             void Lines(string text)
             {
                 foreach (string line in text.Split('\n')) w.Line(line);
@@ -116,9 +121,9 @@ public sealed partial class CnnGenerator
                 w.Line();
                 Lines(Summary);
                 Lines(Threads);
-                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
+                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)"))
                 {
-                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
+                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")}, dropoutSeeds.Length);");
                     if (sparse)
                         w.Line($"for (int i = 0; i < count; i++) {Names.Kernels}.CheckIndex(targets[i], OutputSize, nameof(targets));");
                     w.Line("BatchWorkspace ws = BatchWorkspace.For(this, count);");
@@ -132,6 +137,11 @@ public sealed partial class CnnGenerator
                     else
                     {
                         w.Line("targets.CopyTo(ws.Targets);");
+                    }
+                    if (dropout)
+                    {
+                        w.Line("ws.Dropout = !dropoutSeeds.IsEmpty;");
+                        w.Line("dropoutSeeds.CopyTo(ws.DropoutSeeds);");
                     }
                     w.Line("return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);");
                 }
@@ -157,6 +167,11 @@ public sealed partial class CnnGenerator
                 w.Line("public float[] SliceGradients = global::System.Array.Empty<float>();");
                 w.Line($"public readonly float[] Statistics = new float[{Format.Int(statistics)}];");
                 w.Line("public double[] Losses = global::System.Array.Empty<double>();");
+                if (dropout)
+                {
+                    w.Line("public ulong[] DropoutSeeds = global::System.Array.Empty<ulong>();");
+                    w.Line("public bool Dropout;");
+                }
                 w.Line("public int Count, Slices, Phase;");
                 w.Line($"public {model}? Model;");
                 w.Line("/// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>");
@@ -172,6 +187,7 @@ public sealed partial class CnnGenerator
                         w.Line("ws.Targets = new float[checked(count * OutputSize)];");
                         w.Line("ws.Activations = new float[checked(count * BatchBlockSize)];");
                         w.Line("ws.Losses = new double[count];");
+                        if (dropout) w.Line("ws.DropoutSeeds = new ulong[count];");
                     }
                     w.Line("ws.Slices = global::Cnn.BatchRunner.Slices(count);");
                     w.Line("if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];");
@@ -258,6 +274,11 @@ public sealed partial class CnnGenerator
                 {
                     w.Line($"{ros} input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);");
                     w.Line($"{span} block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);");
+                    if (dropout)
+                    {
+                        w.Line("bool dropout = ws.Dropout;");
+                        w.Line("ulong dropoutSeed = dropout ? ws.DropoutSeeds[n] : 0UL;");
+                    }
                     foreach (LayerContext context in plan.Layers)
                         if (at.TryGetValue(context.Index, out long offset))
                             w.Line($"{span} y_{context.Layer.Name} = block.Slice({Format.Int(offset)}, {context.SizeName});");
@@ -280,7 +301,7 @@ public sealed partial class CnnGenerator
                                 for (int i = bounds[j] + 1; i < bounds[j + 1]; i++)
                                 {
                                     w.Line($"// {plan.Layers[i].Layer.Describe()}");
-                                    named.EmitForward(w, plan.Layers[i], training: false);
+                                    named.EmitForward(w, plan.Layers[i], training: true);
                                 }
                                 if (j == segments - 1)
                                 {
@@ -337,7 +358,7 @@ public sealed partial class CnnGenerator
                     string dx = i == firstTrainable ? "default" : $"{buffers[i]}.Slice(0, {context.InputSizeName})";
                     w.Line($"// {context.Layer.Describe()}");
                     context.Layer.EmitBackwardCall(w, context, new BackwardCall(named.Input(context), named.Output(i), dy, dx, "gradients",
-                        Fused(i), "", Training: false));
+                        Fused(i), "", Training: true));
                 }
             }
 
