@@ -13,7 +13,8 @@ namespace Cnn.Onnx;
 /// (the model's type) and <c>cnn.loss</c> (its <see cref="Loss"/>). One input, <c>input</c>, channels first with a
 /// symbolic batch <c>N</c>: <c>[N, C, H, W]</c> for an image model (the model's <c>[H, W, C]</c> transposed),
 /// <c>[N, C, L]</c> for a sequence (<c>[L, C]</c>), <c>[N, F]</c> for a vector. One output, the model's
-/// <see cref="ICnnModel.Forward"/> after the final activation, channels first likewise when it is not a vector.
+/// <see cref="ICnnModel.Forward"/> after the final activation, channels first likewise when it is not a vector, named
+/// as the last layer (<c>layer/reorder</c> when a Gather puts a flattened image back in the model's order, below).
 /// </para>
 /// <para>
 /// <b>Names.</b> Each layer's output is the tensor named as the layer. The layer's main node is named as the layer;
@@ -86,7 +87,8 @@ public static class Onnx
     }
 
     /// <summary>Writes <paramref name="model"/> as ONNX into <paramref name="stream"/>.</summary>
-    /// <inheritdoc cref="Export(ICnnModel, string)" path="/exception"/>
+    /// <exception cref="NotSupportedException">A layer this export does not know.</exception>
+    /// <exception cref="ArgumentException">The model does not describe its layers fully (compiled by an older generator).</exception>
     public static void Export(ICnnModel model, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -95,7 +97,8 @@ public static class Onnx
     }
 
     /// <summary>The bytes of the ONNX file of <paramref name="model"/>.</summary>
-    /// <inheritdoc cref="Export(ICnnModel, string)" path="/exception"/>
+    /// <exception cref="NotSupportedException">A layer this export does not know.</exception>
+    /// <exception cref="ArgumentException">The model does not describe its layers fully (compiled by an older generator).</exception>
     public static byte[] ToBytes(ICnnModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
