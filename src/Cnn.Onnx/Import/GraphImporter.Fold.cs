@@ -35,7 +35,7 @@ internal sealed partial class GraphImporter
             SetConstant(new Constant([slice.Length], null, slice));
             return true;
         }
-        if (node.Input.Count == 0 || node.Input.Any(i => i.Length > 0 && !_constants.ContainsKey(i))) return false;
+        if (node.Input.Count == 0 || node.Input[0].Length == 0 || node.Input.Any(i => i.Length > 0 && !_constants.ContainsKey(i))) return false;
         Constant first = _constants[node.Input[0]];
         switch (op)
         {
@@ -70,6 +70,7 @@ internal sealed partial class GraphImporter
             }
             case "Concat":
             {
+                if (node.Input.Any(i => i.Length == 0)) throw Fail("an input is missing");
                 var parts = node.Input.Select(i => _constants[i]).ToList();
                 if (parts.Any(p => p.Dims.Length != 1) || parts.Any(p => (p.Floats is null) != (first.Floats is null))) return false;
                 long count = parts.Sum(p => p.Dims[0]);
@@ -82,6 +83,7 @@ internal sealed partial class GraphImporter
                 SetConstant(Slice(first));
                 return true;
             case "Add" or "Sub" or "Mul" or "Div":
+                if (node.Input.Count != 2 || node.Input[1].Length == 0) throw Fail($"{op} takes two inputs");
                 if (Arithmetic(op, first, _constants[node.Input[1]]) is not { } result) return false;
                 SetConstant(result);
                 return true;
@@ -102,7 +104,7 @@ internal sealed partial class GraphImporter
         AttributeProto a = _node.Attribute.FirstOrDefault() ?? throw Fail("the constant has no value");
         return a.Name switch
         {
-            "value" when a.T is { } t => ToConstant(t, $"constant '{_node.Name}'"),
+            "value" when a.T is { } t => ToConstant(t, $"constant '{_node.Name}'") ?? throw Fail($"a constant of type {OnnxModelReader.TypeName(t.DataType)}, which has no use in a model of float32"),
             "value_float" => new Constant([], [a.F], null),
             "value_floats" => new Constant([a.Floats.Count], [.. a.Floats], null),
             "value_int" => new Constant([], null, [a.I]),
@@ -136,15 +138,15 @@ internal sealed partial class GraphImporter
         long start, end, step = 1;
         if (_opset >= 10)
         {
-            start = Integers(ConstantInput(1, "starts"))[0];
-            end = Integers(ConstantInput(2, "ends"))[0];
-            if (OptionalConstant(3, "axes") is { } axes && Integers(axes)[0] is not (0 or -1)) throw Fail("the axis must be 0");
-            if (OptionalConstant(4, "steps") is { } steps) step = Integers(steps)[0];
+            start = One(Integers(ConstantInput(1, "starts")), "starts");
+            end = One(Integers(ConstantInput(2, "ends")), "ends");
+            if (OptionalConstant(3, "axes") is { } axes && One(Integers(axes), "axes") is not (0 or -1)) throw Fail("the axis must be 0");
+            if (OptionalConstant(4, "steps") is { } steps) step = One(Integers(steps), "steps");
         }
         else
         {
-            start = (Ints("starts") ?? [0])[0];
-            end = (Ints("ends") ?? [long.MaxValue])[0];
+            start = One(Ints("starts") ?? [0], "starts");
+            end = One(Ints("ends") ?? [long.MaxValue], "ends");
         }
         if (step == 0) throw Fail("the step is 0");
         long n = data.Dims[0];
@@ -158,6 +160,8 @@ internal sealed partial class GraphImporter
             ? new Constant([picks.Count], picks.Select(i => data.Floats[i]).ToArray(), null)
             : new Constant([picks.Count], null, picks.Select(i => data.Integers![i]).ToArray());
     }
+
+    private static long One(long[] values, string what) => values.Length == 1 ? values[0] : throw Fail($"{what} has {values.Length} values; only a 1-D slice is folded");
 
     private static Constant? Arithmetic(string op, Constant a, Constant b)
     {

@@ -99,7 +99,7 @@ internal sealed partial class GraphImporter
     {
         Value x = ValueInput(0);
         RequireSpatial(x, "a convolution");
-        Constant w = ConstantInput(1, "the weights");
+        Constant w = WeightsInput(1, "the weights");
         float[] weights = w.Floats ?? throw Fail("the weights are not floating point");
         float[]? bias = OptionalConstant(2, "the bias") is { } b ? b.Floats ?? throw Fail("the bias is not floating point") : null;
         int n = x.Shape.Length - 2;
@@ -315,7 +315,7 @@ internal sealed partial class GraphImporter
         Value a = ValueInput(0);
         if (a.Layout != Layout.Vector || a.Shape.Length != 2) throw Fail($"Gemm needs a matrix [N, features], but its input is {Dims(a.Shape)}: flatten it first");
         if (Int("transA", 0) != 0) throw Fail("transA = 1 would multiply across the batch");
-        Constant b = ConstantInput(1, "B (the weights)");
+        Constant b = WeightsInput(1, "B (the weights)");
         float[] bw = b.Floats ?? throw Fail("the weights are not floating point");
         if (b.Dims.Length != 2) throw Fail($"B has shape {Dims(b.Dims)}, not a matrix");
         bool transB = Int("transB", 0) != 0;
@@ -337,7 +337,7 @@ internal sealed partial class GraphImporter
     {
         Value a = ValueInput(0);
         if (a.Layout != Layout.Vector || a.Shape.Length != 2) throw Fail($"MatMul needs a matrix [N, features], but its input is {Dims(a.Shape)}");
-        Constant b = ConstantInput(1, "the weights");
+        Constant b = WeightsInput(1, "the weights");
         float[] bw = b.Floats ?? throw Fail("the weights are not floating point");
         if (b.Dims.Length != 2 || b.Dims[0] != a.Shape[1]) throw Fail($"the weights {Dims(b.Dims)} do not take {a.Shape[1]} features");
         Dense(a, bw, false, 1, b.Dims[0], b.Dims[1], null, takesBias: true);
@@ -459,8 +459,8 @@ internal sealed partial class GraphImporter
                 float min, max;
                 if (_opset >= 11)
                 {
-                    min = OptionalConstant(1, "min") is { } lo ? (float)lo.Numbers.Single() : float.NegativeInfinity;
-                    max = OptionalConstant(2, "max") is { } hi ? (float)hi.Numbers.Single() : float.PositiveInfinity;
+                    min = OptionalConstant(1, "min") is { } lo ? (float)Scalar(lo, "min") : float.NegativeInfinity;
+                    max = OptionalConstant(2, "max") is { } hi ? (float)Scalar(hi, "max") : float.PositiveInfinity;
                 }
                 else
                 {
@@ -626,7 +626,7 @@ internal sealed partial class GraphImporter
         if (_node.OpType == "Dropout")
         {
             OnlyFirstOutput();
-            if (OptionalConstant(2, "training_mode") is { } t && t.Numbers.Any(v => v != 0)) throw Fail("training_mode = true drops values at inference");
+            if (OptionalConstant(2, "training_mode") is { } t && t.Count > 0 && t.Numbers.Any(v => v != 0)) throw Fail("training_mode = true drops values at inference");
         }
         SetOutput(x);
         _notes.Add($"{_node.OpType} '{_node.Name}' dropped (the identity at inference)");
@@ -642,10 +642,11 @@ internal sealed partial class GraphImporter
         if (_opset >= 11)
         {
             pads = Integers(ConstantInput(1, "the pads"));
-            if (OptionalConstant(2, "the constant value") is { } v) value = (float)v.Numbers.Single();
+            if (OptionalConstant(2, "the constant value") is { } v) value = (float)Scalar(v, "the constant value");
             if (OptionalConstant(3, "the axes") is { } axesConstant)
             {
                 long[] axes = Integers(axesConstant);
+                if (pads.Length != 2 * axes.Length) throw Fail($"pads {Dims(pads)} do not have two values per axis of {Dims(axes)}");
                 var full = new long[2 * x.Shape.Length];
                 for (int i = 0; i < axes.Length; i++)
                 {
@@ -664,11 +665,11 @@ internal sealed partial class GraphImporter
         }
         if (value != 0) throw Fail($"padding with {FloatNumber(value)}: only zero padding has a layer");
         int rank = x.Shape.Length;
+        if (x.Layout != Layout.Image) throw Fail($"padding {Dims(x.Shape)}: only images have a padding layer (ZeroPadding2D)");
         if (pads.Length != 2 * rank) throw Fail($"pads {Dims(pads)} do not have {2 * rank} values");
         if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0)
             throw Fail($"pads {Dims(pads)} pad the batch or the channels; only the height and width have a layer");
         if (pads.Any(p => p < 0)) throw Fail($"negative pads {Dims(pads)} (cropping) have no layer");
-        if (x.Layout != Layout.Image) throw Fail($"padding {Dims(x.Shape)}: only images have a padding layer (ZeroPadding2D)");
         long[] begin = [pads[2], pads[3]], end = [pads[rank + 2], pads[rank + 3]];
         int index = ZeroPadding(x, begin, end, null);
         SetOutput(new Value(index, [x.Shape[0], x.Channels, x.Shape[2] + begin[0] + end[0], x.Shape[3] + begin[1] + end[1]], Layout.Image) { NonNegative = x.NonNegative });

@@ -25,6 +25,7 @@ internal sealed partial class GraphImporter
     private readonly Dictionary<string, Constant> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TensorProto> _initializers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unknown = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _unreadable = new(StringComparer.Ordinal);
     private readonly HashSet<string> _convertedNoted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _consumers = new(StringComparer.Ordinal);
     private NodeProto _node = new();
@@ -73,7 +74,11 @@ internal sealed partial class GraphImporter
     private Value? ReadInput(ref int[] shape)
     {
         var inputs = _graph.Input.Where(i => !_initializers.ContainsKey(i.Name)).ToList();
-        foreach (TensorProto t in _graph.Initializer) _constants[t.Name] = ToConstant(t, $"initializer '{t.Name}'");
+        foreach (TensorProto t in _graph.Initializer)
+        {
+            if (ToConstant(t, $"initializer '{t.Name}'") is { } c) _constants[t.Name] = c;
+            else _unreadable[t.Name] = $"reads the initializer '{t.Name}' of type {OnnxModelReader.TypeName(t.DataType)}, which has no use in a model of float32";
+        }
         if (inputs.Count != 1)
         {
             Problem(string.Join(", ", inputs.Select(i => i.Name)), "input",
@@ -113,6 +118,11 @@ internal sealed partial class GraphImporter
             }
         }
         shape = dims.Select(d => (int)d).ToArray();
+        if (dims.Skip(1).Aggregate(1.0, (a, d) => a * d) > OnnxModelReader.MaxElements)
+        {
+            Problem(info.Name, "input", $"the input [{string.Join(", ", dims)}] has more than {OnnxModelReader.MaxElements:N0} values per sample");
+            ok = false;
+        }
         Layout? layout = dims.Length switch { 2 => Layout.Vector, 3 => Layout.Sequence, 4 => Layout.Image, _ => null };
         if (layout is null)
         {
@@ -171,9 +181,20 @@ internal sealed partial class GraphImporter
             MarkUnknown(node);
             return;
         }
+        if (node.Output.Count == 0 || node.Output.All(o => o.Length == 0))
+        {
+            Problem(node.Name, op, "the node has no output");
+            return;
+        }
         foreach (string input in node.Input)
         {
             if (input.Length == 0 || _values.ContainsKey(input) || _constants.ContainsKey(input)) continue;
+            if (_unreadable.TryGetValue(input, out string? why))
+            {
+                Problem(node.Name, op, why);
+                MarkUnknown(node);
+                return;
+            }
             if (!_unknown.Contains(input))
                 Problem(node.Name, op, $"reads '{input}', which no node, initializer or graph input provides");
             else if (!IsSupported(op))
@@ -256,6 +277,13 @@ internal sealed partial class GraphImporter
 
     private void SetOutput(Value value, int index = 0)
     {
+        long size = 1;
+        foreach (long d in value.Shape.Skip(1))
+        {
+            if (d < 1) throw Fail($"the output {Dims(value.Shape)} has an empty axis");
+            size = d > OnnxModelReader.MaxElements ? OnnxModelReader.MaxElements + 1 : Math.Min(size * d, OnnxModelReader.MaxElements + 1);
+        }
+        if (size > OnnxModelReader.MaxElements) throw Fail($"the output {Dims(value.Shape)} has more than {OnnxModelReader.MaxElements:N0} values per sample");
         if (index < _node.Output.Count && _node.Output[index].Length > 0) _values[_node.Output[index]] = value;
     }
 
@@ -268,7 +296,8 @@ internal sealed partial class GraphImporter
 
     private int Uses(string tensor) => _consumers.GetValueOrDefault(tensor);
 
-    private Constant ToConstant(TensorProto t, string what)
+    /// <summary>A tensor as a constant; null for a type that is neither floating point nor integer.</summary>
+    private Constant? ToConstant(TensorProto t, string what)
     {
         long[] dims = t.Dims.ToArray();
         float[]? floats = OnnxModelReader.Floats(t, out bool converted);
@@ -278,7 +307,18 @@ internal sealed partial class GraphImporter
                 _notes.Add($"{what} converted from {OnnxModelReader.TypeName(t.DataType)} to float32");
             return new Constant(dims, floats, null);
         }
-        return new Constant(dims, null, OnnxModelReader.Integers(t));
+        return OnnxModelReader.Integers(t) is { } integers ? new Constant(dims, null, integers) : null;
+    }
+
+    /// <summary>The one value of a constant (a scalar or one element).</summary>
+    private static double Scalar(Constant c, string what) => c.Count == 1 ? c.Numbers[0] : throw Fail($"{what} has {c.Count} values, not one");
+
+    /// <summary>Weights: every dimension at least 1.</summary>
+    private Constant WeightsInput(int index, string what)
+    {
+        Constant c = ConstantInput(index, what);
+        if (c.Dims.Any(d => d < 1)) throw Fail($"{what} have shape {Dims(c.Dims)}, with an empty axis");
+        return c;
     }
 
     private static string Dims(IEnumerable<long> dims) => "[" + string.Join(", ", dims.Select(d => d == Batch ? "N" : d.ToString(CultureInfo.InvariantCulture))) + "]";

@@ -158,6 +158,14 @@ internal static class OnnxModelReader
                     values[i] = (float)BitConverter.UInt16BitsToHalf(bits);
                 }
                 return values;
+            case TensorProto.Types.DataType.Bfloat16:
+                converted = true;
+                for (int i = 0; i < count; i++)
+                {
+                    uint bits = tensor.HasRawData ? BinaryPrimitives.ReadUInt16LittleEndian(raw[(2 * i)..]) : (ushort)tensor.Int32Data[i];
+                    values[i] = BitConverter.UInt32BitsToSingle(bits << 16);
+                }
+                return values;
             default:
                 return null;
         }
