@@ -19,10 +19,11 @@ public static class Program
     /// <summary>Runs the command line <paramref name="args"/>, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0) return Fail(error, "a command is needed");
+        if (args[0] is "-h" or "--help" or "help")
         {
-            (args.Length == 0 ? error : output).Write(Usage);
-            return args.Length == 0 ? UsageError : Success;
+            output.Write(Usage);
+            return Success;
         }
         return args[0] switch
         {
