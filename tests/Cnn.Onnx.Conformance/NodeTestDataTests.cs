@@ -42,7 +42,7 @@ public class NodeTestDataTests(ITestOutputHelper output)
                 continue;
             }
             byte[] model = c.ModelWithConstantInputs();
-            Assert.Equal(1, ModelProto.Parser.ParseFrom(model).Graph.Input.Count);
+            Assert.Single(ModelProto.Parser.ParseFrom(model).Graph.Input);
             OnnxTensor input = TensorFile.Read(c.InputFile(0)), expected = TensorFile.Read(c.OutputFile(0));
             OnnxTensor actual;
             try
