@@ -110,6 +110,35 @@ public static class OnnxImporter
     }
 
     /// <summary>
+    /// The ONNX model <paramref name="onnxBytes"/> with graph inputs turned into initializers: each entry of
+    /// <paramref name="tensors"/> maps an input's name to the bytes of a serialized <c>TensorProto</c> (a <c>.pb</c> file of
+    /// the ONNX backend tests, where weights are inputs). A model has one input; weights must be constants to import.
+    /// </summary>
+    /// <exception cref="CnnDataException">The model or a tensor cannot be read, or names no such input.</exception>
+    public static byte[] BindInputs(byte[] onnxBytes, string fileName, IReadOnlyDictionary<string, byte[]> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(onnxBytes);
+        ArgumentNullException.ThrowIfNull(tensors);
+        Proto.ModelProto model = OnnxModelReader.Read(onnxBytes, fileName);
+        foreach ((string name, byte[] bytes) in tensors)
+        {
+            if (!model.Graph.Input.Any(i => i.Name == name)) throw new CnnDataException(fileName, $"the graph has no input '{name}' to bind");
+            Proto.TensorProto tensor;
+            try
+            {
+                tensor = Proto.TensorProto.Parser.ParseFrom(bytes);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new CnnDataException(fileName, $"the tensor for input '{name}' is not a TensorProto ({e.Message})", e);
+            }
+            tensor.Name = name;
+            model.Graph.Initializer.Add(tensor);
+        }
+        return Google.Protobuf.MessageExtensions.ToByteArray(model);
+    }
+
+    /// <summary>
     /// Writes <c>Name.cs</c> and <c>Name.safetensors</c> of a successful import into <paramref name="outDirectory"/>
     /// (created if missing), each through a temporary file and a rename.
     /// </summary>

@@ -187,5 +187,16 @@ internal static class OperatorCases
             string r = g.Node("Clip", [bn, g.Scalar("zero", 0), g.Scalar("three", 3)], "cap");
             return g.Build(g.Node("Gemm", [r, g.Weights("w", [8, 2])], "fc"));
         }, "[BatchNormalization(Momentum = 0.9, Epsilon = 1E-05, Name = \"bn\")]", "[ReLU(MaxValue = 3, Name = \"cap\")]", "[Dense(2, UseBias = false, Name = \"fc\")]"),
+
+        new("PointwiseConvolutionsOfAPooledVector", () =>
+        {
+            var g = new GraphBuilder();
+            string gap = g.Node("GlobalAveragePool", [g.Input("x", 1, 6, 4, 4)], "squeeze");
+            string c1 = g.Node("Conv", [gap, g.Weights("w1", [3, 6, 1, 1]), g.Weights("b1", [3])], "reduce");
+            string r = g.Node("Relu", [c1], "reduce/Relu");
+            string c2 = g.Node("Conv", [r, g.Weights("w2", [6, 3, 1, 1])], "expand");
+            return g.Build(g.Node("Sigmoid", [c2], "expand/Sigmoid"));
+        }, "[GlobalAveragePooling2D(Name = \"squeeze\")]", "[Dense(3, Activation = Activation.ReLU, Name = \"reduce\")]",
+           "[Dense(6, UseBias = false, Activation = Activation.Sigmoid, Name = \"expand\")]"),
     ];
 }

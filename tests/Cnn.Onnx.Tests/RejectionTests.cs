@@ -123,3 +123,38 @@ public sealed class RejectionTests
         Assert.Equal([1f, -2f], weights.ReadSingles("fc.bias"));
     }
 }
+
+/// <summary>Checks that go on past a node that cannot be imported, and weights given as graph inputs.</summary>
+public sealed class ContinuationTests
+{
+    [Fact]
+    public void NodesBehindAFailedOneAreStillChecked()
+    {
+        // EfficientNet's SiLU and squeeze-and-excitation: every Mul is listed, and the grouped convolution behind them.
+        var g = new GraphBuilder();
+        string x = g.Input("x", 1, 4, 6, 6);
+        string silu = g.Node("Mul", [x, g.Node("Sigmoid", [x], "sig1")], "silu1");
+        string gap = g.Node("GlobalAveragePool", [silu], "se_pool");
+        string s = g.Node("Sigmoid", [g.Node("Conv", [gap, g.Weights("se_w", [4, 4, 1, 1])], "se_conv")], "se_sig");
+        string scaled = g.Node("Mul", [silu, s], "se_scale");
+        string grouped = g.Node("Conv", [scaled, g.Weights("gw", [4, 2, 3, 3])], "grouped", ("group", 2L));
+        string swish = g.Node("HardSwish", [grouped], "hswish");
+        ImportResult result = OnnxImporter.Import(g.Build(g.Node("Relu", [swish], "relu")), "se.onnx", new ImportOptions("Se"));
+        Assert.Equal(["silu1 (Mul)", "se_scale (Mul)", "grouped (Conv)", "hswish (HardSwish)"], result.Problems.Select(p => $"{p.NodeName} ({p.OpType})"));
+    }
+
+    [Fact]
+    public void WeightsGivenAsInputsAreBound()
+    {
+        var g = new GraphBuilder();
+        string x = g.Input("x", 1, 1, 5, 5), w = g.Input("W", 1, 1, 3, 3);
+        byte[] onnx = g.Build(g.Node("Conv", [x, w], "conv"));
+        Assert.Contains(OnnxImporter.Import(onnx, "conv.onnx", new ImportOptions("Conv")).Problems, p => p.Why.Contains("the graph has 2 inputs"));
+        byte[] tensor = Google.Protobuf.MessageExtensions.ToByteArray(GraphBuilder.FloatTensor("", [1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        ImportResult bound = OnnxImporter.Import(OnnxImporter.BindInputs(onnx, "conv.onnx", new Dictionary<string, byte[]> { ["W"] = tensor }), "conv.onnx", new ImportOptions("Conv"));
+        Assert.True(bound.Succeeded, string.Join("\n", bound.Problems));
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f], SafeTensorsFile.Parse(bound.Weights).ReadSingles("conv.kernel"));
+        var e = Assert.Throws<CnnDataException>(() => OnnxImporter.BindInputs(onnx, "conv.onnx", new Dictionary<string, byte[]> { ["B"] = tensor }));
+        Assert.Contains("the graph has no input 'B' to bind", e.Message);
+    }
+}

@@ -98,8 +98,13 @@ internal sealed partial class GraphImporter
     private void Conv()
     {
         Value x = ValueInput(0);
-        RequireSpatial(x, "a convolution");
         Constant w = WeightsInput(1, "the weights");
+        if (x.Layout == Layout.Vector && x.Shape.Length == w.Dims.Length && x.Shape.Skip(2).All(d => d == 1) && w.Dims.Skip(2).All(d => d == 1))
+        {
+            PointwiseOnVector(x, w);
+            return;
+        }
+        RequireSpatial(x, "a convolution");
         float[] weights = w.Floats ?? throw Fail("the weights are not floating point");
         float[]? bias = OptionalConstant(2, "the bias") is { } b ? b.Floats ?? throw Fail("the bias is not floating point") : null;
         int n = x.Shape.Length - 2;
@@ -114,6 +119,7 @@ internal sealed partial class GraphImporter
         long[] output = input.Select((v, i) => (v + begin[i] + end[i] - effective[i]) / stride[i] + 1).ToArray();
         if (input.Select((v, i) => v + begin[i] + end[i] - effective[i]).Any(v => v < 0))
             throw Fail($"the {string.Join("x", effective)} kernel is larger than the padded {string.Join("x", input)} input");
+        _wouldBe = new Value(FailedLayer, WithSpatial(x, w.Dims[0], output), x.Layout);
         if (dilation.Any(d => d > 1) && stride.Any(s => s > 1)) throw Fail($"dilations {Dims(dilation)} with strides {Dims(stride)}: a layer takes a dilation above 1 only with stride 1 (as Keras)");
         if (kernel.Aggregate(1L, (a, k) => a * k) > 4096) throw Fail($"the {string.Join("x", kernel)} kernel has more than 4,096 cells, more than the generator unrolls");
         long group = Int("group", 1);
@@ -201,6 +207,25 @@ internal sealed partial class GraphImporter
         else layer.Tensors.Add(("bias", [(int)m], bias));
         layer.TakesActivation = true;
         SetOutput(new Value(IndexOf(layer), WithSpatial(x, m, output), Layout.Image));
+    }
+
+    /// <summary>
+    /// A 1x1 convolution of the <c>[N, C, 1, 1]</c> that global pooling makes (squeeze-and-excitation, classifier heads):
+    /// a Dense on the vector the model stores, kernel <c>[C, M]</c>.
+    /// </summary>
+    private void PointwiseOnVector(Value x, Constant w)
+    {
+        float[] weights = w.Floats ?? throw Fail("the weights are not floating point");
+        float[]? bias = OptionalConstant(2, "the bias") is { } b ? b.Floats ?? throw Fail("the bias is not floating point") : null;
+        long c = x.Channels, m = w.Dims[0];
+        _wouldBe = new Value(FailedLayer, [x.Shape[0], m, .. x.Shape[2..]], Layout.Vector);
+        if (Int("group", 1) != 1) throw Fail("a grouped 1x1 convolution of a pooled vector has no layer");
+        if (w.Dims[1] != c) throw Fail($"the weights {Dims(w.Dims)} expect {w.Dims[1]} input channels, but the input has {c}");
+        if ((Ints("pads") ?? []).Any(p => p != 0) || (Ints("strides") ?? []).Any(s => s != 1)) throw Fail("padding or striding a 1x1 map has no layer");
+        if (bias is not null && bias.Length != m) throw Fail($"the bias has {bias.Length} values for {m} filters");
+        // ONNX W[M, C, 1, 1] is the transposed Dense kernel.
+        Dense(x with { Shape = [x.Shape[0], c] }, weights, transB: true, alpha: 1, c, m, bias, takesBias: false);
+        SetOutput(_values[_node.Output[0]] with { Shape = [x.Shape[0], m, .. x.Shape[2..]] });
     }
 
     /// <summary>Adds a ZeroPadding2D layer in front of a convolution or pooling; returns its index.</summary>

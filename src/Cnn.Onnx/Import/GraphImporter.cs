@@ -158,6 +158,7 @@ internal sealed partial class GraphImporter
             Problem(name, "output", "no node computes the graph's output");
             return null;
         }
+        if (value.Producer == FailedLayer) return null;
         if (value.Producer < 0)
         {
             Problem(name, "output", "the output is the input itself: there is no layer to write");
@@ -197,11 +198,15 @@ internal sealed partial class GraphImporter
             }
             if (!_unknown.Contains(input))
                 Problem(node.Name, op, $"reads '{input}', which no node, initializer or graph input provides");
-            else if (!IsSupported(op))
+            else if (!s_supported.Contains(op)) // a supported one is not blamed for the failure before it
+            {
                 Problem(node.Name, op, Unsupported(op));
+                if (ContinueElementwise(node)) return;
+            }
             MarkUnknown(node);
             return;
         }
+        _wouldBe = null;
         try
         {
             if (!TryFold(node)) Import(node);
@@ -209,9 +214,38 @@ internal sealed partial class GraphImporter
         catch (NodeFailure failure)
         {
             Problem(node.Name, op, failure.Message);
-            MarkUnknown(node);
+            if (_wouldBe is { } shape && node.Output.Count > 0 && node.Output[0].Length > 0)
+                _values[node.Output[0]] = shape with { Producer = FailedLayer };
+            else if (!ContinueElementwise(node)) MarkUnknown(node);
         }
     }
+
+    private static readonly HashSet<string> s_elementwise = new(StringComparer.Ordinal)
+    {
+        "Mul", "Add", "Sub", "Div", "Pow", "Sigmoid", "HardSigmoid", "HardSwish", "Elu", "Selu", "PRelu", "Gelu", "Mish", "Softplus",
+        "Clip", "LeakyRelu", "Relu", "Tanh", "Sqrt", "Exp", "Neg", "Abs", "Erf", "Softmax",
+    };
+
+    /// <summary>
+    /// After an element-wise node that cannot be imported, its output keeps the shape of its largest computed input, so
+    /// the nodes after it are still checked and every problem of the graph is reported at once (its layers are never
+    /// written: the import has failed).
+    /// </summary>
+    private bool ContinueElementwise(NodeProto node)
+    {
+        if (!s_elementwise.Contains(node.OpType) || node.Output.Count != 1 || node.Output[0].Length == 0) return false;
+        Value? largest = node.Input.Where(_values.ContainsKey).Select(i => _values[i])
+            .OrderByDescending(v => v.Shape.Skip(1).Aggregate(1.0, (a, d) => a * d)).FirstOrDefault();
+        if (largest is null || node.Input.Any(i => i.Length > 0 && !_values.ContainsKey(i) && !_constants.ContainsKey(i))) return false;
+        _values[node.Output[0]] = largest with { Producer = FailedLayer, FlattenedFrom = null, NonNegative = false };
+        return true;
+    }
+
+    /// <summary>The output a handler has worked out before finding that it cannot be imported: later nodes are still checked.</summary>
+    private Value? _wouldBe;
+
+    /// <summary>The producer of a value that only stands in for the output of a node that could not be imported.</summary>
+    private const int FailedLayer = -2;
 
     private void MarkUnknown(NodeProto node)
     {
@@ -226,7 +260,6 @@ internal sealed partial class GraphImporter
         "Squeeze", "Unsqueeze", "Dropout", "Identity", "Pad", "Constant", "Shape", "Gather", "Cast", "Slice", "Mul", "Div", "Sub",
     };
 
-    private static bool IsSupported(string op) => s_supported.Contains(op);
 
     private static string Unsupported(string op) => op switch
     {

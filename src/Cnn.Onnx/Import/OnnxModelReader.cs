@@ -47,8 +47,6 @@ internal static class OnnxModelReader
             throw new CnnDataException(source, "not an ONNX model: it has no ir_version");
         if (model.Graph is null)
             throw new CnnDataException(source, "the ONNX model has no graph");
-        if (!model.OpsetImport.Any(o => IsDefaultDomain(o.Domain)) && model.IrVersion >= 3)
-            throw new CnnDataException(source, "the ONNX model imports no opset of the default domain (ai.onnx)");
         GraphProto graph = model.Graph;
         if (graph.Output.Count == 0)
             throw new CnnDataException(source, "the ONNX graph has no output");
