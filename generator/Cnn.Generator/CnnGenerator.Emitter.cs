@@ -159,14 +159,14 @@ public sealed partial class CnnGenerator
             using (w.Indent())
                 w.Line("@\"" + plan.Summary.Replace("\"", "\"\"") + "\";");
             w.Line();
-            w.Line("/// <summary>The layers in order, with their output shapes and parameter counts.</summary>");
+            w.Line("/// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>");
             w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;");
             w.Line();
             w.Line("private static readonly global::Cnn.LayerInfo[] s_layers =");
             w.Line("{");
             using (w.Indent())
-                foreach (LayerSpec layer in spec.Layers)
-                    w.Line($"new(\"{layer.Name}\", \"{layer.KerasType}\", new[] {{ {string.Join(", ", layer.Output.Dims)} }}, {layer.ParameterCount}),");
+                foreach (LayerContext context in plan.Layers)
+                    EmitLayerInfo(w, spec, context);
             w.Line("};");
             w.Line();
             w.Line("/// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref=\"Parameters\"/>.</summary>");
@@ -187,6 +187,27 @@ public sealed partial class CnnGenerator
             foreach (LayerContext context in plan.Layers)
                 w.Line($"private const int {context.SizeName} = {context.Layer.Output.Size}; // {context.Layer.Output}");
             w.Line();
+        }
+
+        /// <summary>
+        /// One entry of <c>Layers</c>: <c>new("conv2d", "Conv2D", new[] { 26, 26, 32 }, 320) { Inputs = ..., Arguments = ... }</c>,
+        /// the arguments on one line as the layer lists them (<see cref="LayerSpec.ListArguments"/>).
+        /// </summary>
+        private static void EmitLayerInfo(SourceWriter w, NetworkSpec spec, LayerContext context)
+        {
+            LayerSpec layer = context.Layer;
+            w.Line($"new(\"{layer.Name}\", \"{layer.KerasType}\", new[] {{ {string.Join(", ", layer.Output.Dims)} }}, {layer.ParameterCount})");
+            w.Line("{");
+            using (w.Indent())
+            {
+                IEnumerable<string> inputs = context.Sources.Select(source => "\"" + (source < 0 ? "input" : spec.Layers[source].Name) + "\"");
+                w.Line($"Inputs = new[] {{ {string.Join(", ", inputs)} }},");
+                var arguments = new ArgumentList();
+                layer.ListArguments(arguments);
+                if (arguments.Items.Count > 0)
+                    w.Line($"Arguments = new() {{ {string.Join(", ", arguments.Items.Select(a => $"{{ \"{a.Name}\", {a.Literal} }}"))} }},");
+            }
+            w.Line("},");
         }
 
         /// <summary>Every parameter tensor of the model with its layer and its offset in the flat parameters.</summary>

@@ -209,9 +209,25 @@ public sealed record ParameterTensorInfo(string Name, int Offset, int[] Shape, b
     }
 }
 
-/// <summary>One layer of a model as the summary shows it.</summary>
+/// <summary>
+/// One layer of a model: what the summary shows, the layers it takes, and its whole configuration, so that a tool
+/// (the ONNX exporter, a visualiser) can rebuild the architecture from the model alone.
+/// </summary>
 /// <param name="Name">The layer name (<c>conv2d</c>, <c>dense_1</c>, ...).</param>
 /// <param name="Type">The Keras class name (<c>Conv2D</c>, <c>MaxPooling2D</c>, ...).</param>
 /// <param name="OutputShape">The shape the layer produces.</param>
 /// <param name="ParameterCount">Its number of parameters.</param>
-public sealed record LayerInfo(string Name, string Type, int[] OutputShape, int ParameterCount);
+public sealed record LayerInfo(string Name, string Type, int[] OutputShape, int ParameterCount)
+{
+    /// <summary>
+    /// The layers whose outputs this one takes, in order: names of earlier layers, or <c>"input"</c> for the model's
+    /// input. One name for every layer but the merges (<c>Add</c>, <c>Concatenate</c>), which have two or more.
+    /// </summary>
+    public string[] Inputs { get; init; } = [];
+
+    /// <summary>
+    /// The layer's arguments, resolved (defaults filled in, Same padding worked out), under Keras's
+    /// <c>get_config()</c> names: see <see cref="LayerArguments"/>.
+    /// </summary>
+    public LayerArguments Arguments { get; init; } = new();
+}

@@ -48,6 +48,9 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
     public override string Describe() => $"{Name}: {Activation}, {Input}";
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments.Activation(Activation);
+
+    /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training)
     {
         w.Line($"{x}.CopyTo({y});");

@@ -69,6 +69,10 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
         $"{Name}: BatchNormalization over {Channels} channels, momentum {Momentum.ToString(CultureInfo.InvariantCulture)}, epsilon {Epsilon.ToString(CultureInfo.InvariantCulture)}{(Scale ? "" : ", no scale")}{(Center ? "" : ", no center")}, {Input}";
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Double("momentum", Momentum).Double("epsilon", Epsilon).Bool("center", Center).Bool("scale", Scale);
+
+    /// <inheritdoc/>
     public override bool BackwardInPlace => true;
 
     /// <inheritdoc/>

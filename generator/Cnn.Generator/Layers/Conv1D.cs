@@ -120,6 +120,12 @@ internal sealed record Conv1DSpec(int Filters, int Kernel, int Stride, Padding P
     public override string Describe() => Conv2DEmitter.Describe(AsConv2D());
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Int("filters", Filters).Ints("kernel_size", Kernel).Ints("strides", Stride)
+        .Padding(Padding).Pads1D(Input, Output, EffectiveKernel, Stride, PadBefore)
+        .Ints("dilation_rate", DilationRate).Activation(Activation).Bool("use_bias", UseBias);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         // The Conv2D emitter writes Forward_/Backward_ of this layer's name, with its parameter offsets.

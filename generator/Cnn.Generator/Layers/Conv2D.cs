@@ -136,6 +136,12 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     public override string Describe() => Conv2DEmitter.Describe(this);
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Int("filters", Filters).Ints("kernel_size", KernelHeight, KernelWidth).Ints("strides", StrideHeight, StrideWidth)
+        .Padding(Padding).Pads2D(Input, Output, EffectiveKernelHeight, EffectiveKernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft)
+        .Ints("dilation_rate", DilationRate, DilationRate).Activation(Activation).Bool("use_bias", UseBias);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         Conv2DEmitter.EmitForward(code, kernels, context);

@@ -66,6 +66,10 @@ internal sealed record DenseSpec(int Units, Activation Activation, bool UseBias)
     public override string Describe() => DenseEmitter.Describe(this);
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Int("units", Units).Activation(Activation).Bool("use_bias", UseBias);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         DenseEmitter.EmitForward(code, kernels, context);

@@ -82,6 +82,12 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
         $"{Name}: DepthwiseConv2D {KernelHeight}x{KernelWidth}{(DepthMultiplier > 1 ? $" x{DepthMultiplier}" : "")} {DepthwiseEmitter.Describe(Plan, Padding)}, {EmitHelpers.Describe(Activation)}, {Input} -> {Output}";
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Ints("kernel_size", KernelHeight, KernelWidth).Ints("strides", StrideHeight, StrideWidth).Padding(Padding)
+        .Pads2D(Input, Output, (KernelHeight - 1) * DilationRate + 1, (KernelWidth - 1) * DilationRate + 1, StrideHeight, StrideWidth, Plan.PadTop, Plan.PadLeft)
+        .Int("depth_multiplier", DepthMultiplier).Ints("dilation_rate", DilationRate, DilationRate).Activation(Activation).Bool("use_bias", UseBias);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         string suffix = context.MethodSuffix;

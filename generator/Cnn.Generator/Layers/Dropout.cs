@@ -43,6 +43,9 @@ internal sealed record DropoutSpec(double Rate) : LayerSpec
     public override string Describe() => $"{Name}: Dropout {Rate.ToString(CultureInfo.InvariantCulture)} (training only), {Input}";
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments.Double("rate", Rate);
+
+    /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training)
     {
         // Inference passes give dropout no buffer of its own: it is the identity there.

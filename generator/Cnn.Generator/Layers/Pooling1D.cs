@@ -73,6 +73,10 @@ internal sealed record Pool1DSpec(bool IsMax, int Size, int Stride, Padding Padd
         $"{Name}: {KerasType} {Size} stride {Stride} {(Padding == Padding.Same ? "same" : "valid")}, {Input} -> {Output}";
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Ints("pool_size", Size).Ints("strides", Stride).Padding(Padding).Pads1D(Input, Output, Size, Stride, PadBefore);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         Pool2DSpec image = AsImagePool;

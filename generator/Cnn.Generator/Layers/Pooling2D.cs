@@ -74,6 +74,11 @@ internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int
     public override string Describe() => Pool2DEmitter.Describe(this);
 
     /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Ints("pool_size", PoolHeight, PoolWidth).Ints("strides", StrideHeight, StrideWidth).Padding(Padding)
+        .Pads2D(Input, Output, PoolHeight, PoolWidth, StrideHeight, StrideWidth, PadTop, PadLeft);
+
+    /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)
     {
         Pool2DEmitter.EmitForward(code, context, this);

@@ -75,6 +75,18 @@ internal sealed record ReLUSpec(double NegativeSlope, double? MaxValue, bool IsL
         return $"{Name}: {KerasType} {(slope.Length > 0 && cap.Length > 0 ? slope + " " + cap : slope + cap)}, {Input}";
     }
 
+    /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments)
+    {
+        if (IsLeaky)
+        {
+            arguments.Double("alpha", NegativeSlope);
+            return;
+        }
+        arguments.Double("negative_slope", NegativeSlope);
+        if (Capped) arguments.Double("max_value", MaxValue!.Value);
+    }
+
     private string Slope => Format.Float(NegativeSlope);
 
     private string Cap => Capped ? Format.Float(MaxValue!.Value) : "float.PositiveInfinity";

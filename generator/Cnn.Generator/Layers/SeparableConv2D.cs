@@ -98,6 +98,12 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
     public override string Describe() =>
         $"{Name}: SeparableConv2D {KernelHeight}x{KernelWidth}{(DepthMultiplier > 1 ? $" x{DepthMultiplier}" : "")} {DepthwiseEmitter.Describe(Plan, Padding)}, {EmitHelpers.Describe(Activation)}, {Input} -> depthwise {Plan.OutHeight}x{Plan.OutWidth}x{Plan.Channels} -> pointwise {Output}";
 
+    /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments
+        .Int("filters", Filters).Ints("kernel_size", KernelHeight, KernelWidth).Ints("strides", StrideHeight, StrideWidth).Padding(Padding)
+        .Pads2D(Input, Output, (KernelHeight - 1) * DilationRate + 1, (KernelWidth - 1) * DilationRate + 1, StrideHeight, StrideWidth, Plan.PadTop, Plan.PadLeft)
+        .Int("depth_multiplier", DepthMultiplier).Ints("dilation_rate", DilationRate, DilationRate).Activation(Activation).Bool("use_bias", UseBias);
+
     /// <summary>The pointwise convolution: a 1x1 convolution of the depthwise output's c·m channels to the filters.</summary>
     private ConvGeometry Pointwise => new(Plan.OutHeight, Plan.OutWidth, Plan.Channels, Plan.OutHeight, Plan.OutWidth, Filters, 1, 1, 1, 1);
 

@@ -77,6 +77,9 @@ internal sealed record ZeroPadding2DSpec(int Top, int Bottom, int Left, int Righ
     /// <inheritdoc/>
     public override string Describe() => $"{Name}: ZeroPadding2D top {Top} bottom {Bottom} left {Left} right {Right}, {Input} -> {Output}";
 
+    /// <inheritdoc/>
+    public override void ListArguments(ArgumentList arguments) => arguments.Ints("padding", Top, Bottom, Left, Right);
+
     /// <summary>Values in one input row (w·c).</summary>
     private int InRow => Input.Width * Input.Channels;
 

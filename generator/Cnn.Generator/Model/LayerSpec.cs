@@ -92,6 +92,12 @@ internal abstract record LayerSpec
     public abstract string Describe();
 
     /// <summary>
+    /// Lists the layer's resolved arguments under Keras's <c>get_config()</c> names, for <c>LayerInfo.Arguments</c> (the
+    /// keys by kind are documented on <c>Cnn.LayerArguments</c>): none for a layer without any.
+    /// </summary>
+    public virtual void ListArguments(ArgumentList arguments) { }
+
+    /// <summary>
     /// Writes the layer's own methods: the readable <c>Forward_</c>/<c>Backward_</c> methods with their formula into
     /// <paramref name="code"/>, and the register-blocked SIMD kernels they call into <paramref name="kernels"/>.
     /// Layers whose passes are a statement or two write nothing here and do it in the calls.

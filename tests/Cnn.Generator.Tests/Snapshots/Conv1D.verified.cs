@@ -70,15 +70,30 @@ Trainable params: 434
 Non-trainable params: 0
 __________________________________________________________________";
 
-        /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+        /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
         private static readonly global::Cnn.LayerInfo[] s_layers =
         {
-            new("conv1d", "Conv1D", new[] { 16, 8 }, 104),
-            new("conv1d_1", "Conv1D", new[] { 8, 8 }, 200),
-            new("flatten", "Flatten", new[] { 64 }, 0),
-            new("dense", "Dense", new[] { 2 }, 130),
+            new("conv1d", "Conv1D", new[] { 16, 8 }, 104)
+            {
+                Inputs = new[] { "input" },
+                Arguments = new() { { "filters", 8 }, { "kernel_size", new[] { 3 } }, { "strides", new[] { 1 } }, { "padding", global::Cnn.Padding.Causal }, { "pads", new[] { 4, 0 } }, { "dilation_rate", new[] { 2 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("conv1d_1", "Conv1D", new[] { 8, 8 }, 200)
+            {
+                Inputs = new[] { "conv1d" },
+                Arguments = new() { { "filters", 8 }, { "kernel_size", new[] { 3 } }, { "strides", new[] { 2 } }, { "padding", global::Cnn.Padding.Causal }, { "pads", new[] { 2, 0 } }, { "dilation_rate", new[] { 1 } }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+            },
+            new("flatten", "Flatten", new[] { 64 }, 0)
+            {
+                Inputs = new[] { "conv1d_1" },
+            },
+            new("dense", "Dense", new[] { 2 }, 130)
+            {
+                Inputs = new[] { "flatten" },
+                Arguments = new() { { "units", 2 }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+            },
         };
 
         /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

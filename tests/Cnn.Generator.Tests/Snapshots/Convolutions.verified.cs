@@ -72,16 +72,35 @@ Trainable params: 1,828
 Non-trainable params: 0
 ___________________________________________________________________________";
 
-        /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+        /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
         private static readonly global::Cnn.LayerInfo[] s_layers =
         {
-            new("conv2d", "Conv2D", new[] { 12, 12, 8 }, 224),
-            new("depthwise_conv2d", "DepthwiseConv2D", new[] { 6, 6, 16 }, 160),
-            new("separable_conv2d", "SeparableConv2D", new[] { 4, 4, 16 }, 416),
-            new("flatten", "Flatten", new[] { 256 }, 0),
-            new("dense", "Dense", new[] { 4 }, 1028),
+            new("conv2d", "Conv2D", new[] { 12, 12, 8 }, 224)
+            {
+                Inputs = new[] { "input" },
+                Arguments = new() { { "filters", 8 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 2, 2, 2, 2 } }, { "dilation_rate", new[] { 2, 2 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("depthwise_conv2d", "DepthwiseConv2D", new[] { 6, 6, 16 }, 160)
+            {
+                Inputs = new[] { "conv2d" },
+                Arguments = new() { { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 0, 1, 0, 1 } }, { "depth_multiplier", 2 }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("separable_conv2d", "SeparableConv2D", new[] { 4, 4, 16 }, 416)
+            {
+                Inputs = new[] { "depthwise_conv2d" },
+                Arguments = new() { { "filters", 16 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "depth_multiplier", 1 }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("flatten", "Flatten", new[] { 256 }, 0)
+            {
+                Inputs = new[] { "separable_conv2d" },
+            },
+            new("dense", "Dense", new[] { 4 }, 1028)
+            {
+                Inputs = new[] { "flatten" },
+                Arguments = new() { { "units", 4 }, { "activation", global::Cnn.Activation.Softmax }, { "use_bias", true } },
+            },
         };
 
         /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

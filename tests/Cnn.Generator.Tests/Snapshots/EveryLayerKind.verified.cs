@@ -86,22 +86,65 @@ Trainable params: 109
 Non-trainable params: 0
 _____________________________________________________________________________";
 
-            /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+            /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
             public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
             private static readonly global::Cnn.LayerInfo[] s_layers =
             {
-                new("first", "Conv2D", new[] { 5, 4, 4 }, 52),
-                new("average_pooling2d", "AveragePooling2D", new[] { 3, 2, 4 }, 0),
-                new("conv2d", "Conv2D", new[] { 3, 2, 3 }, 12),
-                new("re_lu", "ReLU", new[] { 3, 2, 3 }, 0),
-                new("max_pooling2d", "MaxPooling2D", new[] { 1, 1, 3 }, 0),
-                new("flatten", "Flatten", new[] { 3 }, 0),
-                new("dropout", "Dropout", new[] { 3 }, 0),
-                new("dense", "Dense", new[] { 6 }, 24),
-                new("activation", "Activation", new[] { 6 }, 0),
-                new("dense_1", "Dense", new[] { 3 }, 21),
-                new("softmax", "Softmax", new[] { 3 }, 0),
+                new("first", "Conv2D", new[] { 5, 4, 4 }, 52)
+                {
+                    Inputs = new[] { "input" },
+                    Arguments = new() { { "filters", 4 }, { "kernel_size", new[] { 3, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 1, 1, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.Tanh }, { "use_bias", true } },
+                },
+                new("average_pooling2d", "AveragePooling2D", new[] { 3, 2, 4 }, 0)
+                {
+                    Inputs = new[] { "first" },
+                    Arguments = new() { { "pool_size", new[] { 2, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 0, 1, 0, 0 } } },
+                },
+                new("conv2d", "Conv2D", new[] { 3, 2, 3 }, 12)
+                {
+                    Inputs = new[] { "average_pooling2d" },
+                    Arguments = new() { { "filters", 3 }, { "kernel_size", new[] { 1, 1 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.None }, { "use_bias", false } },
+                },
+                new("re_lu", "ReLU", new[] { 3, 2, 3 }, 0)
+                {
+                    Inputs = new[] { "conv2d" },
+                    Arguments = new() { { "negative_slope", 0.0 } },
+                },
+                new("max_pooling2d", "MaxPooling2D", new[] { 1, 1, 3 }, 0)
+                {
+                    Inputs = new[] { "re_lu" },
+                    Arguments = new() { { "pool_size", new[] { 2, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } } },
+                },
+                new("flatten", "Flatten", new[] { 3 }, 0)
+                {
+                    Inputs = new[] { "max_pooling2d" },
+                },
+                new("dropout", "Dropout", new[] { 3 }, 0)
+                {
+                    Inputs = new[] { "flatten" },
+                    Arguments = new() { { "rate", 0.25 } },
+                },
+                new("dense", "Dense", new[] { 6 }, 24)
+                {
+                    Inputs = new[] { "dropout" },
+                    Arguments = new() { { "units", 6 }, { "activation", global::Cnn.Activation.Sigmoid }, { "use_bias", true } },
+                },
+                new("activation", "Activation", new[] { 6 }, 0)
+                {
+                    Inputs = new[] { "dense" },
+                    Arguments = new() { { "activation", global::Cnn.Activation.Tanh } },
+                },
+                new("dense_1", "Dense", new[] { 3 }, 21)
+                {
+                    Inputs = new[] { "activation" },
+                    Arguments = new() { { "units", 3 }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+                },
+                new("softmax", "Softmax", new[] { 3 }, 0)
+                {
+                    Inputs = new[] { "dense_1" },
+                    Arguments = new() { { "activation", global::Cnn.Activation.Softmax } },
+                },
             };
 
             /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

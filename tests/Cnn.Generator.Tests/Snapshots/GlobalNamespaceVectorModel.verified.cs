@@ -64,13 +64,21 @@ Trainable params: 41
 Non-trainable params: 0
 __________________________________________________________________";
 
-    /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+    /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
     private static readonly global::Cnn.LayerInfo[] s_layers =
     {
-        new("dense", "Dense", new[] { 8 }, 32),
-        new("dense_1", "Dense", new[] { 1 }, 9),
+        new("dense", "Dense", new[] { 8 }, 32)
+        {
+            Inputs = new[] { "input" },
+            Arguments = new() { { "units", 8 }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", false } },
+        },
+        new("dense_1", "Dense", new[] { 1 }, 9)
+        {
+            Inputs = new[] { "dense" },
+            Arguments = new() { { "units", 1 }, { "activation", global::Cnn.Activation.Sigmoid }, { "use_bias", true } },
+        },
     };
 
     /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

@@ -100,20 +100,53 @@ Trainable params: 521
 Non-trainable params: 0
 ___________________________________________________________________________________________________";
 
-        /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+        /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
         private static readonly global::Cnn.LayerInfo[] s_layers =
         {
-            new("conv2d", "Conv2D", new[] { 8, 8, 4 }, 76),
-            new("main", "Conv2D", new[] { 8, 8, 4 }, 148),
-            new("add", "Add", new[] { 8, 8, 4 }, 0),
-            new("block_out", "ReLU", new[] { 8, 8, 4 }, 0),
-            new("side", "Conv2D", new[] { 8, 8, 2 }, 6),
-            new("concatenate", "Concatenate", new[] { 8, 8, 6 }, 0),
-            new("max_pooling2d", "MaxPooling2D", new[] { 4, 4, 6 }, 0),
-            new("flatten", "Flatten", new[] { 96 }, 0),
-            new("dense", "Dense", new[] { 3 }, 291),
+            new("conv2d", "Conv2D", new[] { 8, 8, 4 }, 76)
+            {
+                Inputs = new[] { "input" },
+                Arguments = new() { { "filters", 4 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 1, 1, 1, 1 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("main", "Conv2D", new[] { 8, 8, 4 }, 148)
+            {
+                Inputs = new[] { "conv2d" },
+                Arguments = new() { { "filters", 4 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 1, 1, 1, 1 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+            },
+            new("add", "Add", new[] { 8, 8, 4 }, 0)
+            {
+                Inputs = new[] { "main", "conv2d" },
+            },
+            new("block_out", "ReLU", new[] { 8, 8, 4 }, 0)
+            {
+                Inputs = new[] { "add" },
+                Arguments = new() { { "negative_slope", 0.0 } },
+            },
+            new("side", "Conv2D", new[] { 8, 8, 2 }, 6)
+            {
+                Inputs = new[] { "input" },
+                Arguments = new() { { "filters", 2 }, { "kernel_size", new[] { 1, 1 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+            },
+            new("concatenate", "Concatenate", new[] { 8, 8, 6 }, 0)
+            {
+                Inputs = new[] { "block_out", "side" },
+            },
+            new("max_pooling2d", "MaxPooling2D", new[] { 4, 4, 6 }, 0)
+            {
+                Inputs = new[] { "concatenate" },
+                Arguments = new() { { "pool_size", new[] { 2, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } } },
+            },
+            new("flatten", "Flatten", new[] { 96 }, 0)
+            {
+                Inputs = new[] { "max_pooling2d" },
+            },
+            new("dense", "Dense", new[] { 3 }, 291)
+            {
+                Inputs = new[] { "flatten" },
+                Arguments = new() { { "units", 3 }, { "activation", global::Cnn.Activation.Softmax }, { "use_bias", true } },
+            },
         };
 
         /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

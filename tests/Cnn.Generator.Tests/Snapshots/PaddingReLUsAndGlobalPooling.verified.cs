@@ -74,18 +74,45 @@ Trainable params: 324
 Non-trainable params: 0
 __________________________________________________________________________________";
 
-    /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+    /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
     private static readonly global::Cnn.LayerInfo[] s_layers =
     {
-        new("zero_padding2d", "ZeroPadding2D", new[] { 8, 7, 3 }, 0),
-        new("conv2d", "Conv2D", new[] { 6, 5, 10 }, 280),
-        new("re_lu", "ReLU", new[] { 6, 5, 10 }, 0),
-        new("zero_padding2d_1", "ZeroPadding2D", new[] { 7, 8, 10 }, 0),
-        new("leaky_re_lu", "LeakyReLU", new[] { 7, 8, 10 }, 0),
-        new("global_max_pooling2d", "GlobalMaxPooling2D", new[] { 10 }, 0),
-        new("dense", "Dense", new[] { 4 }, 44),
+        new("zero_padding2d", "ZeroPadding2D", new[] { 8, 7, 3 }, 0)
+        {
+            Inputs = new[] { "input" },
+            Arguments = new() { { "padding", new[] { 1, 1, 1, 1 } } },
+        },
+        new("conv2d", "Conv2D", new[] { 6, 5, 10 }, 280)
+        {
+            Inputs = new[] { "zero_padding2d" },
+            Arguments = new() { { "filters", 10 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU6 }, { "use_bias", true } },
+        },
+        new("re_lu", "ReLU", new[] { 6, 5, 10 }, 0)
+        {
+            Inputs = new[] { "conv2d" },
+            Arguments = new() { { "negative_slope", 0.25 }, { "max_value", 2.0 } },
+        },
+        new("zero_padding2d_1", "ZeroPadding2D", new[] { 7, 8, 10 }, 0)
+        {
+            Inputs = new[] { "re_lu" },
+            Arguments = new() { { "padding", new[] { 1, 0, 2, 1 } } },
+        },
+        new("leaky_re_lu", "LeakyReLU", new[] { 7, 8, 10 }, 0)
+        {
+            Inputs = new[] { "zero_padding2d_1" },
+            Arguments = new() { { "alpha", 0.3 } },
+        },
+        new("global_max_pooling2d", "GlobalMaxPooling2D", new[] { 10 }, 0)
+        {
+            Inputs = new[] { "leaky_re_lu" },
+        },
+        new("dense", "Dense", new[] { 4 }, 44)
+        {
+            Inputs = new[] { "global_max_pooling2d" },
+            Arguments = new() { { "units", 4 }, { "activation", global::Cnn.Activation.ReLU6 }, { "use_bias", true } },
+        },
     };
 
     /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

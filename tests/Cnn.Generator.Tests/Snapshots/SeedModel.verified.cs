@@ -78,19 +78,50 @@ Trainable params: 93,322
 Non-trainable params: 0
 _______________________________________________________________________";
 
-        /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+        /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
         private static readonly global::Cnn.LayerInfo[] s_layers =
         {
-            new("conv2d", "Conv2D", new[] { 26, 26, 32 }, 320),
-            new("max_pooling2d", "MaxPooling2D", new[] { 13, 13, 32 }, 0),
-            new("conv2d_1", "Conv2D", new[] { 11, 11, 64 }, 18496),
-            new("max_pooling2d_1", "MaxPooling2D", new[] { 5, 5, 64 }, 0),
-            new("conv2d_2", "Conv2D", new[] { 3, 3, 64 }, 36928),
-            new("flatten", "Flatten", new[] { 576 }, 0),
-            new("dense", "Dense", new[] { 64 }, 36928),
-            new("dense_1", "Dense", new[] { 10 }, 650),
+            new("conv2d", "Conv2D", new[] { 26, 26, 32 }, 320)
+            {
+                Inputs = new[] { "input" },
+                Arguments = new() { { "filters", 32 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("max_pooling2d", "MaxPooling2D", new[] { 13, 13, 32 }, 0)
+            {
+                Inputs = new[] { "conv2d" },
+                Arguments = new() { { "pool_size", new[] { 2, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } } },
+            },
+            new("conv2d_1", "Conv2D", new[] { 11, 11, 64 }, 18496)
+            {
+                Inputs = new[] { "max_pooling2d" },
+                Arguments = new() { { "filters", 64 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("max_pooling2d_1", "MaxPooling2D", new[] { 5, 5, 64 }, 0)
+            {
+                Inputs = new[] { "conv2d_1" },
+                Arguments = new() { { "pool_size", new[] { 2, 2 } }, { "strides", new[] { 2, 2 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } } },
+            },
+            new("conv2d_2", "Conv2D", new[] { 3, 3, 64 }, 36928)
+            {
+                Inputs = new[] { "max_pooling2d_1" },
+                Arguments = new() { { "filters", 64 }, { "kernel_size", new[] { 3, 3 } }, { "strides", new[] { 1, 1 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0, 0, 0 } }, { "dilation_rate", new[] { 1, 1 } }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("flatten", "Flatten", new[] { 576 }, 0)
+            {
+                Inputs = new[] { "conv2d_2" },
+            },
+            new("dense", "Dense", new[] { 64 }, 36928)
+            {
+                Inputs = new[] { "flatten" },
+                Arguments = new() { { "units", 64 }, { "activation", global::Cnn.Activation.ReLU }, { "use_bias", true } },
+            },
+            new("dense_1", "Dense", new[] { 10 }, 650)
+            {
+                Inputs = new[] { "dense" },
+                Arguments = new() { { "units", 10 }, { "activation", global::Cnn.Activation.Softmax }, { "use_bias", true } },
+            },
         };
 
         /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>

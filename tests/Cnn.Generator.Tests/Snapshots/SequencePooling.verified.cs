@@ -68,15 +68,30 @@ Trainable params: 21
 Non-trainable params: 0
 __________________________________________________________________________________________";
 
-    /// <summary>The layers in order, with their output shapes and parameter counts.</summary>
+    /// <summary>The layers in order: output shapes, parameter counts, the layers each one takes and its resolved arguments.</summary>
     public static global::System.Collections.Generic.IReadOnlyList<global::Cnn.LayerInfo> Layers => s_layers;
 
     private static readonly global::Cnn.LayerInfo[] s_layers =
     {
-        new("max_pooling1d", "MaxPooling1D", new[] { 6, 6 }, 0),
-        new("average_pooling1d", "AveragePooling1D", new[] { 3, 6 }, 0),
-        new("global_average_pooling1d", "GlobalAveragePooling1D", new[] { 6 }, 0),
-        new("dense", "Dense", new[] { 3 }, 21),
+        new("max_pooling1d", "MaxPooling1D", new[] { 6, 6 }, 0)
+        {
+            Inputs = new[] { "input" },
+            Arguments = new() { { "pool_size", new[] { 3 } }, { "strides", new[] { 2 } }, { "padding", global::Cnn.Padding.Same }, { "pads", new[] { 1, 1 } } },
+        },
+        new("average_pooling1d", "AveragePooling1D", new[] { 3, 6 }, 0)
+        {
+            Inputs = new[] { "max_pooling1d" },
+            Arguments = new() { { "pool_size", new[] { 2 } }, { "strides", new[] { 2 } }, { "padding", global::Cnn.Padding.Valid }, { "pads", new[] { 0, 0 } } },
+        },
+        new("global_average_pooling1d", "GlobalAveragePooling1D", new[] { 6 }, 0)
+        {
+            Inputs = new[] { "average_pooling1d" },
+        },
+        new("dense", "Dense", new[] { 3 }, 21)
+        {
+            Inputs = new[] { "global_average_pooling1d" },
+            Arguments = new() { { "units", 3 }, { "activation", global::Cnn.Activation.None }, { "use_bias", true } },
+        },
     };
 
     /// <summary>Every parameter tensor with its safetensors name, shape (SPEC §2) and place in <see cref="Parameters"/>.</summary>
