@@ -6,9 +6,9 @@ namespace Cnn.Benchmarks;
 
 /// <summary>
 /// Batch-1 latency of the three MLPerf Tiny reference models (samples/TinyMLPerf): our Forward against ONNX Runtime
-/// (1 intra-op thread, tensors bound once) on the same weights (<see cref="TinyWeights"/>). The ONNX files,
-/// data/mlperf_tiny_*.onnx, are PyTorch exports of the modules of tests/Cnn.Samples.Tests/Fixtures/tiny_mlperf.py
-/// with these weights; <see cref="TinyMLPerfAgreement"/> checks both sides agree before anything is timed.
+/// (1 intra-op thread, tensors bound once) on the same weights (<see cref="TinyWeights"/>). The ONNX files are written
+/// by <see cref="Cnn.Onnx.Onnx.Export(ICnnModel, string)"/> from the models themselves when the benchmark starts;
+/// <see cref="TinyMLPerfAgreement"/> checks both sides agree before anything is timed.
 /// --filter '*TinyMLPerf*' runs these alone.
 /// </summary>
 [BenchmarkCategory("latency")]
@@ -57,7 +57,10 @@ public static class TinyMLPerfAgreement
     /// <summary>The three models, by the names of their classes and ONNX files.</summary>
     public static readonly string[] Models = ["ResNet8", "DsCnn", "MobileNetV1"];
 
-    /// <summary>The model with the seeded weights, and ONNX Runtime on its file (1 intra-op thread).</summary>
+    /// <summary>Where the ONNX files are written: a folder of the temporary directory, one file per model.</summary>
+    public static string OnnxDirectory { get; } = Path.Combine(Path.GetTempPath(), "cnn-benchmarks-mlperf-tiny");
+
+    /// <summary>The model with the seeded weights, exported to ONNX, and ONNX Runtime on that file (1 intra-op thread).</summary>
     public static (ICnnModel Model, TinyOrtRunner Ort) Open(string name)
     {
         ICnnModel model = name switch
@@ -68,7 +71,10 @@ public static class TinyMLPerfAgreement
             _ => throw new ArgumentException($"No MLPerf Tiny model '{name}'.", nameof(name)),
         };
         TinyWeights.Initialize(model);
-        return (model, new TinyOrtRunner(Path.Combine(BenchData.DataDirectory, $"mlperf_tiny_{name}.onnx"), model.InputShape.ToArray(), model.OutputSize));
+        Directory.CreateDirectory(OnnxDirectory);
+        string path = Path.Combine(OnnxDirectory, name + ".onnx");
+        Cnn.Onnx.Onnx.Export(model, path);
+        return (model, new TinyOrtRunner(path, model.InputShape.ToArray(), model.OutputSize));
     }
 
     /// <summary>A seeded input in [0, 1).</summary>
@@ -101,7 +107,7 @@ public static class TinyMLPerfAgreement
                 }
                 bool agree = worst <= AgreementCheck.Tolerance;
                 ok &= agree;
-                log.WriteLine($"  {(agree ? "ok  " : "FAIL")} {name} (ours vs ONNX Runtime, 8 inputs): max |difference| {worst:E2} (tolerance {AgreementCheck.Tolerance:E0})");
+                log.WriteLine($"  {(agree ? "ok  " : "FAIL")} {name} (ours vs ONNX Runtime on its export, 8 inputs): max |difference| {worst:E2} (tolerance {AgreementCheck.Tolerance:E0})");
             }
         }
         return ok;
@@ -109,7 +115,7 @@ public static class TinyMLPerfAgreement
 }
 
 /// <summary>
-/// ONNX Runtime on one MLPerf Tiny ONNX file at batch 1: input [1, C, H, W] (NCHW, as PyTorch exported it) and output
+/// ONNX Runtime on one MLPerf Tiny ONNX file at batch 1: input [1, C, H, W] (NCHW, as the export writes it) and output
 /// tensors created once over managed arrays and bound once; <see cref="SetInput"/> transposes our HWC input into it.
 /// </summary>
 public sealed class TinyOrtRunner : IDisposable
@@ -139,7 +145,8 @@ public sealed class TinyOrtRunner : IDisposable
         (_height, _width, _channels) = (hwc[0], hwc[1], hwc[2]);
         string inputName = _session.InputMetadata.Keys.Single(), outputName = _session.OutputMetadata.Keys.Single();
         int[] dims = _session.InputMetadata[inputName].Dimensions;
-        if (dims is not [1, var c, var h, var w] || c != _channels || h != _height || w != _width)
+        // The export's batch is symbolic (-1 here).
+        if (dims is not [1 or -1, var c, var h, var w] || c != _channels || h != _height || w != _width)
             throw new InvalidOperationException($"{path}: expected an input [1, {_channels}, {_height}, {_width}], found [{string.Join(", ", dims)}].");
         _nchw = new float[_height * _width * _channels];
         Output = new float[outputs];
