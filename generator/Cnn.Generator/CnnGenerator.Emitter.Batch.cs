@@ -17,15 +17,11 @@ public sealed partial class CnnGenerator
         /// by layer rather than sample by sample: the layers between two batch layers (BatchNormalization) run as one
         /// per-sample phase, sliced over the batch and spread over threads; each batch layer runs over the whole batch on
         /// the calling thread between them, forward with the batch's statistics and backward through them. Every sample
-        /// keeps its activations and its two gradient buffers in a per-thread workspace, grown to the largest batch seen.
+        /// keeps its activations and its gradient buffers in a per-thread workspace, grown to the largest batch seen: a
+        /// chain's two buffers used in turn, or a graph's one buffer per value (<see cref="GraphGradients"/>).
         /// </summary>
         private static void EmitBatchTraining(SourceWriter w, NetworkSpec spec, Plan plan, CompilationData compilation)
         {
-            if (NetworkValidator.IsGraph(spec.Layers))
-            {
-                EmitGraphBatchTraining(w, spec);
-                return;
-            }
             string ros = Names.ReadOnlySpan, span = Names.Span, model = spec.Hierarchy.ClassName;
             int count = plan.Layers.Count;
             bool fusable = Fusable(spec);
@@ -36,19 +32,22 @@ public sealed partial class CnnGenerator
             long block = 0;
             foreach (LayerContext context in plan.Layers)
             {
-                if (!ActivationPlan.Computes(context, training: false)) continue;
+                if (!ActivationPlan.Computes(context, training: true)) continue;
                 at[context.Index] = block;
                 block += context.Layer.Output.Size;
             }
             int largest = Math.Max(spec.Input.Size, plan.Layers.Max(l => l.Layer.Output.Size));
-            long gradA = block, gradB = block + largest;
-            block += 2L * largest;
+            GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: true, spec.Input.Size) : null;
+            long gradA = block, gradB = block + largest, values = block, gradTemp = block + (graph?.Size ?? 0);
+            block += graph is null ? 2L * largest : graph.Size + (graph.Shared ? largest : 0);
+            ActivationPlan named = ActivationPlan.Named(plan.Layers, training: true);
+            // Layers that compute only while training (Dropout): they run with each sample's seed when the caller gives seeds.
+            bool dropout = plan.Layers.Any(l => ActivationPlan.Computes(l, training: true) && !ActivationPlan.Computes(l, training: false));
             int Owner(int index)
             {
                 while (index >= 0 && !at.ContainsKey(index)) index = plan.Layers[index].Source;
                 return index;
             }
-            string Name(int index) => Owner(index) is int o && o >= 0 ? "y_" + plan.Layers[o].Layer.Name : "input";
             (string Array, string Offset, string Stride) Where(int index) => Owner(index) is int o && o >= 0
                 ? ("ws.Activations", Format.Int(at[o]), "BatchBlockSize")
                 : ("ws.Inputs", "0", "InputSize");
@@ -74,14 +73,21 @@ public sealed partial class CnnGenerator
             // it has layers that need a gradient.
             bool ForwardRuns(int j) => j == segments - 1 || bounds[j + 1] - bounds[j] > 1;
             bool BatchBackwardRuns(int j) => bounds[j + 1] >= firstTrainable;
-            bool BackwardRuns(int j) => BatchBackwardRuns(j) && Math.Max(bounds[j] + 1, firstTrainable) <= bounds[j + 1] - 1;
+            bool BackwardRuns(int j) => BatchBackwardRuns(j) && (Math.Max(bounds[j] + 1, firstTrainable) <= bounds[j + 1] - 1 || AddsBelow(j));
+            // In a graph the batch layer above segment j leaves its input's share of the gradient in its own buffer: the
+            // per-sample phase below adds it into its input's buffer, unless no gradient is wanted there.
+            bool AddsBelow(int j)
+            {
+                if (graph is null || bounds[j + 1] >= count) return false;
+                int source = Owner(plan.Layers[bounds[j + 1]].Source);
+                return source >= 0 && source >= firstTrainable;
+            }
 
             BatchCall Call(LayerContext context, bool backward)
             {
                 (string xa, string xo, string xs) = Where(context.Source);
-                (string ya, string yo, string ys) = backward
-                    ? ("ws.Activations", Format.Int(buffers[context.Index + 1] == "gradA" ? gradA : gradB), "BatchBlockSize")
-                    : Where(context.Index);
+                long gradient = graph is not null ? values + graph.OffsetOf(context.Index) : buffers[context.Index + 1] == "gradA" ? gradA : gradB;
+                (string ya, string yo, string ys) = backward ? ("ws.Activations", Format.Int(gradient), "BatchBlockSize") : Where(context.Index);
                 return new BatchCall(xa, xo, xs, ya, yo, ys, "ws.Count",
                     $"new global::System.Span<float>(ws.Statistics, {Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients");
             }
@@ -90,13 +96,16 @@ public sealed partial class CnnGenerator
             const string Summary = "/// <summary>\n" +
                 "/// The batch training step (SPEC §7): <paramref name=\"inputs\"/> holds the batch's samples end to end. Training mode:\n" +
                 "/// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the\n" +
-                "/// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the\n" +
-                "/// mean loss into <paramref name=\"gradients\"/> (zero for the moving statistics) and, when\n" +
-                "/// <paramref name=\"updateMovingStatistics\"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.\n" +
+                "/// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).\n" +
+                "/// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name=\"gradients\"/> (zero for the moving\n" +
+                "/// statistics) and, when <paramref name=\"updateMovingStatistics\"/>, moves the moving statistics:\n" +
+                "/// moving = momentum·moving + (1 − momentum)·batch.\n" +
                 "/// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.\n" +
                 "/// </summary>";
             const string Threads = "/// <param name=\"threads\">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>\n" +
-                "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>";
+                "/// <param name=\"outputs\">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>\n" +
+                "/// <param name=\"dropoutSeeds\">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample\n" +
+                "/// <c>AccumulateGradients</c> with that seed drops.</param>";
             void Lines(string text)
             {
                 foreach (string line in text.Split('\n')) w.Line(line);
@@ -112,9 +121,9 @@ public sealed partial class CnnGenerator
                 w.Line();
                 Lines(Summary);
                 Lines(Threads);
-                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
+                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)"))
                 {
-                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
+                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")}, dropoutSeeds.Length);");
                     if (sparse)
                         w.Line($"for (int i = 0; i < count; i++) {Names.Kernels}.CheckIndex(targets[i], OutputSize, nameof(targets));");
                     w.Line("BatchWorkspace ws = BatchWorkspace.For(this, count);");
@@ -128,6 +137,11 @@ public sealed partial class CnnGenerator
                     else
                     {
                         w.Line("targets.CopyTo(ws.Targets);");
+                    }
+                    if (dropout)
+                    {
+                        w.Line("ws.Dropout = !dropoutSeeds.IsEmpty;");
+                        w.Line("dropoutSeeds.CopyTo(ws.DropoutSeeds);");
                     }
                     w.Line("return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);");
                 }
@@ -153,6 +167,11 @@ public sealed partial class CnnGenerator
                 w.Line("public float[] SliceGradients = global::System.Array.Empty<float>();");
                 w.Line($"public readonly float[] Statistics = new float[{Format.Int(statistics)}];");
                 w.Line("public double[] Losses = global::System.Array.Empty<double>();");
+                if (dropout)
+                {
+                    w.Line("public ulong[] DropoutSeeds = global::System.Array.Empty<ulong>();");
+                    w.Line("public bool Dropout;");
+                }
                 w.Line("public int Count, Slices, Phase;");
                 w.Line($"public {model}? Model;");
                 w.Line("/// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>");
@@ -168,6 +187,7 @@ public sealed partial class CnnGenerator
                         w.Line("ws.Targets = new float[checked(count * OutputSize)];");
                         w.Line("ws.Activations = new float[checked(count * BatchBlockSize)];");
                         w.Line("ws.Losses = new double[count];");
+                        if (dropout) w.Line("ws.DropoutSeeds = new ulong[count];");
                     }
                     w.Line("ws.Slices = global::Cnn.BatchRunner.Slices(count);");
                     w.Line("if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];");
@@ -254,10 +274,23 @@ public sealed partial class CnnGenerator
                 {
                     w.Line($"{ros} input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);");
                     w.Line($"{span} block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);");
+                    if (dropout)
+                    {
+                        w.Line("bool dropout = ws.Dropout;");
+                        w.Line("ulong dropoutSeed = dropout ? ws.DropoutSeeds[n] : 0UL;");
+                    }
                     foreach (LayerContext context in plan.Layers)
                         if (at.TryGetValue(context.Index, out long offset))
                             w.Line($"{span} y_{context.Layer.Name} = block.Slice({Format.Int(offset)}, {context.SizeName});");
-                    w.Line($"{span} gradA = block.Slice({Format.Int(gradA)}, {Format.Int(largest)}), gradB = block.Slice({Format.Int(gradB)}, {Format.Int(largest)});");
+                    if (graph is null)
+                    {
+                        w.Line($"{span} gradA = block.Slice({Format.Int(gradA)}, {Format.Int(largest)}), gradB = block.Slice({Format.Int(gradB)}, {Format.Int(largest)});");
+                    }
+                    else
+                    {
+                        graph.EmitSlices(w, "block", values);
+                        if (graph.Shared) w.Line($"{span} gradTemp = block.Slice({Format.Int(gradTemp)}, {Format.Int(largest)});");
+                    }
                     using (w.Block("switch (phase)"))
                     {
                         for (int j = 0; j < segments; j++)
@@ -267,19 +300,22 @@ public sealed partial class CnnGenerator
                             {
                                 for (int i = bounds[j] + 1; i < bounds[j + 1]; i++)
                                 {
-                                    LayerContext context = plan.Layers[i];
-                                    w.Line($"// {context.Layer.Describe()}");
-                                    if (ActivationPlan.Computes(context, training: false))
-                                        context.Layer.EmitForwardCall(w, context, Name(context.Source), Name(i), training: false);
+                                    w.Line($"// {plan.Layers[i].Layer.Describe()}");
+                                    named.EmitForward(w, plan.Layers[i], training: true);
                                 }
                                 if (j == segments - 1)
                                 {
                                     w.Line("// The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.");
                                     w.Line($"{ros} targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);");
-                                    w.Line($"{span} dOutput = gradA.Slice(0, OutputSize);");
+                                    if (graph is not null)
+                                    {
+                                        w.Line("// Every layer that takes a value adds its share into the value's gradient: zeroed first.");
+                                        w.Line($"block.Slice({Format.Int(values)}, {Format.Int(graph.Size)}).Clear();");
+                                    }
+                                    w.Line($"{span} dOutput = {(graph is null ? "gradA" : graph.Of(count - 1))}.Slice(0, OutputSize);");
                                     w.Line("float loss;");
                                     if (fusable) w.Line("bool fused = false;");
-                                    EmitLoss(w, spec, Name(count - 1), fusable);
+                                    EmitLoss(w, spec, named.Output(count - 1), fusable);
                                     w.Line("ws.Losses[n] = loss;");
                                     w.Line($"{Names.Kernels}.Scale(dOutput, scale);");
                                     EmitSegmentBackward(j);
@@ -303,14 +339,26 @@ public sealed partial class CnnGenerator
 
             void EmitSegmentBackward(int j)
             {
+                if (AddsBelow(j))
+                {
+                    LayerContext above = plan.Layers[bounds[j + 1]];
+                    w.Line($"// {above.Layer.Name}'s input gradient, left in its own buffer by its batch backward step");
+                    w.Line($"{Names.Kernels}.Add({graph!.Of(above.Source)}, {graph.Of(above.Index)});");
+                }
+                string Fused(int i) => i == count - 1 && fusable ? "fused" : "false";
                 for (int i = bounds[j + 1] - 1; i > bounds[j] && i >= firstTrainable; i--)
                 {
+                    if (graph is not null)
+                    {
+                        graph.EmitBackward(w, named, i, "gradients", Fused(i), "", InputGradient.Never);
+                        continue;
+                    }
                     LayerContext context = plan.Layers[i];
                     string dy = $"{buffers[i + 1]}.Slice(0, {context.SizeName})";
                     string dx = i == firstTrainable ? "default" : $"{buffers[i]}.Slice(0, {context.InputSizeName})";
                     w.Line($"// {context.Layer.Describe()}");
-                    context.Layer.EmitBackwardCall(w, context, new BackwardCall(Name(context.Source), Name(i), dy, dx, "gradients",
-                        i == count - 1 && fusable ? "fused" : "false", "", Training: false));
+                    context.Layer.EmitBackwardCall(w, context, new BackwardCall(named.Input(context), named.Output(i), dy, dx, "gradients",
+                        Fused(i), "", Training: true));
                 }
             }
 
@@ -322,58 +370,5 @@ public sealed partial class CnnGenerator
                 return list.Length == 0 ? "no per-sample layers" : "per sample " + list;
             }
         }
-    
-        /// <summary>
-        /// The batch step of a graph model (<c>Input =</c>, merges). Without BatchNormalization it is, as SPEC §7 says, the
-        /// mean of the per-sample steps, run sample by sample. The phased batch step that normalises with a batch's
-        /// statistics does not follow graphs yet: a graph with BatchNormalization says so when asked to train on a batch.
-        /// </summary>
-        private static void EmitGraphBatchTraining(SourceWriter w, NetworkSpec spec)
-        {
-            string ros = Names.ReadOnlySpan, span = Names.Span;
-            bool batchStatistics = spec.Layers.Any(l => l.UsesBatchStatistics);
-            foreach (bool sparse in new[] { true, false })
-            {
-                string targets = sparse ? "global::System.ReadOnlySpan<int> targets" : $"{ros} targets";
-                w.Line("/// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name=\"inputs\"/>, the gradient of the mean loss added into <paramref name=\"gradients\"/>.</summary>");
-                w.Line($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics = true) =>");
-                using (w.Indent())
-                    w.Line("AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);");
-                w.Line();
-                w.Line("/// <summary>The batch training step, also writing each sample's output into <paramref name=\"outputs\"/> unless it is empty; the samples run in order on the calling thread.</summary>");
-                using (w.Block($"public float AccumulateBatchGradients({ros} inputs, {targets}, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
-                {
-                    w.Line($"int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, {(sparse ? "1" : "OutputSize")});");
-                    if (batchStatistics)
-                    {
-                        w.Line("throw new global::System.NotSupportedException(\"Training a graph model (Input =, Add, Concatenate) that has BatchNormalization on a batch is not supported yet: \" +");
-                        w.Line("    \"its inference (Forward, per-sample AccumulateGradients with the moving statistics) works, batch statistics do not.\");");
-                        continue;
-                    }
-                    w.Line("// Without BatchNormalization the batch step is the mean of the per-sample steps.");
-                    w.Line("float[] sum = t_batchGradients ??= new float[ParameterCount];");
-                    w.Line("global::System.Array.Clear(sum);");
-                    w.Line("double loss = 0;");
-                    using (w.Block("for (int n = 0; n < count; n++)"))
-                    {
-                        w.Line($"{span} output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);");
-                        w.Line(sparse
-                            ? "loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets[n], sum, false, 0UL, output);"
-                            : "loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets.Slice(n * OutputSize, OutputSize), sum, false, 0UL, output);");
-                    }
-                    w.Line("return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);");
-                }
-                w.Line();
-            }
-            if (!batchStatistics)
-            {
-                w.Line("// The per-sample gradients of a batch, summed: one per thread, allocated at its first batch.");
-                w.Line("[global::System.ThreadStatic]");
-                w.Line("private static float[]? t_batchGradients;");
-                w.Line();
-            }
-            w.Line("bool global::Cnn.ICnnModel.UsesBatchStatistics => " + (batchStatistics ? "true" : "false") + ";");
-            w.Line();
-        }
-}
+    }
 }

@@ -424,7 +424,7 @@ public sealed partial class CnnGenerator
                 string output = activations.Output(plan.Layers.Count - 1);
                 w.Line($"if (!output.IsEmpty) {output}.CopyTo(output);");
                 w.Line();
-                GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: true) : null;
+                GraphGradients? graph = NetworkValidator.IsGraph(spec.Layers) ? new GraphGradients(plan.Layers, training: true, spec.Input.Size) : null;
                 if (graph is null)
                 {
                     w.Line("// The gradient flows backwards through two buffers used in turn.");
@@ -432,7 +432,7 @@ public sealed partial class CnnGenerator
                 }
                 else
                 {
-                    graph.EmitDeclarations(w, plan.Buffers, "Backpropagate", spec.Input.Size, Largest(spec, plan));
+                    graph.EmitDeclarations(w, plan.Buffers, "Backpropagate", Largest(spec, plan));
                 }
                 w.Line($"{Names.Span} dOutput = {(graph is null ? "gradA" : graph.Of(plan.Layers.Count - 1))}.Slice(0, OutputSize);");
                 w.Line("float loss = 0f;");
@@ -454,7 +454,7 @@ public sealed partial class CnnGenerator
                 else
                 {
                     for (int i = plan.Layers.Count - 1; i >= 0; i--)
-                        graph.EmitBackward(w, activations, i, "gradients", i == plan.Layers.Count - 1 && fusable ? "fused" : "false", "", inputGradientOptional: true);
+                        graph.EmitBackward(w, activations, i, "gradients", i == plan.Layers.Count - 1 && fusable ? "fused" : "false", "", InputGradient.WhenAsked);
                     w.Line("if (!inputGradient.IsEmpty) g_input.CopyTo(inputGradient);");
                 }
                 w.Line("return loss;");
@@ -653,8 +653,8 @@ public sealed partial class CnnGenerator
 
                 if (NetworkValidator.IsGraph(spec.Layers))
                 {
-                    var graph = new GraphGradients(plan.Layers, training: false);
-                    graph.EmitDeclarations(w, plan.Buffers, "ExplainLayer", spec.Input.Size, Largest(spec, plan));
+                    var graph = new GraphGradients(plan.Layers, training: false, spec.Input.Size);
+                    graph.EmitDeclarations(w, plan.Buffers, "ExplainLayer", Largest(spec, plan));
                     w.Line("// dy is 1 at every cell of the chosen channel of layer layerIndex: d(Σ_ij a[i, j, channel]) / da.");
                     w.Line($"{Names.Span} seed = layerIndex switch");
                     w.Line("{");
@@ -669,7 +669,7 @@ public sealed partial class CnnGenerator
                     w.Line();
                     w.Line("// Backward from layerIndex down to the input; parameter gradients are not wanted.");
                     for (int i = count - 1; i >= 0; i--)
-                        graph.EmitBackward(w, activations, i, "default", "false", $"if (layerIndex >= {i}) ", inputGradientOptional: false);
+                        graph.EmitBackward(w, activations, i, "default", "false", $"if (layerIndex >= {i}) ", InputGradient.Always);
                     w.Line("g_input.CopyTo(inputGradient);");
                     return;
                 }

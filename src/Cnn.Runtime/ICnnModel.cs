@@ -120,16 +120,26 @@ public interface ICnnModel
 
     /// <summary>
     /// The batch training step on up to <paramref name="threads"/> threads (the result does not depend on them), also
-    /// writing the training pass's outputs (n·<see cref="OutputSize"/> values) into <paramref name="outputs"/> unless it is empty.
+    /// writing the training pass's outputs (n·<see cref="OutputSize"/> values) into <paramref name="outputs"/> unless it is
+    /// empty. With <paramref name="dropoutSeeds"/> (one per sample) dropout is active: each sample drops what
+    /// <see cref="AccumulateGradients(ReadOnlySpan{float}, int, Span{float}, ulong)"/> with its seed drops.
     /// </summary>
-    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs)
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs,
+        ReadOnlySpan<ulong> dropoutSeeds = default)
     {
-        BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+        BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1, dropoutSeeds.Length);
         float[] sum = new float[ParameterCount];
         double loss = 0;
         for (int i = 0; i < targets.Length; i++)
         {
             ReadOnlySpan<float> input = inputs.Slice(i * InputSize, InputSize);
+            if (!dropoutSeeds.IsEmpty)
+            {
+                loss += outputs.IsEmpty
+                    ? AccumulateGradients(input, targets[i], sum, dropoutSeeds[i])
+                    : AccumulateGradients(input, targets[i], sum, dropoutSeeds[i], outputs.Slice(i * OutputSize, OutputSize));
+                continue;
+            }
             loss += AccumulateGradients(input, targets[i], sum);
             if (!outputs.IsEmpty) Forward(input, outputs.Slice(i * OutputSize, OutputSize));
         }
@@ -137,15 +147,24 @@ public interface ICnnModel
     }
 
     /// <summary>As the overload with class indices, against target values.</summary>
-    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs)
+    float AccumulateBatchGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Span<float> gradients, bool updateMovingStatistics, int threads, Span<float> outputs,
+        ReadOnlySpan<ulong> dropoutSeeds = default)
     {
-        int count = BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+        int count = BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize, dropoutSeeds.Length);
         float[] sum = new float[ParameterCount];
         double loss = 0;
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<float> input = inputs.Slice(i * InputSize, InputSize);
-            loss += AccumulateGradients(input, targets.Slice(i * OutputSize, OutputSize), sum);
+            ReadOnlySpan<float> target = targets.Slice(i * OutputSize, OutputSize);
+            if (!dropoutSeeds.IsEmpty)
+            {
+                loss += outputs.IsEmpty
+                    ? AccumulateGradients(input, target, sum, dropoutSeeds[i])
+                    : AccumulateGradients(input, target, sum, dropoutSeeds[i], outputs.Slice(i * OutputSize, OutputSize));
+                continue;
+            }
+            loss += AccumulateGradients(input, target, sum);
             if (!outputs.IsEmpty) Forward(input, outputs.Slice(i * OutputSize, OutputSize));
         }
         return BatchDefaults.Finish(sum, gradients, loss, count);

@@ -13,6 +13,7 @@ public class BatchNormalizationTests
     public static TheoryData<string> Models => new()
     {
         nameof(CheckBatchNormImage), nameof(CheckBatchNormVector), nameof(CheckBatchNormSequence), nameof(BatchNormOnly),
+        nameof(CheckBatchNormGraph), nameof(CheckBatchNormConcatenate),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -21,6 +22,8 @@ public class BatchNormalizationTests
         nameof(CheckBatchNormVector) => new CheckBatchNormVector(),
         nameof(CheckBatchNormSequence) => new CheckBatchNormSequence(),
         nameof(BatchNormOnly) => new BatchNormOnly(),
+        nameof(CheckBatchNormGraph) => new CheckBatchNormGraph(),
+        nameof(CheckBatchNormConcatenate) => new CheckBatchNormConcatenate(),
         _ => throw new ArgumentException(name),
     };
 
@@ -265,20 +268,49 @@ public class BatchNormalizationTests
         Assert.Equal(fromOneHot, fromLabels);
     }
 
-    [Fact]
-    public void BatchStep_IsTheSameOnAnyNumberOfThreads_AndAddsIntoTheGradients()
+    [Theory]
+    [MemberData(nameof(GradientCheckTests.Models), MemberType = typeof(GradientCheckTests))]
+    public void BatchStep_WithDropoutSeeds_IsTheMeanOfThePerSampleStepsWithThoseSeeds(string name)
+    {
+        ICnnModel model = GradientCheckTests.Create(name);
+        model.InitializeParameters(35);
+        const int n = 7;
+        float[] inputs = RandomValues(n * model.InputSize, 36);
+        float[] targets = Targets(model, n, 37);
+        ulong[] seeds = Enumerable.Range(0, n).Select(i => RandomSource.Mix(99, (ulong)i)).ToArray();
+        var expected = new float[model.ParameterCount];
+        var expectedOutputs = new float[n * model.OutputSize];
+        double expectedLoss = 0;
+        for (int i = 0; i < n; i++)
+            expectedLoss += model.AccumulateGradients(inputs.AsSpan(i * model.InputSize, model.InputSize), targets.AsSpan(i * model.OutputSize, model.OutputSize),
+                expected, seeds[i], expectedOutputs.AsSpan(i * model.OutputSize, model.OutputSize));
+        var gradients = new float[model.ParameterCount];
+        var outputs = new float[n * model.OutputSize];
+        float loss = model.AccumulateBatchGradients(inputs, targets, gradients, true, 2, outputs, seeds);
+        Assert.Equal(expectedLoss / n, loss, 1e-5 * Math.Max(1, Math.Abs(loss)));
+        for (int i = 0; i < gradients.Length; i++)
+            Assert.True(Math.Abs(gradients[i] - expected[i] / n) <= 1e-6 + 1e-5 * Math.Abs(expected[i] / n), $"{name} gradient {i}: {gradients[i]} against {expected[i] / n}");
+        for (int i = 0; i < outputs.Length; i++)
+            Assert.True(Math.Abs(outputs[i] - expectedOutputs[i]) <= 1e-6 + 1e-5 * Math.Abs(expectedOutputs[i]), $"{name} output {i}: {outputs[i]} against {expectedOutputs[i]}");
+        Assert.Throws<ArgumentException>(() => model.AccumulateBatchGradients(inputs, targets, gradients, true, 1, default, seeds.AsSpan(1).ToArray()));
+    }
+
+    [Theory]
+    [InlineData(nameof(CheckBatchNormImage))]
+    [InlineData(nameof(CheckBatchNormGraph))]
+    public void BatchStep_IsTheSameOnAnyNumberOfThreads_AndAddsIntoTheGradients(string name)
     {
         const int n = 13;
         float[]? firstParameters = null, firstGradients = null, firstOutputs = null;
         float firstLoss = 0;
         foreach (int threads in new[] { 1, 2, 3, 8 })
         {
-            ICnnModel model = new CheckBatchNormImage();
+            ICnnModel model = Create(name);
             Randomise(model, 41);
-            float[] inputs = RandomValues(n * CheckBatchNormImage.InputSize, 42);
+            float[] inputs = RandomValues(n * model.InputSize, 42);
             int[] labels = Enumerable.Range(0, n).Select(i => i % 3).ToArray();
             var gradients = new float[model.ParameterCount];
-            var outputs = new float[n * CheckBatchNormImage.OutputSize];
+            var outputs = new float[n * model.OutputSize];
             float loss = model.AccumulateBatchGradients(inputs, labels, gradients, true, threads, outputs);
             if (firstParameters is null)
             {

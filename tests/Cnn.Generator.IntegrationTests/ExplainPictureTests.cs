@@ -130,6 +130,47 @@ public class ExplainPictureTests
     }
 
     [Fact]
+    public void GraphModel_PicturesOfEveryImageLayer_AndAscentThroughBothBranches()
+    {
+        ICnnModel model = Trained<Residual>(6);
+        float[] input = Explain.StartImage(model.InputSize, 3, -1f, 1f);
+        IReadOnlyList<LayerPicture> pictures = Explain.FeatureMaps(model, input, scale: 2);
+        var imageLayers = Enumerable.Range(0, model.Layers.Count).Where(i => model.Layers[i].OutputShape.Length == 3).ToList();
+        Assert.Equal(imageLayers, pictures.Select(p => p.LayerIndex));
+        Assert.Contains("add", pictures.Select(p => p.LayerName));
+        Assert.Contains("concatenate", pictures.Select(p => p.LayerName));
+
+        // The Concatenate's picture is block_out's channels, then side's, each tile min-max normalised on its own.
+        int Index(string name) => model.Layers.Select(l => l.Name).ToList().IndexOf(name);
+        float[] Output(string name)
+        {
+            var values = new float[model.Layers[Index(name)].OutputShape.Aggregate(1, (a, b) => a * b)];
+            model.LayerOutput(input, Index(name), values);
+            return values;
+        }
+        float[] merged = Output("concatenate"), blockOut = Output("block_out"), side = Output("side");
+        int cells = merged.Length / 12;
+        for (int j = 0; j < cells; j++)
+        {
+            for (int k = 0; k < 8; k++) Assert.Equal(blockOut[j * 8 + k], merged[j * 12 + k]);
+            for (int k = 0; k < 4; k++) Assert.Equal(side[j * 4 + k], merged[j * 12 + 8 + k]);
+        }
+        LayerPicture concatenation = pictures.Single(p => p.LayerName == "concatenate");
+        Assert.Equal(12, concatenation.Image.Count);
+        Assert.Equal(concatenation.Image.Pixels, PngDecoder.Decode(concatenation.Image.ToPng()).Pixels);
+
+        // Gradient ascent on a channel of the Add (its gradient flows back through the main path and the shortcut) raises it.
+        int add = Index("add");
+        for (int k = 0; k < 8; k += 3)
+        {
+            float[] start = Explain.StartImage(model.InputSize, 7);
+            float[] found = Explain.AscendChannel(model, add, k, steps: 30, stepSize: 0.05f, seed: 7);
+            double before = ChannelSum(model, start, add, k), after = ChannelSum(model, found, add, k);
+            Assert.True(after > before + 1e-3, $"add channel {k}: a^k went from {before} to {after}");
+        }
+    }
+
+    [Fact]
     public void InputsWithTwoChannels_BecomeOneGrayTilePerChannel()
     {
         ICnnModel model = Trained<ExplainSmooth>(5);

@@ -54,20 +54,14 @@ internal sealed class ActivationPlan
     /// </summary>
     public static ActivationPlan KeepAll(IReadOnlyList<LayerContext> layers, bool training, BufferPlan buffers, string owner)
     {
-        var plan = new ActivationPlan(layers.Count);
+        ActivationPlan plan = Named(layers, training);
         var slices = new List<string>();
         long total = 0;
         foreach (LayerContext context in layers)
         {
-            if (!Computes(context, training))
-            {
-                plan._outputs[context.Index] = plan.Input(context);
-                continue;
-            }
-            string name = "y_" + context.Layer.Name;
-            slices.Add($"{Names.Span} {name} = activations.Slice({Format.Int(total)}, {context.SizeName});");
+            if (!Computes(context, training)) continue;
+            slices.Add($"{Names.Span} {plan._outputs[context.Index]} = activations.Slice({Format.Int(total)}, {context.SizeName});");
             total += context.Layer.Output.Size;
-            plan._outputs[context.Index] = name;
         }
         if (total > 0)
         {
@@ -75,6 +69,18 @@ internal sealed class ActivationPlan
             plan._declarations.Add(buffers.Declare("activations", total, owner));
             plan._declarations.AddRange(slices);
         }
+        return plan;
+    }
+
+    /// <summary>
+    /// Every computing layer's output as <c>y_{name}</c> (an identity layer's as its input's), spans that the caller
+    /// declares: the batch step keeps them in each sample's block.
+    /// </summary>
+    public static ActivationPlan Named(IReadOnlyList<LayerContext> layers, bool training)
+    {
+        var plan = new ActivationPlan(layers.Count);
+        foreach (LayerContext context in layers)
+            plan._outputs[context.Index] = Computes(context, training) ? "y_" + context.Layer.Name : plan.Input(context);
         return plan;
     }
 

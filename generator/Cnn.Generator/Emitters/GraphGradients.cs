@@ -17,9 +17,14 @@ internal sealed class GraphGradients
     private readonly bool _training;
     private readonly int[] _value;      // per layer: the layer whose output its span is, -1 for the model's input
     private readonly int[] _consumers;  // per value (index + 1): how many computing layers take it
+    private readonly long[] _offsets;   // per value (index + 1): where its gradient starts in the buffers' block
+    private readonly long _size;        // the floats of every value's gradient together
 
-    /// <summary>Plans the gradient buffers of a pass (<paramref name="training"/>: dropout computes).</summary>
-    public GraphGradients(IReadOnlyList<LayerContext> layers, bool training)
+    /// <summary>
+    /// Plans the gradient buffers of a pass (<paramref name="training"/>: dropout computes): one block of
+    /// <see cref="Size"/> floats, the input's gradient first, then each value's in layer order.
+    /// </summary>
+    public GraphGradients(IReadOnlyList<LayerContext> layers, bool training, int inputSize)
     {
         _layers = layers;
         _training = training;
@@ -33,6 +38,14 @@ internal sealed class GraphGradients
             foreach (int source in context.Sources)
                 _consumers[ValueOf(source) + 1]++;
         }
+        _offsets = new long[layers.Count + 1];
+        _size = inputSize;
+        foreach (LayerContext context in layers)
+        {
+            if (_value[context.Index] != context.Index) continue;
+            _offsets[context.Index + 1] = _size;
+            _size += context.Layer.Output.Size;
+        }
     }
 
     private int ValueOf(int layer) => layer < 0 ? -1 : _value[layer];
@@ -42,32 +55,40 @@ internal sealed class GraphGradients
 
     private string Name(int value) => value < 0 ? "g_input" : "g_" + _layers[value].Layer.Name;
 
-    private bool Shared => System.Array.Exists(_consumers, c => c > 1);
+    /// <summary>The floats of every value's gradient together.</summary>
+    public long Size => _size;
+
+    /// <summary>Where the gradient of layer <paramref name="layer"/>'s output (-1: of the model's input) starts in the block.</summary>
+    public long OffsetOf(int layer) => _offsets[ValueOf(layer) + 1];
+
+    /// <summary>Whether a value feeds several layers, so that a layer's dx goes through a scratch buffer to be added.</summary>
+    public bool Shared => System.Array.Exists(_consumers, c => c > 1);
 
     /// <summary>Declares and zeroes the gradient buffers (and a scratch buffer for inputs that several layers take).</summary>
-    public void EmitDeclarations(SourceWriter w, BufferPlan buffers, string owner, int inputSize, int largest)
+    public void EmitDeclarations(SourceWriter w, BufferPlan buffers, string owner, int largest)
     {
-        long total = inputSize;
-        var slices = new List<string> { $"{Names.Span} g_input = valueGradients.Slice(0, InputSize);" };
-        foreach (LayerContext context in _layers)
-        {
-            if (_value[context.Index] != context.Index) continue;
-            slices.Add($"{Names.Span} {Name(context.Index)} = valueGradients.Slice({Format.Int(total)}, {context.SizeName});");
-            total += context.Layer.Output.Size;
-        }
         w.Line("// One gradient buffer per value, zeroed: every layer that takes a value adds its share into that value's buffer.");
-        w.Line(buffers.Declare("valueGradients", total, owner));
-        foreach (string slice in slices) w.Line(slice);
+        w.Line(buffers.Declare("valueGradients", _size, owner));
+        EmitSlices(w, "valueGradients", 0);
         w.Line("valueGradients.Clear();");
         if (Shared) w.Line(buffers.Declare("gradTemp", largest, owner) + " // a dx to add into a value that several layers take");
     }
 
+    /// <summary>Declares each value's gradient <c>g_{name}</c> as a slice of <paramref name="block"/>, the block starting at <paramref name="offset"/>.</summary>
+    public void EmitSlices(SourceWriter w, string block, long offset)
+    {
+        w.Line($"{Names.Span} g_input = {block}.Slice({Format.Int(offset)}, InputSize);");
+        foreach (LayerContext context in _layers)
+            if (_value[context.Index] == context.Index)
+                w.Line($"{Names.Span} {Name(context.Index)} = {block}.Slice({Format.Int(offset + _offsets[context.Index + 1])}, {context.SizeName});");
+    }
+
     /// <summary>
     /// Writes the backward step of layer <paramref name="index"/> (nothing for a layer that is the identity in the pass).
-    /// With <paramref name="inputGradientOptional"/>, the input's share is only computed when <c>inputGradient</c> is not empty.
+    /// <paramref name="inputGradient"/> says when the model input's share is computed.
     /// </summary>
     public void EmitBackward(SourceWriter w, ActivationPlan activations, int index, string gradients, string skipActivation,
-        string guard, bool inputGradientOptional)
+        string guard, InputGradient inputGradient)
     {
         LayerContext context = _layers[index];
         w.Line($"// {context.Layer.Describe()}");
@@ -77,27 +98,40 @@ internal sealed class GraphGradients
         if (context.Layer is MergeSpec merge)
         {
             var targets = new List<string?>();
-            foreach (int source in context.Sources) targets.Add(Of(source));
+            foreach (int source in context.Sources)
+                targets.Add(ValueOf(source) < 0 && inputGradient == InputGradient.Never ? null : Of(source));
             merge.EmitMergeBackward(w, context, dy, targets, guard);
             return;
         }
 
         int value = ValueOf(context.Source);
         string target = Of(context.Source);
-        string targetGuard = value < 0 && inputGradientOptional ? InputWanted : "";
+        bool never = value < 0 && inputGradient == InputGradient.Never;
+        string targetGuard = value < 0 && inputGradient == InputGradient.WhenAsked ? InputWanted : "";
         if (context.Layer.BackwardInPlace)
         {
             context.Layer.EmitBackwardCall(w, context, new BackwardCall(activations.Input(context), activations.Output(index), dy, dy,
                 gradients, skipActivation, guard, _training));
-            w.Line($"{guard}{targetGuard}{Names.Kernels}.Add({target}, {dy});");
+            if (!never) w.Line($"{guard}{targetGuard}{Names.Kernels}.Add({target}, {dy});");
             return;
         }
         bool direct = _consumers[value + 1] == 1;
-        string dx = direct ? target : $"gradTemp.Slice(0, {context.InputSizeName})";
+        string dx = never ? "default" : direct ? target : $"gradTemp.Slice(0, {context.InputSizeName})";
         if (targetGuard.Length > 0) dx = $"inputGradient.IsEmpty ? default : {dx}";
         context.Layer.EmitBackwardCall(w, context, new BackwardCall(activations.Input(context), activations.Output(index), dy, dx,
             gradients, skipActivation, guard, _training));
-        if (!direct)
+        if (!direct && !never)
             w.Line($"{guard}{targetGuard}{Names.Kernels}.Add({target}, gradTemp.Slice(0, {context.InputSizeName}));");
     }
+}
+
+/// <summary>When a graph's backward pass computes the gradient of the model's input.</summary>
+internal enum InputGradient
+{
+    /// <summary>Always (the explain pass, which returns it).</summary>
+    Always,
+    /// <summary>When the span <c>inputGradient</c> of the pass is not empty.</summary>
+    WhenAsked,
+    /// <summary>Never (the batch training step).</summary>
+    Never,
 }

@@ -28,9 +28,9 @@ public static class BatchDefaults
     /// <summary>
     /// Checks the spans of a batch step and returns the number of samples n: <paramref name="inputs"/> is n·InputSize,
     /// <paramref name="targets"/> n·<paramref name="targetsPerSample"/>, <paramref name="gradients"/> ParameterCount,
-    /// <paramref name="outputs"/> empty or n·OutputSize values.
+    /// <paramref name="outputs"/> empty or n·OutputSize values, <paramref name="dropoutSeeds"/> empty or n seeds.
     /// </summary>
-    public static int Check(ICnnModel model, int inputs, int targets, int gradients, int outputs, int targetsPerSample)
+    public static int Check(ICnnModel model, int inputs, int targets, int gradients, int outputs, int targetsPerSample, int dropoutSeeds = 0)
     {
         if (inputs == 0 || inputs % model.InputSize != 0)
             throw new ArgumentException($"The inputs hold {inputs} values: a batch of one or more samples of {model.InputSize} values each is expected.", nameof(inputs));
@@ -38,6 +38,7 @@ public static class BatchDefaults
         Kernels.CheckLength(targets, count * targetsPerSample, nameof(targets));
         Kernels.CheckLength(gradients, model.ParameterCount, nameof(gradients));
         if (outputs != 0) Kernels.CheckLength(outputs, count * model.OutputSize, nameof(outputs));
+        if (dropoutSeeds != 0) Kernels.CheckLength(dropoutSeeds, count, nameof(dropoutSeeds));
         return count;
     }
 

@@ -129,9 +129,11 @@ public sealed class TrainingDivergedException : Exception
 
 /// <summary>
 /// Keras-style training: epochs of shuffled mini-batches, the batch-mean gradient, an optimizer step.
-/// Mini-batches are data-parallel, and deterministic: each batch is cut into a fixed number of slices
-/// (independent of the thread count), each slice accumulates its samples in order into its own buffer,
-/// and the buffers are summed in slice order, so a seed gives the same weights on 1 or 16 threads.
+/// Each mini-batch goes through the model's batch step (<c>AccumulateBatchGradients</c>, SPEC §7: BatchNormalization
+/// with the batch's statistics, dropout with a seed per sample and epoch). The batch step is data-parallel and
+/// deterministic: it cuts the batch into a fixed number of slices (independent of the thread count), each slice
+/// accumulates its samples in order into its own buffer, and the buffers are summed in slice order, so a seed gives
+/// the same weights on 1 or 16 threads.
 /// </summary>
 /// <remarks>
 /// A batch whose loss or mean gradient is NaN or infinite, or whose optimizer step makes a parameter so, stops
@@ -144,42 +146,19 @@ public static class Trainer
     /// <summary>Slices per batch: enough for the cores of a desktop, fixed so results do not depend on them.</summary>
     public const int SlicesPerBatch = 8;
 
-    /// <summary>Parameters per chunk of the parallel sum of the slices' gradients (64 KiB of floats).</summary>
-    private const int SumChunk = 16 * 1024;
-
-    /// <summary>
-    /// gradient = Σ slices[s] in slice order, and the slices cleared for the next batch: chunk by chunk on all
-    /// threads, each chunk read once while it is in cache. Every element is summed in the same order on any
-    /// number of threads, so results do not depend on them.
-    /// </summary>
-    private static void SumSlices(float[][] slices, int sliceCount, float[] gradient, ParallelOptions parallel)
-    {
-        int chunks = (gradient.Length + SumChunk - 1) / SumChunk;
-        Parallel.For(0, chunks, parallel, chunk =>
-        {
-            int from = chunk * SumChunk, length = Math.Min(SumChunk, gradient.Length - from);
-            Span<float> sum = gradient.AsSpan(from, length);
-            sum.Clear();
-            for (int s = 0; s < sliceCount; s++)
-            {
-                Span<float> slice = slices[s].AsSpan(from, length);
-                TensorPrimitives.Add(sum, slice, sum);
-                slice.Clear();
-            }
-        });
-    }
-
     /// <summary>
     /// One batch through the model's batch step: the samples <c>order[start..start + count)</c> gathered end to end, the
     /// gradient of the mean loss written into <paramref name="gradient"/> (cleared first), the outputs for the accuracy.
     /// </summary>
     private static float BatchStep<TModel>(TModel model, Dataset train, int[] order, int start, int count, float[] inputs, int[]? labels,
-        float[]? targets, float[] gradient, int threads, float[] outputs) where TModel : ICnnModel
+        float[]? targets, ulong[] seeds, ulong seed, int epoch, float[] gradient, int threads, float[] outputs) where TModel : ICnnModel
     {
         int inputSize = model.InputSize, outputSize = model.OutputSize;
         for (int k = 0; k < count; k++)
         {
             int i = order[start + k];
+            // Sample i's dropout in this epoch: the same whatever batch or slice it falls in.
+            seeds[k] = RandomSource.Mix(seed, (ulong)epoch, (ulong)i + 1);
             train.Input(i).CopyTo(inputs.AsSpan(k * inputSize, inputSize));
             if (labels is not null) labels[k] = train.Labels![i];
             else train.Target(i).CopyTo(targets.AsSpan(k * outputSize, outputSize));
@@ -187,8 +166,8 @@ public static class Trainer
         Array.Clear(gradient);
         Span<float> batchOutputs = outputs.AsSpan(0, count * outputSize);
         return labels is not null
-            ? model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), labels.AsSpan(0, count), gradient, true, threads, batchOutputs)
-            : model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), targets.AsSpan(0, count * outputSize), gradient, true, threads, batchOutputs);
+            ? model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), labels.AsSpan(0, count), gradient, true, threads, batchOutputs, seeds.AsSpan(0, count))
+            : model.AccumulateBatchGradients(inputs.AsSpan(0, count * inputSize), targets.AsSpan(0, count * outputSize), gradient, true, threads, batchOutputs, seeds.AsSpan(0, count));
     }
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>.</summary>
@@ -205,10 +184,6 @@ public static class Trainer
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int parameterCount = model.ParameterCount;
-        var slices = new float[SlicesPerBatch][];
-        for (int s = 0; s < slices.Length; s++) slices[s] = new float[parameterCount];
-        var sliceLoss = new double[SlicesPerBatch];
-        var sliceCorrect = new int[SlicesPerBatch];
         var gradient = new float[parameterCount];
         var before = new float[parameterCount];
         float[]? best = null;
@@ -216,15 +191,11 @@ public static class Trainer
         var history = new History();
         double bestScore = double.NaN;
         int bestEpoch = 0, sinceBest = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        // Models whose layers use batch statistics train with the batch step; the rest keep the per-sample path.
-        bool batchStep = model.UsesBatchStatistics;
-        float[]? batchInputs = batchStep ? new float[(long)options.BatchSize * model.InputSize] : null;
-        float[]? batchOutputs = batchStep ? new float[(long)options.BatchSize * model.OutputSize] : null;
-        int[]? batchLabels = batchStep && train.Labels is not null ? new int[options.BatchSize] : null;
-        float[]? batchTargets = batchStep && train.Labels is null ? new float[(long)options.BatchSize * model.OutputSize] : null;
-        float[][] outputs = new float[SlicesPerBatch][];
-        for (int k = 0; k < outputs.Length; k++) outputs[k] = new float[model.OutputSize];
+        var batchInputs = new float[(long)options.BatchSize * model.InputSize];
+        var batchOutputs = new float[(long)options.BatchSize * model.OutputSize];
+        int[]? batchLabels = train.Labels is not null ? new int[options.BatchSize] : null;
+        float[]? batchTargets = train.Labels is null ? new float[(long)options.BatchSize * model.OutputSize] : null;
+        var batchSeeds = new ulong[options.BatchSize];
 
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
@@ -241,54 +212,19 @@ public static class Trainer
             for (int batch = 0; batch < batches; batch++)
             {
                 int start = batch * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
-                int sliceCount = Math.Min(SlicesPerBatch, count);
-                double batchLoss = 0;
-                if (batchStep)
-                {
-                    // BatchNormalization: the whole batch in one step, its statistics over the whole batch; the model
-                    // spreads the per-sample work over the threads itself, deterministically. The step also moves the
-                    // moving statistics, so the parameters are kept first: a bad batch restores them.
-                    model.Parameters.CopyTo(before);
-                    batchLoss = count * (double)BatchStep(model, train, order, start, count, batchInputs!, batchLabels, batchTargets, gradient, threads, batchOutputs!);
-                    for (int k = 0; k < count; k++)
-                        if (Matches(model.Loss, batchOutputs.AsSpan(k * model.OutputSize, model.OutputSize), train, order[start + k])) epochCorrect++;
-                    if (!double.IsFinite(batchLoss) || !TensorPrimitives.IsFiniteAll(gradient)) before.CopyTo(model.Parameters);
-                }
-                else
-                {
-                    Parallel.For(0, sliceCount, parallel, s =>
-                    {
-                        float[] buffer = slices[s]; // zero: new, or cleared by the last batch's sum
-                        double loss = 0;
-                        int correct = 0;
-                        int from = start + s * count / sliceCount, to = start + (s + 1) * count / sliceCount;
-                        for (int k = from; k < to; k++)
-                        {
-                            int i = order[k];
-                            ulong seed = RandomSource.Mix((ulong)options.Seed, (ulong)epoch, (ulong)i + 1);
-                            ReadOnlySpan<float> input = train.Input(i);
-                            // The training pass's own output (dropout active) gives the accuracy, as in Keras.
-                            Span<float> output = outputs[s];
-                            loss += train.Labels is not null
-                                ? model.AccumulateGradients(input, train.Labels[i], buffer, seed, output)
-                                : model.AccumulateGradients(input, train.Target(i), buffer, seed, output);
-                            if (Matches(model.Loss, output, train, i)) correct++;
-                        }
-                        sliceLoss[s] = loss;
-                        sliceCorrect[s] = correct;
-                    });
-
-                    SumSlices(slices, sliceCount, gradient, parallel);
-                    for (int s = 0; s < sliceCount; s++)
-                    {
-                        batchLoss += sliceLoss[s];
-                        epochCorrect += sliceCorrect[s];
-                    }
-                }
-                // Nothing has changed the parameters yet: a bad batch stops training with the last good weights.
+                // The whole batch in one step; the model spreads the per-sample work over the threads itself,
+                // deterministically. The step also moves BatchNormalization's moving statistics, so the parameters are
+                // kept first: a bad batch restores them.
+                model.Parameters.CopyTo(before);
+                double batchLoss = count * (double)BatchStep(model, train, order, start, count, batchInputs, batchLabels, batchTargets,
+                    batchSeeds, (ulong)options.Seed, epoch, gradient, threads, batchOutputs);
+                // The training pass's own outputs (dropout active) give the accuracy, as in Keras.
+                for (int k = 0; k < count; k++)
+                    if (Matches(model.Loss, batchOutputs.AsSpan(k * model.OutputSize, model.OutputSize), train, order[start + k])) epochCorrect++;
+                if (!double.IsFinite(batchLoss) || !TensorPrimitives.IsFiniteAll(gradient)) before.CopyTo(model.Parameters);
+                // The parameters are those from before this batch: a bad batch stops training with the last good weights.
                 if (!double.IsFinite(batchLoss))
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count);
-                if (!batchStep) TensorPrimitives.Multiply(gradient, 1f / count, gradient);
                 if (!TensorPrimitives.IsFiniteAll(gradient))
                 {
                     int at = IndexOfNonFinite(gradient);
@@ -302,7 +238,6 @@ public static class Trainer
                     double norm = L2Norm(gradient);
                     if (norm > clip) TensorPrimitives.Multiply(gradient, (float)(clip / norm), gradient);
                 }
-                if (!batchStep) model.Parameters.CopyTo(before);
                 options.Optimizer.Step(model.Parameters, gradient, model.ParameterTensors);
                 if (!TensorPrimitives.IsFiniteAll(model.Parameters))
                 {

@@ -61,3 +61,40 @@ public partial class DigitsBatchNorm;
 [Dense(3, Activation = Activation.Softmax)]
 [ExpectParameters(251)]
 public partial class BnBatchFixture;
+
+/// <summary>
+/// A graph with BatchNormalization everywhere the batch step of a graph can trip: on the model's input (which two
+/// layers take), after a convolution whose output two layers take, in a residual branch, after an Add of three
+/// values, directly after another BatchNormalization (no per-sample layer between them), and last-but-one.
+/// </summary>
+[Model(5, 5, 2, Loss = Loss.SparseCategoricalCrossEntropy)]
+[BatchNormalization(Name = "bn_in")]
+[Conv2D(3, 3, Padding = Padding.Same, Name = "c1")]
+[BatchNormalization(Name = "bn1")]
+[ReLU(Name = "r1")]
+[Conv2D(3, 3, Padding = Padding.Same, Name = "c2")]
+[BatchNormalization(Name = "bn2", Scale = false)]
+[Conv2D(3, 1, Input = "bn_in", Name = "shortcut")]
+[Add("bn2", "shortcut", "r1", Name = "sum")]
+[BatchNormalization(Name = "bn3")]
+[BatchNormalization(Name = "bn4", Center = false)]
+[GlobalAveragePooling2D]
+[Dense(4, Name = "d1")]
+[BatchNormalization(Name = "bn5")]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckBatchNormGraph;
+
+/// <summary>A sequence graph: two branches concatenated, BatchNormalization of the concatenation, dropout, and a branch BatchNormalization taken again further down.</summary>
+[Model(6, 3, Loss = Loss.CategoricalCrossEntropy)]
+[Conv1D(4, 3, Padding = Padding.Same, Name = "a")]
+[Conv1D(2, 1, Input = "input", Name = "b")]
+[BatchNormalization(Name = "bn_b")]
+[Concatenate("a", "bn_b", Name = "cat")]
+[BatchNormalization(Name = "bn")]
+[Dropout(0.3)]
+[Conv1D(2, 2, Name = "c")]
+[Conv1D(2, 2, Input = "bn_b", Name = "d")]
+[Add("c", "d")]
+[GlobalAveragePooling1D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class CheckBatchNormConcatenate;

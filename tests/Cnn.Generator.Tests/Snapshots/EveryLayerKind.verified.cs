@@ -454,9 +454,10 @@ _____________________________________________________________________________";
             /// <summary>
             /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
             /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+            /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+            /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+            /// moving = momentum·moving + (1 − momentum)·batch.
             /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
             /// </summary>
             /// <param name="targets">The n class indices.</param>
@@ -466,31 +467,37 @@ _____________________________________________________________________________";
             /// <summary>
             /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
             /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+            /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+            /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+            /// moving = momentum·moving + (1 − momentum)·batch.
             /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
             /// </summary>
             /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
             /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
-            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+            /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+            /// <c>AccumulateGradients</c> with that seed drops.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
             {
-                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1, dropoutSeeds.Length);
                 for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
                 BatchWorkspace ws = BatchWorkspace.For(this, count);
                 // A class index is a one-hot target.
                 global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
                 oneHot.Clear();
                 for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+                ws.Dropout = !dropoutSeeds.IsEmpty;
+                dropoutSeeds.CopyTo(ws.DropoutSeeds);
                 return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
             }
 
             /// <summary>
             /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
             /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+            /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+            /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+            /// moving = momentum·moving + (1 − momentum)·batch.
             /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
             /// </summary>
             /// <param name="targets">n·OutputSize target values.</param>
@@ -500,25 +507,30 @@ _____________________________________________________________________________";
             /// <summary>
             /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
             /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-            /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-            /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-            /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+            /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+            /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+            /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+            /// moving = momentum·moving + (1 − momentum)·batch.
             /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
             /// </summary>
             /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
             /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
-            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+            /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+            /// <c>AccumulateGradients</c> with that seed drops.</param>
+            public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
             {
-                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+                int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize, dropoutSeeds.Length);
                 BatchWorkspace ws = BatchWorkspace.For(this, count);
                 targets.CopyTo(ws.Targets);
+                ws.Dropout = !dropoutSeeds.IsEmpty;
+                dropoutSeeds.CopyTo(ws.DropoutSeeds);
                 return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
             }
 
             bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
 
-            // The batch step keeps, per sample, every layer's output and the two gradient buffers (449 floats).
-            private const int BatchBlockSize = 449;
+            // The batch step keeps, per sample, every layer's output and the two gradient buffers (452 floats).
+            private const int BatchBlockSize = 452;
 
             /// <summary>
             /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
@@ -533,6 +545,8 @@ _____________________________________________________________________________";
                 public float[] SliceGradients = global::System.Array.Empty<float>();
                 public readonly float[] Statistics = new float[0];
                 public double[] Losses = global::System.Array.Empty<double>();
+                public ulong[] DropoutSeeds = global::System.Array.Empty<ulong>();
+                public bool Dropout;
                 public int Count, Slices, Phase;
                 public Everything? Model;
                 /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
@@ -548,6 +562,7 @@ _____________________________________________________________________________";
                         ws.Targets = new float[checked(count * OutputSize)];
                         ws.Activations = new float[checked(count * BatchBlockSize)];
                         ws.Losses = new double[count];
+                        ws.DropoutSeeds = new ulong[count];
                     }
                     ws.Slices = global::Cnn.BatchRunner.Slices(count);
                     if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
@@ -574,7 +589,7 @@ _____________________________________________________________________________";
                 for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
                 double loss = 0;
                 for (int i = 0; i < count; i++) loss += ws.Losses[i];
-                if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 158 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+                if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 161 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
                 ws.Model = null;
                 return (float)(loss / count);
             }
@@ -590,16 +605,19 @@ _____________________________________________________________________________";
                 {
                     global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
                     global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+                    bool dropout = ws.Dropout;
+                    ulong dropoutSeed = dropout ? ws.DropoutSeeds[n] : 0UL;
                     global::System.Span<float> y_first = block.Slice(0, Size_first);
                     global::System.Span<float> y_average_pooling2d = block.Slice(80, Size_average_pooling2d);
                     global::System.Span<float> y_conv2d = block.Slice(104, Size_conv2d);
                     global::System.Span<float> y_re_lu = block.Slice(122, Size_re_lu);
                     global::System.Span<float> y_max_pooling2d = block.Slice(140, Size_max_pooling2d);
-                    global::System.Span<float> y_dense = block.Slice(143, Size_dense);
-                    global::System.Span<float> y_activation = block.Slice(149, Size_activation);
-                    global::System.Span<float> y_dense_1 = block.Slice(155, Size_dense_1);
-                    global::System.Span<float> y_softmax = block.Slice(158, Size_softmax);
-                    global::System.Span<float> gradA = block.Slice(161, 144), gradB = block.Slice(305, 144);
+                    global::System.Span<float> y_dropout = block.Slice(143, Size_dropout);
+                    global::System.Span<float> y_dense = block.Slice(146, Size_dense);
+                    global::System.Span<float> y_activation = block.Slice(152, Size_activation);
+                    global::System.Span<float> y_dense_1 = block.Slice(158, Size_dense_1);
+                    global::System.Span<float> y_softmax = block.Slice(161, Size_softmax);
+                    global::System.Span<float> gradA = block.Slice(164, 144), gradB = block.Slice(308, 144);
                     switch (phase)
                     {
                         case 0:
@@ -617,8 +635,10 @@ _____________________________________________________________________________";
                             Forward_max_pooling2d(y_re_lu, y_max_pooling2d);
                             // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
                             // dropout: Dropout 0.25 (training only), 3
+                            y_max_pooling2d.CopyTo(y_dropout);
+                            if (dropout) global::Cnn.Kernels.Dropout(y_dropout, 0.25f, global::Cnn.RandomSource.Mix(dropoutSeed, 6));
                             // dense: Dense, Sigmoid, 3 -> 6
-                            Forward_dense(p, y_max_pooling2d, y_dense);
+                            Forward_dense(p, y_dropout, y_dense);
                             // activation: Tanh, 6
                             y_dense.CopyTo(y_activation);
                             global::Cnn.Kernels.Tanh(y_activation);
@@ -645,8 +665,9 @@ _____________________________________________________________________________";
                             // activation: Tanh, 6
                             global::Cnn.Kernels.TanhBackward(y_activation, gradB.Slice(0, Size_activation));
                             // dense: Dense, Sigmoid, 3 -> 6
-                            Backward_dense(p, y_max_pooling2d, y_dense, gradB.Slice(0, Size_dense), gradA.Slice(0, Size_dropout), gradients, false);
+                            Backward_dense(p, y_dropout, y_dense, gradB.Slice(0, Size_dense), gradA.Slice(0, Size_dropout), gradients, false);
                             // dropout: Dropout 0.25 (training only), 3
+                            if (dropout) global::Cnn.Kernels.DropoutBackward(gradA.Slice(0, Size_dropout), 0.25f, global::Cnn.RandomSource.Mix(dropoutSeed, 6));
                             // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
                             // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
                             Backward_max_pooling2d(y_re_lu, gradA.Slice(0, Size_max_pooling2d), gradB.Slice(0, Size_re_lu));

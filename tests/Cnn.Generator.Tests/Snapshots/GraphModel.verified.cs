@@ -452,51 +452,234 @@ ________________________________________________________________________________
             return loss;
         }
 
-        /// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name="inputs"/>, the gradient of the mean loss added into <paramref name="gradients"/>.</summary>
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">The n class indices.</param>
         public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
             AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
 
-        /// <summary>The batch training step, also writing each sample's output into <paramref name="outputs"/> unless it is empty; the samples run in order on the calling thread.</summary>
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+        /// <c>AccumulateGradients</c> with that seed drops.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
         {
-            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
-            // Without BatchNormalization the batch step is the mean of the per-sample steps.
-            float[] sum = t_batchGradients ??= new float[ParameterCount];
-            global::System.Array.Clear(sum);
-            double loss = 0;
-            for (int n = 0; n < count; n++)
-            {
-                global::System.Span<float> output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);
-                loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets[n], sum, false, 0UL, output);
-            }
-            return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1, dropoutSeeds.Length);
+            for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            // A class index is a one-hot target.
+            global::System.Span<float> oneHot = new global::System.Span<float>(ws.Targets, 0, count * OutputSize);
+            oneHot.Clear();
+            for (int i = 0; i < count; i++) oneHot[i * OutputSize + targets[i]] = 1f;
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
         }
 
-        /// <summary>The batch training step (SPEC §7): the mean loss of the samples laid end to end in <paramref name="inputs"/>, the gradient of the mean loss added into <paramref name="gradients"/>.</summary>
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="targets">n·OutputSize target values.</param>
         public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics = true) =>
             AccumulateBatchGradients(inputs, targets, gradients, updateMovingStatistics, 1, default);
 
-        /// <summary>The batch training step, also writing each sample's output into <paramref name="outputs"/> unless it is empty; the samples run in order on the calling thread.</summary>
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        /// <summary>
+        /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
+        /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
+        /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
+        /// </summary>
+        /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
+        /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
+        /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+        /// <c>AccumulateGradients</c> with that seed drops.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
         {
-            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
-            // Without BatchNormalization the batch step is the mean of the per-sample steps.
-            float[] sum = t_batchGradients ??= new float[ParameterCount];
-            global::System.Array.Clear(sum);
-            double loss = 0;
-            for (int n = 0; n < count; n++)
-            {
-                global::System.Span<float> output = outputs.IsEmpty ? default : outputs.Slice(n * OutputSize, OutputSize);
-                loss += AccumulateGradientsCore(inputs.Slice(n * InputSize, InputSize), targets.Slice(n * OutputSize, OutputSize), sum, false, 0UL, output);
-            }
-            return global::Cnn.BatchDefaults.Finish(sum, gradients, loss, count);
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize, dropoutSeeds.Length);
+            BatchWorkspace ws = BatchWorkspace.For(this, count);
+            targets.CopyTo(ws.Targets);
+            return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
         }
 
-        // The per-sample gradients of a batch, summed: one per thread, allocated at its first batch.
-        [global::System.ThreadStatic]
-        private static float[]? t_batchGradients;
-
         bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
+
+        // The batch step keeps, per sample, every layer's output and the two gradient buffers (3,782 floats).
+        private const int BatchBlockSize = 3782;
+
+        /// <summary>
+        /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
+        /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
+        /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+        /// </summary>
+        private sealed class BatchWorkspace
+        {
+            [global::System.ThreadStatic]
+            private static BatchWorkspace? t_current;
+            public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
+            public float[] SliceGradients = global::System.Array.Empty<float>();
+            public readonly float[] Statistics = new float[0];
+            public double[] Losses = global::System.Array.Empty<double>();
+            public int Count, Slices, Phase;
+            public Residual? Model;
+            /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
+            public readonly global::System.Action<int> Body;
+            private BatchWorkspace() => Body = slice => Model!.BatchPhase(this, Phase, slice);
+
+            public static BatchWorkspace For(Residual model, int count)
+            {
+                BatchWorkspace ws = t_current ??= new BatchWorkspace();
+                if (ws.Losses.Length < count)
+                {
+                    ws.Inputs = new float[checked(count * InputSize)];
+                    ws.Targets = new float[checked(count * OutputSize)];
+                    ws.Activations = new float[checked(count * BatchBlockSize)];
+                    ws.Losses = new double[count];
+                }
+                ws.Slices = global::Cnn.BatchRunner.Slices(count);
+                if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
+                ws.Model = model;
+                ws.Count = count;
+                return ws;
+            }
+        }
+
+        /// <summary>
+        /// The batch step, layer by layer over the batch:
+        /// phase 0: per sample conv2d, main, add, block_out, side, concatenate, max_pooling2d, flatten, dense, the loss, and back through per sample dense, flatten, max_pooling2d, concatenate, side, block_out, add, main, conv2d;
+        /// then the slices' gradients summed in slice order, and the moving statistics updated.
+        /// </summary>
+        private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            int count = ws.Count;
+            inputs.CopyTo(ws.Inputs);
+            new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+            ws.Phase = 0;
+            global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
+            // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
+            for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+            double loss = 0;
+            for (int i = 0; i < count; i++) loss += ws.Losses[i];
+            if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 1632 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+            ws.Model = null;
+            return (float)(loss / count);
+        }
+
+        /// <summary>One per-sample phase of the batch step for the samples of one slice; the slice's parameter gradients go into its own buffer.</summary>
+        [global::System.Runtime.CompilerServices.SkipLocalsInit]
+        private void BatchPhase(BatchWorkspace ws, int phase, int slice)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
+            float scale = 1f / ws.Count; // the gradient of the mean loss
+            for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
+            {
+                global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
+                global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+                global::System.Span<float> y_conv2d = block.Slice(0, Size_conv2d);
+                global::System.Span<float> y_main = block.Slice(256, Size_main);
+                global::System.Span<float> y_add = block.Slice(512, Size_add);
+                global::System.Span<float> y_block_out = block.Slice(768, Size_block_out);
+                global::System.Span<float> y_side = block.Slice(1024, Size_side);
+                global::System.Span<float> y_concatenate = block.Slice(1152, Size_concatenate);
+                global::System.Span<float> y_max_pooling2d = block.Slice(1536, Size_max_pooling2d);
+                global::System.Span<float> y_dense = block.Slice(1632, Size_dense);
+                global::System.Span<float> g_input = block.Slice(1635, InputSize);
+                global::System.Span<float> g_conv2d = block.Slice(1763, Size_conv2d);
+                global::System.Span<float> g_main = block.Slice(2019, Size_main);
+                global::System.Span<float> g_add = block.Slice(2275, Size_add);
+                global::System.Span<float> g_block_out = block.Slice(2531, Size_block_out);
+                global::System.Span<float> g_side = block.Slice(2787, Size_side);
+                global::System.Span<float> g_concatenate = block.Slice(2915, Size_concatenate);
+                global::System.Span<float> g_max_pooling2d = block.Slice(3299, Size_max_pooling2d);
+                global::System.Span<float> g_dense = block.Slice(3395, Size_dense);
+                global::System.Span<float> gradTemp = block.Slice(3398, 384);
+                switch (phase)
+                {
+                    case 0:
+                    {
+                        // conv2d: Conv2D 3x3 stride 1 same, ReLU, 8x8x2 -> 8x8x4
+                        Forward_conv2d(p, input, y_conv2d);
+                        // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
+                        Forward_main(p, y_conv2d, y_main);
+                        // add: Add of main + conv2d, 8x8x4
+                        y_main.CopyTo(y_add); // y = main + conv2d
+                        global::Cnn.Kernels.Add(y_add, y_conv2d);
+                        // block_out: ReLU, 8x8x4
+                        y_add.CopyTo(y_block_out);
+                        global::Cnn.Kernels.ReLU(y_block_out);
+                        // side: Conv2D 1x1 stride 1 valid, linear, 8x8x2 -> 8x8x2
+                        Forward_side(p, input, y_side);
+                        // concatenate: Concatenate block_out, side along the channels, 8x8x6
+                        global::Cnn.Kernels.CopyChannels(y_block_out, y_concatenate, 64, 4, 0, 6); // block_out: channels 0..3
+                        global::Cnn.Kernels.CopyChannels(y_side, y_concatenate, 64, 2, 4, 6); // side: channels 4..5
+                        // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6
+                        Forward_max_pooling2d(y_concatenate, y_max_pooling2d);
+                        // flatten: Flatten, 4x4x6 -> 96 (row-major: no data moves)
+                        // dense: Dense, Softmax, 96 -> 3
+                        Forward_dense(p, y_max_pooling2d, y_dense);
+                        // The loss of this sample; its gradient scaled by 1/n is the gradient of the mean loss.
+                        global::System.ReadOnlySpan<float> targets = new global::System.Span<float>(ws.Targets, n * OutputSize, OutputSize);
+                        // Every layer that takes a value adds its share into the value's gradient: zeroed first.
+                        block.Slice(1635, 1763).Clear();
+                        global::System.Span<float> dOutput = g_dense.Slice(0, OutputSize);
+                        float loss;
+                        bool fused = false;
+                        loss = global::Cnn.Losses.CategoricalCrossEntropy(y_dense, targets);
+                        // Softmax and cross-entropy differentiated together: d loss / d logits = p·Σt - t.
+                        global::Cnn.Losses.SoftmaxCrossEntropyGradient(y_dense, targets, dOutput);
+                        fused = true;
+                        ws.Losses[n] = loss;
+                        global::Cnn.Kernels.Scale(dOutput, scale);
+                        // dense: Dense, Softmax, 96 -> 3
+                        Backward_dense(p, y_max_pooling2d, y_dense, g_dense, g_max_pooling2d, gradients, fused);
+                        // flatten: Flatten, 4x4x6 -> 96 (row-major: no data moves)
+                        // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6
+                        Backward_max_pooling2d(y_concatenate, g_max_pooling2d, g_concatenate);
+                        // concatenate: Concatenate block_out, side along the channels, 8x8x6
+                        global::Cnn.Kernels.AddChannels(g_concatenate, g_block_out, 64, 4, 0, 6); // block_out
+                        global::Cnn.Kernels.AddChannels(g_concatenate, g_side, 64, 2, 4, 6); // side
+                        // side: Conv2D 1x1 stride 1 valid, linear, 8x8x2 -> 8x8x2
+                        Backward_side(p, input, y_side, g_side, default, gradients, false);
+                        // block_out: ReLU, 8x8x4
+                        global::Cnn.Kernels.ReLUBackward(y_block_out, g_block_out);
+                        global::Cnn.Kernels.Add(g_add, g_block_out);
+                        // add: Add of main + conv2d, 8x8x4
+                        global::Cnn.Kernels.Add(g_main, g_add);
+                        global::Cnn.Kernels.Add(g_conv2d, g_add);
+                        // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
+                        Backward_main(p, y_conv2d, y_main, g_main, gradTemp.Slice(0, Size_conv2d), gradients, false);
+                        global::Cnn.Kernels.Add(g_conv2d, gradTemp.Slice(0, Size_conv2d));
+                        // conv2d: Conv2D 3x3 stride 1 same, ReLU, 8x8x2 -> 8x8x4
+                        Backward_conv2d(p, input, y_conv2d, g_conv2d, default, gradients, false);
+                        break;
+                    }
+                }
+            }
+        }
 
         /// <summary>The number of values each layer produces, in the order of <see cref="Layers"/>.</summary>
         private static global::System.ReadOnlySpan<int> LayerOutputSizes => new int[] { Size_conv2d, Size_main, Size_add, Size_block_out, Size_side, Size_concatenate, Size_max_pooling2d, Size_flatten, Size_dense };

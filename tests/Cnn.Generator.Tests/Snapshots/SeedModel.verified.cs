@@ -408,9 +408,10 @@ _______________________________________________________________________";
         /// <summary>
         /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
         /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
         /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
         /// </summary>
         /// <param name="targets">The n class indices.</param>
@@ -420,16 +421,19 @@ _______________________________________________________________________";
         /// <summary>
         /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
         /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
         /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
         /// </summary>
         /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
         /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+        /// <c>AccumulateGradients</c> with that seed drops.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
         {
-            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1);
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, 1, dropoutSeeds.Length);
             for (int i = 0; i < count; i++) global::Cnn.Kernels.CheckIndex(targets[i], OutputSize, nameof(targets));
             BatchWorkspace ws = BatchWorkspace.For(this, count);
             // A class index is a one-hot target.
@@ -442,9 +446,10 @@ _______________________________________________________________________";
         /// <summary>
         /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
         /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
         /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
         /// </summary>
         /// <param name="targets">n·OutputSize target values.</param>
@@ -454,16 +459,19 @@ _______________________________________________________________________";
         /// <summary>
         /// The batch training step (SPEC §7): <paramref name="inputs"/> holds the batch's samples end to end. Training mode:
         /// BatchNormalization normalises with the batch's mean and biased variance over every axis but the last, and the
-        /// gradient flows through those statistics; dropout is the identity. Returns the MEAN loss, ADDS the gradient of the
-        /// mean loss into <paramref name="gradients"/> (zero for the moving statistics) and, when
-        /// <paramref name="updateMovingStatistics"/>, moves the moving statistics: moving = momentum·moving + (1 − momentum)·batch.
+        /// gradient flows through those statistics; dropout is the identity (unless the overload with seeds is given some).
+        /// Returns the MEAN loss, ADDS the gradient of the mean loss into <paramref name="gradients"/> (zero for the moving
+        /// statistics) and, when <paramref name="updateMovingStatistics"/>, moves the moving statistics:
+        /// moving = momentum·moving + (1 − momentum)·batch.
         /// Without BatchNormalization it is the mean of the per-sample <c>AccumulateGradients</c>.
         /// </summary>
         /// <param name="threads">Threads for the per-sample work (1: the calling thread alone); the result does not depend on it.</param>
         /// <param name="outputs">Empty, or n·OutputSize values: receives the training pass's outputs, for the training accuracy.</param>
-        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
+        /// <param name="dropoutSeeds">Empty (dropout is the identity), or one seed per sample: dropout then drops what the per-sample
+        /// <c>AccumulateGradients</c> with that seed drops.</param>
+        public float AccumulateBatchGradients(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs, global::System.ReadOnlySpan<ulong> dropoutSeeds = default)
         {
-            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize);
+            int count = global::Cnn.BatchDefaults.Check(this, inputs.Length, targets.Length, gradients.Length, outputs.Length, OutputSize, dropoutSeeds.Length);
             BatchWorkspace ws = BatchWorkspace.For(this, count);
             targets.CopyTo(ws.Targets);
             return BatchStep(ws, inputs, gradients, updateMovingStatistics, threads, outputs);
