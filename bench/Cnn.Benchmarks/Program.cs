@@ -53,6 +53,11 @@ public static class Program
             Console.Error.WriteLine("The outputs disagree: nothing was measured.");
             return 2;
         }
+        if (!TinyMLPerfAgreement.Run(Console.Out))
+        {
+            Console.Error.WriteLine("An MLPerf Tiny model disagrees with its ONNX file: nothing was measured.");
+            return 2;
+        }
         Console.WriteLine("Bytes allocated per call (GC counters around warm calls; target 0):");
         IReadOnlyList<(string What, double Bytes)> allocations = AllocationCheck.Run();
         foreach (var (what, bytes) in allocations) Console.WriteLine($"  {what,-52} {bytes:F1} B");
@@ -78,7 +83,7 @@ public static class Program
             if (check) rest.AddRange(["--filter", .. CheckFilters]);
 
             summaries = BenchmarkSwitcher
-                .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks)])
+                .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks), typeof(TinyMLPerfBenchmarks)])
                 .Run([.. rest], config)
                 .ToArray();
             if (summaries.Length == 0) return check ? 3 : 0; // --help, --list, or a filter that matched nothing

@@ -1,6 +1,10 @@
 // The course's Keras MNIST CNN on Fashion-MNIST, with the recipe of the PyTorch peer:
 // RMSprop (lr 0.001, Keras defaults), batch 64; the test set is the validation data, as in the course.
-// Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR]   (--plots writes DIR/loss.png and DIR/accuracy.png)
+// Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N]
+//   --plots writes DIR/loss.png and DIR/accuracy.png
+//   --model resnet trains FashionResNet (a small ResNet with BatchNormalization) instead of the course's CNN, same recipe
+//   (its PyTorch twin: bench/pytorch/fashion_resnet.py)
+//   --limit N trains on the first N training images only (a quick run)
 using System.Globalization;
 using Cnn;
 using Cnn.Samples;
@@ -9,24 +13,34 @@ using FashionMnist;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 SampleArguments arguments;
 int epochs;
+int? limit;
+ICnnModel model;
 try
 {
-    arguments = SampleArguments.Parse(args);
+    arguments = SampleArguments.Parse(args, "--model", "--limit");
     epochs = arguments.PositiveInt(0, 3, "number of epochs");
+    limit = arguments.PositiveIntOption("--limit");
+    model = arguments.Option("--model", "cnn") switch
+    {
+        "cnn" => new MnistCnn(),
+        "resnet" => new FashionResNet(),
+        string other => throw new ArgumentException($"Unknown model '{other}': --model cnn (the course's CNN, the default) or --model resnet."),
+    };
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR]");
+    Console.Error.WriteLine("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N]");
     return 2;
 }
-string weightsPath = arguments.String(1, "fashion-mnist.safetensors");
+string weightsPath = arguments.String(1, model is FashionResNet ? "fashion-mnist-resnet.safetensors" : "fashion-mnist.safetensors");
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!);
 
 Dataset train, test;
 try
 {
     train = Datasets.FashionMnist(train: true);
+    if (limit is int n && n < train.Count) train = train.Take(n);
     test = Datasets.FashionMnist(train: false);
 }
 catch (FileNotFoundException e)
@@ -36,10 +50,9 @@ catch (FileNotFoundException e)
 }
 Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images from {Datasets.FashionMnistDirectory}.");
 Console.WriteLine();
-Console.WriteLine(MnistCnn.Summary);
+Console.WriteLine(model.Summary);
 Console.WriteLine();
 
-var model = new MnistCnn();
 model.InitializeParameters(seed: 1234);
 var progress = new KerasProgress(epochs);
 History history = progress.Run(() => Trainer.Fit(model, train, new TrainingOptions
@@ -63,5 +76,5 @@ Console.WriteLine($"Test accuracy after {epochs} epochs: {evaluation.Accuracy:P2
 WeightFile.Save(model, weightsPath);
 Console.WriteLine($"Weights saved to {weightsPath}.");
 if (arguments.PlotsDirectory is { } plots)
-    Console.WriteLine($"Training curves: {string.Join(", ", TrainingCurves.Save(history.Epochs, plots, nameof(MnistCnn)))}");
+    Console.WriteLine($"Training curves: {string.Join(", ", TrainingCurves.Save(history.Epochs, plots, model.GetType().Name))}");
 return 0;

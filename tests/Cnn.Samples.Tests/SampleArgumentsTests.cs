@@ -40,4 +40,33 @@ public sealed class SampleArgumentsTests
         var e = Assert.Throws<ArgumentException>(() => SampleArguments.Parse([epochs]).PositiveInt(0, 20, "number of epochs"));
         Assert.Contains("number of epochs", e.Message);
     }
+
+    [Fact]
+    public void Declared_options_take_a_value_in_either_form()
+    {
+        SampleArguments a = SampleArguments.Parse(["1", "--model", "resnet", "w.safetensors", "--limit=256"], "--model", "--limit");
+        Assert.Equal(["1", "w.safetensors"], a.Positional);
+        Assert.Equal("resnet", a.Option("--model", "cnn"));
+        Assert.Equal(256, a.PositiveIntOption("--limit"));
+        SampleArguments none = SampleArguments.Parse(["1"], "--model", "--limit");
+        Assert.Equal("cnn", none.Option("--model", "cnn"));
+        Assert.Null(none.PositiveIntOption("--limit"));
+    }
+
+    [Theory]
+    [InlineData("--model")]
+    [InlineData("--model", "--limit", "3")]
+    [InlineData("--model=")]
+    [InlineData("--size", "3")]
+    public void Bad_declared_options_are_clear_errors(params string[] args) =>
+        Assert.Throws<ArgumentException>(() => SampleArguments.Parse(args, "--model", "--limit"));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("many")]
+    public void A_bad_limit_is_a_clear_error(string limit)
+    {
+        var e = Assert.Throws<ArgumentException>(() => SampleArguments.Parse(["--limit", limit], "--limit").PositiveIntOption("--limit"));
+        Assert.Contains("--limit", e.Message);
+    }
 }

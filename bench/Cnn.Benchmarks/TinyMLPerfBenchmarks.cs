@@ -1,0 +1,181 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
+using TinyMLPerf;
+
+namespace Cnn.Benchmarks;
+
+/// <summary>
+/// Batch-1 latency of the three MLPerf Tiny reference models (samples/TinyMLPerf): our Forward against ONNX Runtime
+/// (1 intra-op thread, tensors bound once) on the same weights (<see cref="TinyWeights"/>). The ONNX files are written
+/// by <see cref="Cnn.Onnx.Onnx.Export(ICnnModel, string)"/> from the models themselves when the benchmark starts;
+/// <see cref="TinyMLPerfAgreement"/> checks both sides agree before anything is timed.
+/// --filter '*TinyMLPerf*' runs these alone.
+/// </summary>
+[BenchmarkCategory("latency")]
+public class TinyMLPerfBenchmarks
+{
+    private ICnnModel _model = null!;
+    private TinyOrtRunner _ort = null!;
+    private float[] _input = null!, _output = null!;
+
+    /// <summary>Which model.</summary>
+    [Params("ResNet8", "DsCnn", "MobileNetV1")]
+    public string Model { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (_model, _ort) = TinyMLPerfAgreement.Open(Model);
+        _input = TinyMLPerfAgreement.Input(_model, seed: 1);
+        _output = new float[_model.OutputSize];
+        _ort.SetInput(_input);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _ort.Dispose();
+
+    /// <summary>The generated Forward on one input.</summary>
+    [Benchmark(Description = "ours Forward, batch 1")]
+    public float OursTinyForward()
+    {
+        _model.Forward(_input, _output);
+        return _output[0];
+    }
+
+    /// <summary>ONNX Runtime, 1 intra-op thread, pre-bound tensors.</summary>
+    [Benchmark(Baseline = true, Description = "ONNX Runtime, batch 1, 1 thread")]
+    public float OrtTinyForward()
+    {
+        _ort.Run();
+        return _ort.Output[0];
+    }
+}
+
+/// <summary>The models and their ONNX files, and the check that both give the same outputs.</summary>
+public static class TinyMLPerfAgreement
+{
+    /// <summary>The three models, by the names of their classes and ONNX files.</summary>
+    public static readonly string[] Models = ["ResNet8", "DsCnn", "MobileNetV1"];
+
+    /// <summary>Where the ONNX files are written: a folder of the temporary directory, one file per model.</summary>
+    public static string OnnxDirectory { get; } = Path.Combine(Path.GetTempPath(), "cnn-benchmarks-mlperf-tiny");
+
+    /// <summary>The model with the seeded weights, exported to ONNX, and ONNX Runtime on that file (1 intra-op thread).</summary>
+    public static (ICnnModel Model, TinyOrtRunner Ort) Open(string name)
+    {
+        ICnnModel model = name switch
+        {
+            "ResNet8" => new ResNet8(),
+            "DsCnn" => new DsCnn(),
+            "MobileNetV1" => new MobileNetV1(),
+            _ => throw new ArgumentException($"No MLPerf Tiny model '{name}'.", nameof(name)),
+        };
+        TinyWeights.Initialize(model);
+        Directory.CreateDirectory(OnnxDirectory);
+        string path = Path.Combine(OnnxDirectory, name + ".onnx");
+        Cnn.Onnx.Onnx.Export(model, path);
+        return (model, new TinyOrtRunner(path, model.InputShape.ToArray(), model.OutputSize));
+    }
+
+    /// <summary>A seeded input in [0, 1).</summary>
+    public static float[] Input(ICnnModel model, int seed)
+    {
+        var random = new Random(seed);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = random.NextSingle();
+        return input;
+    }
+
+    /// <summary>Ours against ONNX Runtime on 8 inputs per model; false (and why) on a difference above the tolerance.</summary>
+    public static bool Run(TextWriter log)
+    {
+        bool ok = true;
+        foreach (string name in Models)
+        {
+            (ICnnModel model, TinyOrtRunner ort) = Open(name);
+            using (ort)
+            {
+                float worst = 0;
+                var output = new float[model.OutputSize];
+                for (int seed = 1; seed <= 8; seed++)
+                {
+                    float[] input = Input(model, seed);
+                    model.Forward(input, output);
+                    ort.SetInput(input);
+                    ort.Run();
+                    for (int k = 0; k < output.Length; k++) worst = Math.Max(worst, Math.Abs(output[k] - ort.Output[k]));
+                }
+                bool agree = worst <= AgreementCheck.Tolerance;
+                ok &= agree;
+                log.WriteLine($"  {(agree ? "ok  " : "FAIL")} {name} (ours vs ONNX Runtime on its export, 8 inputs): max |difference| {worst:E2} (tolerance {AgreementCheck.Tolerance:E0})");
+            }
+        }
+        return ok;
+    }
+}
+
+/// <summary>
+/// ONNX Runtime on one MLPerf Tiny ONNX file at batch 1: input [1, C, H, W] (NCHW, as the export writes it) and output
+/// tensors created once over managed arrays and bound once; <see cref="SetInput"/> transposes our HWC input into it.
+/// </summary>
+public sealed class TinyOrtRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly OrtValue _input, _output;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions = new();
+    private readonly int _height, _width, _channels;
+    private readonly float[] _nchw;
+
+    /// <summary>The outputs of the last <see cref="Run"/>.</summary>
+    public float[] Output { get; }
+
+    /// <summary>Opens <paramref name="path"/> for an input of <paramref name="hwc"/> (our shape) and <paramref name="outputs"/> outputs.</summary>
+    public TinyOrtRunner(string path, int[] hwc, int outputs)
+    {
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _session = new InferenceSession(path, options);
+        (_height, _width, _channels) = (hwc[0], hwc[1], hwc[2]);
+        string inputName = _session.InputMetadata.Keys.Single(), outputName = _session.OutputMetadata.Keys.Single();
+        int[] dims = _session.InputMetadata[inputName].Dimensions;
+        // The export's batch is symbolic (-1 here).
+        if (dims is not [1 or -1, var c, var h, var w] || c != _channels || h != _height || w != _width)
+            throw new InvalidOperationException($"{path}: expected an input [1, {_channels}, {_height}, {_width}], found [{string.Join(", ", dims)}].");
+        _nchw = new float[_height * _width * _channels];
+        Output = new float[outputs];
+        _input = OrtValue.CreateTensorValueFromMemory(_nchw, [1, _channels, _height, _width]);
+        _output = OrtValue.CreateTensorValueFromMemory(Output, [1, outputs]);
+        _binding = _session.CreateIoBinding();
+        _binding.BindInput(inputName, _input);
+        _binding.BindOutput(outputName, _output);
+    }
+
+    /// <summary>Copies an input in our [H, W, C] layout into the bound [1, C, H, W] tensor (not timed).</summary>
+    public void SetInput(ReadOnlySpan<float> hwc)
+    {
+        for (int y = 0; y < _height; y++)
+            for (int x = 0; x < _width; x++)
+                for (int c = 0; c < _channels; c++)
+                    _nchw[(c * _height + y) * _width + x] = hwc[(y * _width + x) * _channels + c];
+    }
+
+    /// <summary>Runs the model.</summary>
+    public void Run() => _session.RunWithBinding(_runOptions, _binding);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _binding.Dispose();
+        _input.Dispose();
+        _output.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}
