@@ -58,6 +58,16 @@ public static class Program
             Console.Error.WriteLine("An MLPerf Tiny model disagrees with its ONNX file: nothing was measured.");
             return 2;
         }
+        // The imported models' weights and ONNX files are made by a script, not committed: without them only their
+        // benchmarks are skipped.
+        bool imported = ImportedModels.Available;
+        if (!imported)
+            Console.WriteLine($"  skipped: the imported resnet18 and mobilenet_v2 (ImportedBenchmarks) need their weights in {ImportedModels.Directory}: run `{ImportedModels.Command}`");
+        else if (!ImportedAgreement.Run(Console.Out))
+        {
+            Console.Error.WriteLine("An imported model disagrees with ONNX Runtime on its ONNX file: nothing was measured.");
+            return 2;
+        }
         Console.WriteLine("Bytes allocated per call (GC counters around warm calls; target 0):");
         IReadOnlyList<(string What, double Bytes)> allocations = AllocationCheck.Run();
         foreach (var (what, bytes) in allocations) Console.WriteLine($"  {what,-52} {bytes:F1} B");
@@ -82,8 +92,10 @@ public static class Program
                 .WithOptions(ConfigOptions.DisableLogFile);
             if (check) rest.AddRange(["--filter", .. CheckFilters]);
 
+            Type[] benchmarks = [typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks), typeof(TinyMLPerfBenchmarks)];
+            if (imported) benchmarks = [.. benchmarks, typeof(ImportedBenchmarks)];
             summaries = BenchmarkSwitcher
-                .FromTypes([typeof(Batch1Benchmarks), typeof(Batch256Benchmarks), typeof(TrainingBenchmarks), typeof(GradientBenchmarks), typeof(LayerBenchmarks), typeof(LayerGradientBenchmarks), typeof(TinyMLPerfBenchmarks)])
+                .FromTypes(benchmarks)
                 .Run([.. rest], config)
                 .ToArray();
             if (summaries.Length == 0) return check ? 3 : 0; // --help, --list, or a filter that matched nothing

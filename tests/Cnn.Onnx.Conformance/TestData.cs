@@ -6,6 +6,7 @@ namespace Cnn.Onnx.Conformance;
 /// <code>
 /// bash ../shared/onnx/generate-node-tests.sh artifacts/onnx-node-tests
 /// /usr/bin/python3 tests/Cnn.Onnx.Conformance/export_torchvision.py artifacts/onnx-architectures
+/// /usr/bin/python3 tests/Cnn.Onnx.Conformance/train_fashion_peer.py artifacts/fashion-peer
 /// </code>
 /// Under CI (<c>CI=true</c>) a test whose data is missing runs and fails with these commands; elsewhere it is skipped.
 /// </summary>
@@ -21,6 +22,21 @@ internal static class TestData
     /// <summary>The torchvision exports: <c>CNN_ONNX_ARCHITECTURES</c>, or <c>artifacts/onnx-architectures</c>.</summary>
     public static string Architectures =>
         Environment.GetEnvironmentVariable("CNN_ONNX_ARCHITECTURES") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot, "artifacts", "onnx-architectures");
+
+    /// <summary>The seed model trained in PyTorch (<c>train_fashion_peer.py</c>): <c>CNN_ONNX_FASHION_PEER</c>, or <c>artifacts/fashion-peer</c>.</summary>
+    public static string FashionPeer =>
+        Environment.GetEnvironmentVariable("CNN_ONNX_FASHION_PEER") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot, "artifacts", "fashion-peer");
+
+    /// <summary>The command that writes <see cref="FashionPeer"/> (1 epoch, about 2 minutes on 2 cores).</summary>
+    public const string FashionPeerCommand = "/usr/bin/python3 tests/Cnn.Onnx.Conformance/train_fashion_peer.py artifacts/fashion-peer 1";
+
+    /// <summary>Whether the trained model and PyTorch's predictions are there.</summary>
+    public static bool HasFashionPeer =>
+        File.Exists(Path.Combine(FashionPeer, "fashion_peer.onnx")) && File.Exists(Path.Combine(FashionPeer, "fashion_peer.txt"));
+
+    /// <summary>The trained model's folder, or an exception that says how to make it.</summary>
+    public static string RequireFashionPeer() => HasFashionPeer ? FashionPeer
+        : throw new DirectoryNotFoundException($"The PyTorch-trained seed model is not in {FashionPeer}: run `{FashionPeerCommand}` (.ci/run does)");
 
     /// <summary>The command that writes <see cref="NodeTests"/>.</summary>
     public const string NodeTestsCommand = "bash ../shared/onnx/generate-node-tests.sh artifacts/onnx-node-tests";
@@ -75,5 +91,23 @@ public sealed class ArchitecturesFactAttribute : FactAttribute
     {
         if (!TestData.HasArchitectures && !TestData.UnderCI)
             Skip = $"The torchvision exports are not in {TestData.Architectures}: `{TestData.ArchitecturesCommand}` (with CI=true this test runs and fails instead)";
+    }
+}
+
+/// <summary>
+/// A test that reads the PyTorch-trained seed model and Fashion-MNIST: skipped when either is missing outside CI, run (and
+/// failed, with the command that makes the missing one) under CI.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class FashionPeerFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data is missing outside CI.</summary>
+    public FashionPeerFactAttribute()
+    {
+        if (TestData.UnderCI) return;
+        if (!TestData.HasFashionPeer)
+            Skip = $"The PyTorch-trained seed model is not in {TestData.FashionPeer}: `{TestData.FashionPeerCommand}` (with CI=true this test runs and fails instead)";
+        else if (!Cnn.Tests.FashionMnistData.IsInstalled)
+            Skip = $"Fashion-MNIST is not installed in {Cnn.Tests.FashionMnistData.Directory}: apt-get install dataset-fashion-mnist (with CI=true this test runs and fails instead)";
     }
 }
