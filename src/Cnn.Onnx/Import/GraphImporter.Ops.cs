@@ -245,6 +245,8 @@ internal sealed partial class GraphImporter
     {
         Value x = ValueInput(0);
         RequireSpatial(x, "pooling");
+        if (isMax && _node.Output.Count > 1 && _node.Output[1].Length > 0 && _consumers.ContainsKey(_node.Output[1]))
+            throw Fail($"the indices output of MaxPool ('{_node.Output[1]}') is not supported");
         OnlyFirstOutput();
         int n = x.Shape.Length - 2;
         long[] kernel = SpatialInts("kernel_shape", n, 0, "kernel_shape");
@@ -329,7 +331,7 @@ internal sealed partial class GraphImporter
         var set = (axes ?? Enumerable.Range(0, rank).Select(i => (long)i).ToArray()).Select(v => v < 0 ? v + rank : v).ToHashSet();
         bool keepDims = Int("keepdims", 1) != 0;
         if (x.Layout == Layout.Vector || !set.SetEquals(Enumerable.Range(2, rank - 2).Select(i => (long)i)))
-            throw Fail($"a reduction over axes {Dims(axes ?? [])} of {Dims(x.Shape)}: only the spatial axes (global pooling) have a layer");
+            throw Fail($"a reduction over {(axes is null ? "all axes (no axes given)" : "axes " + Dims(axes))} of {Dims(x.Shape)}: only the spatial axes (global pooling) have a layer");
         GlobalPool(isMax, keepDims);
     }
 
