@@ -17,6 +17,9 @@ public sealed class RoundTripTests(ITestOutputHelper output)
     /// <summary>The models that cannot come back, and a piece of the import problem that says why.</summary>
     private static readonly Dictionary<string, string> s_expectedFailures = new(StringComparer.Ordinal)
     {
+        // A Concatenate of a flattened image (ONNX's CHW order) with other vectors: the export keeps the CHW order into
+        // the Dense after it; the importer has no layer for a concatenation of differently ordered vectors.
+        ["Cnn.Generator.IntegrationTests.Models.OnnxFlattenedMerges"] = "a Concat of flattened images, which channels_last flattens in another order than ONNX",
     };
 
     private static string RepositoryRoot()

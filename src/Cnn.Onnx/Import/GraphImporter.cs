@@ -283,7 +283,7 @@ internal sealed partial class GraphImporter
     {
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax", "Gemm", "MatMul", "Add",
         "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "BatchNormalization", "Concat", "Flatten", "Reshape",
-        "Squeeze", "Unsqueeze", "Dropout", "Identity", "Pad", "Constant", "Shape", "Gather", "Cast", "Slice", "Mul", "Div", "Sub",
+        "Squeeze", "Unsqueeze", "Dropout", "Identity", "Pad", "Constant", "Shape", "Gather", "Cast", "Slice", "Mul", "Div", "Sub", "Sum",
     };
 
 
@@ -325,6 +325,21 @@ internal sealed partial class GraphImporter
     }
 
     private AttributeProto? Attribute(string name) => _node.Attribute.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>
+    /// Whether the node's doc string, as Cnn.Onnx's export writes it (<c>Conv2D: filters=8, ..., padding=Same, ...</c>: the
+    /// layer's type and arguments), holds <paramref name="argument"/>. Only a hint where the graph alone is ambiguous
+    /// (Same padding whose pads are all 0, a ReLU with NegativeSlope): never where it would change the numbers.
+    /// </summary>
+    private bool DocSays(string argument)
+    {
+        string doc = _node.DocString;
+        int colon = doc.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && doc[(colon + 2)..].Split(", ").Contains(argument, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the node's doc string names the layer type <paramref name="type"/> (<c>ReLU</c> or <c>ReLU: ...</c>).</summary>
+    private bool DocIsLayer(string type) => _node.DocString == type || _node.DocString.StartsWith(type + ": ", StringComparison.Ordinal);
 
     private long Int(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
 
