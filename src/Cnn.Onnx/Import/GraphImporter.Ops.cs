@@ -757,7 +757,7 @@ internal sealed partial class GraphImporter
     /// </summary>
     private void Reorder()
     {
-        if (_values.TryGetValue(_node.Input[0], out Value? x) && x.FlattenedFrom is not null && Int("axis", 0) == 1 && _node.Input.Count == 2
+        if (_node.Input.Count == 2 && _values.TryGetValue(_node.Input[0], out Value? x) && x.FlattenedFrom is not null && Int("axis", 0) == 1
             && _constants.TryGetValue(_node.Input[1], out Constant? indices) && indices is { Integers: { } picks, Dims.Length: 1 }
             && picks.SequenceEqual(x.VectorOrder().Select(i => (long)i)))
         {
