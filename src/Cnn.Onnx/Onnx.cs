@@ -58,6 +58,17 @@ namespace Cnn.Onnx;
 /// <c>Add</c>, or a model ends on one, a <c>Gather</c> along axis 1 (node <c>layer/reorder</c>, <c>layer/reorder_i</c>)
 /// puts it back in the model's order.
 /// </para>
+/// <para>
+/// <b>Round trip.</b> <see cref="OnnxImporter"/> reads such a file back to the same attributes and the same weights,
+/// bit for bit, by these conventions: <c>Sum</c> is an Add of n inputs; the stand-ins <c>name/unit_scale</c> and
+/// <c>name/zero_offset</c> (exactly so named, ones and zeros) are Scale/Center false; a <c>Dropout</c> node named as its
+/// layer, writing that tensor, with the rate <c>name/ratio</c>, stays a Dropout layer (other Dropout nodes are dropped);
+/// <c>X/depthwise</c> read only by the 1x1 <c>Conv</c> <c>X</c> is one SeparableConv2D; <c>LeakyRelu</c> then
+/// <c>Clip</c>(—, m) is ReLU with NegativeSlope and MaxValue; the reorder <c>Gather</c> of a flattened image is no layer;
+/// <c>cnn.loss</c> is the loss. The main node's doc string decides only where the graph is ambiguous: a LeakyRelu whose
+/// layer is <c>ReLU</c> (ReLU with NegativeSlope), and Same padding whose pads are all 0 (Same, not Valid). A
+/// Concatenate of a flattened image with other vectors does not come back (the importer has no layer for it).
+/// </para>
 /// </remarks>
 public static class Onnx
 {

@@ -1,7 +1,7 @@
 namespace Cnn.Tool;
 
 /// <summary>
-/// <c>dotnet cnn &lt;command&gt; ...</c>: dispatches to one class per command. Exit codes: 0 success, 1 usage error or
+/// <c>dotnet cnn &lt;command&gt; ...</c> (<c>import</c>, <c>export</c>): dispatches to one class per command. Exit codes: 0 success, 1 usage error or
 /// unreadable input, 2 the input cannot be expressed (each problem printed), nothing written.
 /// </summary>
 public static class Program
@@ -28,6 +28,7 @@ public static class Program
         return args[0] switch
         {
             "import" => ImportCommand.Run(args[1..], output, error),
+            "export" => ExportCommand.Run(args[1..], output, error),
             _ => Fail(error, $"unknown command '{args[0]}'"),
         };
     }
@@ -46,7 +47,11 @@ public static class Program
           dotnet cnn import model.onnx --class Name [--namespace N] [--out DIR] [--embed]
               Writes Name.cs (the model's attributes) and Name.safetensors (its weights) into DIR (default: .).
               --embed adds [EmbeddedWeights("Name.safetensors")], compiling the weights into the assembly.
-        Exit codes: 0 written, 1 usage error or unreadable file, 2 the model cannot be expressed (nothing written).
+          dotnet cnn export Assembly.dll --class Name [--weights W.safetensors] --out model.onnx
+              Writes the model class Name of the built assembly as ONNX (opset 13), with the weights of W.safetensors,
+              or without --weights the ones compiled in with [EmbeddedWeights].
+        Exit codes: 0 written, 1 usage error or unreadable file (or, for export, a class or weights that do not fit),
+        2 the model cannot be expressed (nothing written).
 
         """;
 }

@@ -39,6 +39,20 @@ internal static class ImportedModels
         return (diagnostics, new AssemblyLoadContext(null, isCollectible: true).LoadFromStream(stream));
     }
 
+    /// <summary>Runs the generator over the sources and compiles them into the assembly file <paramref name="path"/>: the errors, empty on success.</summary>
+    public static ImmutableArray<Diagnostic> CompileToFile(IEnumerable<string> sources, string path)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CSharpCompilation.Create(Path.GetFileNameWithoutExtension(path),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parse, path: $"Model{i}.cs")),
+            s_references.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: OptimizationLevel.Release));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new CnnGenerator().AsSourceGenerator()], parseOptions: parse);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        var emit = output.Emit(path);
+        return generatorDiagnostics.AddRange(emit.Diagnostics).Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+    }
+
     /// <summary>An instance of the imported class with the imported weights loaded.</summary>
     public static ICnnModel Create(Assembly assembly, ImportResult result, string? ns = null)
     {

@@ -154,6 +154,34 @@ internal static class OperatorCases
             return g.Build(g.Node("Gemm", [f, g.Weights("w", [8, 3]), g.Weights("b", [3])], "fc"));
         }, "[ReLU(Name = \"r1\")]", "[Add(\"c2\", \"r1\", Name = \"sum\")]", "[Concatenate(\"r1\", \"out\", Name = \"cat\")]"),
 
+        // The conventions of Cnn.Onnx's export, read back as the layers they were (the round trip of issue #14).
+        new("ExportConventions", () =>
+        {
+            var g = new GraphBuilder();
+            string x = g.Input("x", 1, 2, 6, 6);
+            string dw = Conv(g, x, 1, 4, 3, "sep/depthwise", false, ("pads", new long[] { 1, 1, 1, 1 }), ("group", 2L));
+            string sep = Conv(g, dw, 4, 3, 1, "sep", true, ("pads", new long[] { 0, 0, 0, 0 }));
+            string bn = g.Node("BatchNormalization",
+                [sep, g.Weights("bn/unit_scale", [3], [1, 1, 1]), g.Weights("bn/zero_offset", [3], [0, 0, 0]), g.Weights("bn.moving_mean", [3]), g.Weights("bn.moving_variance", [3], offset: 2)],
+                "bn", ("epsilon", 0.001f), ("momentum", 0.99f));
+            string leaky = g.Node("LeakyRelu", [bn], "act", ("alpha", 0.1f));
+            g.Model.Graph.Node[^1].DocString = "ReLU: max_value=2, negative_slope=0.1, threshold=0";
+            string act = g.Node("Clip", [leaky, "", g.Scalar("act/max", 2f)], "act/max_value");
+            // Dropout named as its layer, writing the tensor of that name, with its rate the constant drop/ratio.
+            g.Model.Graph.Node.Add(new NodeProto { OpType = "Dropout", Name = "drop", Input = { act, g.Scalar("drop/ratio", 0.25f) }, Output = { "drop" } });
+            string b1 = Conv(g, "drop", 3, 3, 1, "b1");
+            string b2 = Conv(g, "drop", 3, 3, 1, "b2");
+            string sum = g.Node("Sum", ["drop", b1, b2], "sum");
+            // A gamma of ones that is not the export's stand-in stays a tensor.
+            string bn2 = g.Node("BatchNormalization",
+                [sum, g.Weights("bn2.gamma", [3], [1, 1, 1]), g.Weights("bn2.beta", [3]), g.Weights("bn2.moving_mean", [3]), g.Weights("bn2.moving_variance", [3], offset: 2)],
+                "bn2", ("epsilon", 0.001f), ("momentum", 0.99f));
+            string gap = g.Node("GlobalAveragePool", [bn2], "gap");
+            return g.Build(g.Node("Gemm", [g.Node("Flatten", [gap], "flat"), g.Weights("w", [2, 3]), g.Weights("b", [2])], "fc", ("transB", 1L)));
+        }, "[SeparableConv2D(3, 3, DepthMultiplier = 2, Padding = Padding.Same, Name = \"sep\")]", "[BatchNormalization(Center = false, Scale = false, Name = \"bn\")]",
+            "[ReLU(NegativeSlope = 0.1, MaxValue = 2, Name = \"act\")]", "[Dropout(0.25, Name = \"drop\")]",
+            "[Add(\"drop\", \"b1\", \"b2\", Name = \"sum\")]", "[BatchNormalization(Name = \"bn2\")]"),
+
         new("PadDropoutIdentity", () =>
         {
             var g = new GraphBuilder();

@@ -3,9 +3,9 @@ namespace Cnn.Onnx.Tests;
 /// <summary>What the layers cannot express is reported all at once, each with node name, operator and why; nothing is written.</summary>
 public sealed class RejectionTests
 {
-    private static ImportResult Import(byte[] onnx) => OnnxImporter.Import(onnx, "bad.onnx", new ImportOptions("Bad"));
+    internal static ImportResult Import(byte[] onnx) => OnnxImporter.Import(onnx, "bad.onnx", new ImportOptions("Bad"));
 
-    private static void AssertProblem(ImportResult result, string node, string op, string why)
+    internal static void AssertProblem(ImportResult result, string node, string op, string why)
     {
         Assert.False(result.Succeeded);
         Assert.Equal("", result.Source);
@@ -156,5 +156,58 @@ public sealed class ContinuationTests
         Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f], SafeTensorsFile.Parse(bound.Weights).ReadSingles("conv.kernel"));
         var e = Assert.Throws<CnnDataException>(() => OnnxImporter.BindInputs(onnx, "conv.onnx", new Dictionary<string, byte[]> { ["B"] = tensor }));
         Assert.Contains("the graph has no input 'B' to bind", e.Message);
+    }
+
+    /// <summary>
+    /// After a node that failed, a Reshape to a rank other than 2 is still reported, and a reshape back to a fully known
+    /// [N, C, H, W] gives its output that shape, so every channel shuffle of a chain is reported (ShuffleNet's).
+    /// </summary>
+    [Fact]
+    public void ChannelShuffles_AfterAFailedOne_AreEachReported()
+    {
+        var g = new GraphBuilder();
+        string x = g.Input("x", 1, 4, 3, 3);
+        string y = x;
+        for (int i = 0; i < 3; i++)
+        {
+            string split = g.Node("Reshape", [y, g.Ints($"five{i}", 1, 2, 2, 3, 3)], $"split{i}");
+            string t = g.Node("Transpose", [split], $"swap{i}", ("perm", new long[] { 0, 2, 1, 3, 4 }));
+            string back = g.Node("Reshape", [t, g.Ints($"four{i}", 1, 4, 3, 3)], $"back{i}");
+            y = g.Node("Relu", [back], $"relu{i}");
+        }
+        string flat = g.Node("Reshape", [y, g.Ints("two", 1, 36)], "flat");
+        ImportResult result = RejectionTests.Import(g.Build(g.Node("Gemm", [flat, g.Weights("w", [2, 36])], "fc", ("transB", 1L))));
+        for (int i = 0; i < 3; i++)
+        {
+            RejectionTests.AssertProblem(result, $"split{i}", "Reshape", "only the reshape to [N, features] (a flatten) has a layer");
+            RejectionTests.AssertProblem(result, $"swap{i}", "Transpose", "transposing a tensor has no layer");
+        }
+        Assert.Equal(6, result.Problems.Count);
+
+        // A reshape of the unknown tensor to 3 axes other than the way back is reported too.
+        var h = new GraphBuilder();
+        string t2 = h.Node("Transpose", [h.Input("x", 1, 4, 3, 3)], "swap", ("perm", new long[] { 0, 2, 3, 1 }));
+        string odd = h.Node("Reshape", [t2, h.Ints("shape", 1, 12, 3, 1, 1)], "odd");
+        ImportResult second = RejectionTests.Import(h.Build(odd));
+        RejectionTests.AssertProblem(second, "odd", "Reshape", "a Reshape of a tensor whose shape is unknown (a node before it failed) to [1, 12, 3, 1, 1]");
+    }
+
+    [Fact]
+    public void MaxPoolIndices_ReduceOverAllAxes_AndAnEmptyBatch_AreNamedAsTheyAre()
+    {
+        var g = new GraphBuilder();
+        string[] outs = g.NodeOutputs("MaxPool", [g.Input("x", 1, 2, 4, 4)], 2, "mp", ("kernel_shape", new long[] { 2, 2 }));
+        g.Output(outs[0]);
+        g.Output(outs[1]);
+        RejectionTests.AssertProblem(RejectionTests.Import(g.Build(outs[0])), "mp", "MaxPool", $"the indices output of MaxPool ('{outs[1]}') is not supported");
+
+        var r = new GraphBuilder();
+        string mean = r.Node("ReduceMean", [r.Input("x", 1, 2, 4, 4)], "mean");
+        RejectionTests.AssertProblem(RejectionTests.Import(r.Build(mean)), "mean", "ReduceMean", "a reduction over all axes (no axes given) of [1, 2, 4, 4]");
+
+        var e = new GraphBuilder();
+        string t = e.Node("Transpose", [e.Input("x", 0, 2, 4, 4)], "t", ("perm", new long[] { 0, 2, 3, 1 }));
+        ImportResult empty = RejectionTests.Import(e.Build(e.Node("Reshape", [t, e.Ints("s", 0, 2, 4, 4, 1)], "rs")));
+        Assert.Equal([0, 2, 4, 4], empty.OnnxInputShape);
     }
 }

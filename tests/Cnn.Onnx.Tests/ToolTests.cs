@@ -100,4 +100,54 @@ public sealed class ToolTests : IDisposable
         Assert.DoesNotContain("   at ", error); // no stack trace
         Assert.Empty(Directory.GetFiles(_directory, "*.cs"));
     }
+
+    /// <summary>
+    /// <c>dotnet cnn export</c> on a built assembly (an imported model compiled to a file): exit 0, the ONNX file, and its
+    /// import gives the same weights back; every usage error and unreadable input exits with 1 and one message.
+    /// </summary>
+    [Fact]
+    public void ExportWritesTheOnnxFile_AndBadInputExitsWithOne()
+    {
+        ImportResult imported = OnnxImporter.Import(OperatorCases.All.Single(c => c.Name == "ResidualAddConcat").Build(), "residual.onnx",
+            new ImportOptions("Residual", "Exported.Models"));
+        Assert.True(imported.Succeeded, string.Join("; ", imported.Problems));
+        string dll = Path.Combine(_directory, "Exported.Models.dll");
+        Assert.Empty(ImportedModels.CompileToFile([imported.Source], dll));
+        string weights = Write("Residual.safetensors", imported.Weights);
+        // The same file name as the imported one: the safetensors metadata names it, so the weights compare byte for byte.
+        string onnx = Path.Combine(Directory.CreateDirectory(Path.Combine(_directory, "back")).FullName, "residual.onnx");
+
+        var (code, output, error) = Run("export", dll, "--class", "Residual", "--weights", weights, "--out", onnx);
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.StartsWith($"Wrote {onnx}: Exported.Models.Residual, ", output);
+        ImportResult back = OnnxImporter.Import(onnx, new ImportOptions("Residual", "Exported.Models"));
+        Assert.True(back.Succeeded, string.Join("; ", back.Problems));
+        Assert.Equal(imported.Weights, back.Weights);
+
+        string[][] failures =
+        [
+            ["export"],
+            ["export", dll, "--out", onnx],
+            ["export", dll, "--class", "Residual"],
+            ["export", dll, "--class", "Residual", "--out"],
+            ["export", dll, "--class", "Residual", "--out", onnx, "--fast"],
+            ["export", dll, dll, "--class", "Residual", "--out", onnx],
+            ["export", Path.Combine(_directory, "nowhere.dll"), "--class", "Residual", "--out", onnx],
+            ["export", weights, "--class", "Residual", "--out", onnx], // not an assembly
+            ["export", dll, "--class", "NoSuchModel", "--weights", weights, "--out", onnx],
+            ["export", dll, "--class", "Residual", "--out", onnx], // no weights given, none compiled in
+            ["export", dll, "--class", "Residual", "--weights", Path.Combine(_directory, "none.safetensors"), "--out", onnx],
+            ["export", dll, "--class", "Residual", "--weights", dll, "--out", onnx], // not safetensors
+            ["export", dll, "--class", "Residual", "--weights", weights, "--out", Path.Combine(_directory, "no-such-folder", "x.onnx")],
+        ];
+        foreach (string[] args in failures)
+        {
+            var (failed, failedOutput, failedError) = Run(args);
+            Assert.True(failed == 1, $"{string.Join(' ', args)}: exit {failed}, {failedError}");
+            Assert.Equal("", failedOutput);
+            Assert.StartsWith("dotnet-cnn: ", failedError);
+            Assert.DoesNotContain("   at ", failedError);
+        }
+    }
 }

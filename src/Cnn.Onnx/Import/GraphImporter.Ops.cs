@@ -20,6 +20,7 @@ internal sealed partial class GraphImporter
             case "Gemm": Gemm(); break;
             case "MatMul": MatMul(); break;
             case "Add": Add(); break;
+            case "Sum": Merge("Add", "add", "a Sum"); break;
             case "Relu" or "Clip" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Softmax": Activation(); break;
             case "BatchNormalization": BatchNormalization(); break;
             case "Concat": Concat(); break;
@@ -29,7 +30,8 @@ internal sealed partial class GraphImporter
             case "Dropout" or "Identity": Alias(); break;
             case "Pad": Pad(); break;
             case "Shape": throw Fail("the shape is not known");
-            case "Gather" or "Cast" or "Slice": throw Fail($"{node.OpType} of a computed tensor has no layer (only shape computations are folded)");
+            case "Gather": Reorder(); break;
+            case "Cast" or "Slice": throw Fail($"{node.OpType} of a computed tensor has no layer (only shape computations are folded)");
             default: throw Fail(Unsupported(node.OpType));
         }
     }
@@ -137,6 +139,8 @@ internal sealed partial class GraphImporter
         bool zeros = begin.All(p => p == 0) && end.All(p => p == 0);
         bool same = !zeros && input.Select((v, i) => SamePads(v, effective[i], stride[i]) == (begin[i], end[i])).All(s => s);
         if (String("auto_pad") == "SAME_UPPER") same = true;
+        // Same padding that pads nothing (a 1x1 kernel, ...) is Valid to the graph; the export's doc string tells them apart.
+        if (zeros && DocSays("padding=Same") && input.Select((v, i) => SamePads(v, effective[i], stride[i]) == (0, 0)).All(s => s)) same = true;
         string? padding = same ? "Padding.Same" : null;
 
         if (n == 1)
@@ -166,6 +170,8 @@ internal sealed partial class GraphImporter
             return;
         }
 
+        if (!depthwise && zeros && kernel.All(k => k == 1) && stride.All(v => v == 1) && dilation.All(d => d == 1) && Separable(x, weights, bias, m, output))
+            return;
         if (!zeros && !same)
             source = ZeroPadding(x, begin, end, "_pad");
 
@@ -210,6 +216,42 @@ internal sealed partial class GraphImporter
     }
 
     /// <summary>
+    /// The export's SeparableConv2D: a depthwise convolution without bias or activation, node <c>X/depthwise</c>, whose output
+    /// only this 1x1 convolution, node <c>X</c>, reads. The two become one SeparableConv2D (pointwise kernel
+    /// <c>[1, 1, C·M, F]</c>), the same computation; false when the pair is not that.
+    /// </summary>
+    private bool Separable(Value x, float[] weights, float[]? bias, long filters, long[] output)
+    {
+        if (x.Producer < 0 || _node.Name.Length == 0) return false;
+        LayerDraft depthwise = _layers[x.Producer];
+        if (depthwise.Kind != "DepthwiseConv2D" || depthwise.NodeName != _node.Name + "/depthwise" || depthwise.Activation is not null
+            || depthwise.Tensors.Count != 1 || Uses(_node.Input[0]) != 1 || _graph.Output.Any(o => o.Name == _node.Input[0]))
+            return false;
+        long channels = x.Channels;
+        var layer = new LayerDraft
+        {
+            Kind = "SeparableConv2D", BaseName = "separable_conv2d", NodeName = _node.Name, OpType = _node.OpType,
+            WantedName = CSharpNames.LayerNameFrom(_node.Name), Sources = depthwise.Sources,
+        };
+        layer.Arguments.Add(I(filters));
+        layer.Arguments.AddRange(depthwise.Arguments);
+        foreach ((string name, string text) in depthwise.Named.Where(n => n.Name != "UseBias")) layer.Set(name, text);
+        if (bias is null) layer.Set("UseBias", "false");
+        layer.Tensors.Add(depthwise.Tensors[0]);
+        // ONNX [F, C·M, 1, 1] -> Keras pointwise_kernel [1, 1, C·M, F]
+        var pointwise = new float[weights.Length];
+        for (int o = 0; o < filters; o++)
+            for (int ci = 0; ci < channels; ci++)
+                pointwise[ci * filters + o] = weights[o * channels + ci];
+        layer.Tensors.Add(("pointwise_kernel", [1, 1, (int)channels, (int)filters], pointwise));
+        if (bias is not null) layer.Tensors.Add(("bias", [(int)filters], bias));
+        layer.TakesActivation = true;
+        _layers[x.Producer] = layer;
+        SetOutput(new Value(x.Producer, WithSpatial(x, filters, output), Layout.Image));
+        return true;
+    }
+
+    /// <summary>
     /// A 1x1 convolution of the <c>[N, C, 1, 1]</c> that global pooling makes (squeeze-and-excitation, classifier heads):
     /// a Dense on the vector the model stores, kernel <c>[C, M]</c>.
     /// </summary>
@@ -245,6 +287,8 @@ internal sealed partial class GraphImporter
     {
         Value x = ValueInput(0);
         RequireSpatial(x, "pooling");
+        if (isMax && _node.Output.Count > 1 && _node.Output[1].Length > 0 && _consumers.ContainsKey(_node.Output[1]))
+            throw Fail($"the indices output of MaxPool ('{_node.Output[1]}') is not supported");
         OnlyFirstOutput();
         int n = x.Shape.Length - 2;
         long[] kernel = SpatialInts("kernel_shape", n, 0, "kernel_shape");
@@ -277,6 +321,7 @@ internal sealed partial class GraphImporter
         string kind = isMax ? "max" : "average";
         string? padding = null;
         int source = x.Producer;
+        if (valid && same && DocSays("padding=Same")) padding = "Padding.Same"; // Same padding that pads nothing: the export's doc string says which
         if (!valid)
         {
             if (same) padding = "Padding.Same";
@@ -329,7 +374,7 @@ internal sealed partial class GraphImporter
         var set = (axes ?? Enumerable.Range(0, rank).Select(i => (long)i).ToArray()).Select(v => v < 0 ? v + rank : v).ToHashSet();
         bool keepDims = Int("keepdims", 1) != 0;
         if (x.Layout == Layout.Vector || !set.SetEquals(Enumerable.Range(2, rank - 2).Select(i => (long)i)))
-            throw Fail($"a reduction over axes {Dims(axes ?? [])} of {Dims(x.Shape)}: only the spatial axes (global pooling) have a layer");
+            throw Fail($"a reduction over {(axes is null ? "all axes (no axes given)" : "axes " + Dims(axes))} of {Dims(x.Shape)}: only the spatial axes (global pooling) have a layer");
         GlobalPool(isMax, keepDims);
     }
 
@@ -475,8 +520,17 @@ internal sealed partial class GraphImporter
             {
                 float alpha = Float("alpha", 0.01f);
                 if (alpha < 0) throw Fail($"alpha {FloatNumber(alpha)} is negative; LeakyReLU takes a slope of at least 0");
-                (kind, baseName) = ("LeakyReLU", "leaky_re_lu");
-                arguments.Add(FloatNumber(alpha));
+                if (DocIsLayer("ReLU"))
+                {
+                    // The export's ReLU(NegativeSlope = a): the same function as LeakyReLU(a), named as it was.
+                    (kind, baseName) = ("ReLU", "re_lu");
+                    named.Add(("NegativeSlope", FloatNumber(alpha)));
+                }
+                else
+                {
+                    (kind, baseName) = ("LeakyReLU", "leaky_re_lu");
+                    arguments.Add(FloatNumber(alpha));
+                }
                 break;
             }
             case "Clip":
@@ -492,6 +546,7 @@ internal sealed partial class GraphImporter
                     min = Float("min", float.NegativeInfinity);
                     max = Float("max", float.PositiveInfinity);
                 }
+                if (float.IsNegativeInfinity(min) && max >= 0 && !float.IsPositiveInfinity(max) && CappedLeaky(x, max)) return;
                 if (min != 0 || !(max >= 0)) throw Fail($"Clip({FloatNumber(min)}, {FloatNumber(max)}) has no layer: only Clip(0, max) is a ReLU with MaxValue");
                 (kind, baseName, nonNegative) = ("ReLU", "re_lu", true);
                 if (max == 6) fold = "ReLU6";
@@ -535,6 +590,29 @@ internal sealed partial class GraphImporter
     }
 
     /// <summary>
+    /// A Clip with no minimum after a leaky ReLU whose output goes nowhere else (the export's ReLU with NegativeSlope and
+    /// MaxValue): x &lt; 0 ? a·x : min(x, max), which is ReLU(NegativeSlope = a, MaxValue = max) since a, max ≥ 0. The
+    /// leaky layer becomes that ReLU; false when the Clip does not follow one.
+    /// </summary>
+    private bool CappedLeaky(Value x, float max)
+    {
+        if (x.Producer < 0 || Uses(_node.Input[0]) != 1 || _graph.Output.Any(o => o.Name == _node.Input[0])) return false;
+        LayerDraft leaky = _layers[x.Producer];
+        string? slope = leaky.Kind == "LeakyReLU" && leaky.Arguments.Count == 1 ? leaky.Arguments[0]
+            : leaky.Kind == "ReLU" && leaky.Named.Count == 1 && leaky.Named[0].Name == "NegativeSlope" ? leaky.Named[0].Text : null;
+        if (slope is null) return false;
+        var layer = new LayerDraft
+        {
+            Kind = "ReLU", BaseName = "re_lu", NodeName = leaky.NodeName, OpType = leaky.OpType, WantedName = leaky.WantedName, Sources = leaky.Sources,
+        };
+        layer.Set("NegativeSlope", slope);
+        layer.Set("MaxValue", FloatNumber(max));
+        _layers[x.Producer] = layer;
+        SetOutput(x with { NonNegative = false });
+        return true;
+    }
+
+    /// <summary>
     /// Whether the activation node folds into the layer that makes its input (<c>Activation =</c>): that layer takes one,
     /// its output goes nowhere else, and the node is unnamed or named after it (<c>conv2d/Relu</c>, <c>conv2d_relu</c>),
     /// as an exporter names the activation of one layer; an activation named on its own stays a layer.
@@ -564,10 +642,16 @@ internal sealed partial class GraphImporter
         var layer = AddLayer("BatchNormalization", "batch_normalization", [x.Producer]);
         if (momentum != 0.99f) layer.Set("Momentum", FloatNumber(momentum));
         if (epsilon != 0.001f) layer.Set("Epsilon", FloatNumber(epsilon));
+        // The export's stand-ins for a layer without Scale or Center: ones named name/unit_scale, zeros named name/zero_offset.
+        bool StandIn(int index, string part, float fill, float[] values) =>
+            _node.Name.Length > 0 && _node.Input[index] == _node.Name + "/" + part && values.All(v => v == fill);
+        bool scaled = !StandIn(1, "unit_scale", 1f, scale), centered = !StandIn(2, "zero_offset", 0f, offset);
+        if (!centered) layer.Set("Center", "false");
+        if (!scaled) layer.Set("Scale", "false");
         int[] order = x.Layout == Layout.Vector ? x.VectorOrder() : Enumerable.Range(0, c).ToArray();
         float[] Ordered(float[] v) => order.Select(i => v[i]).ToArray();
-        layer.Tensors.Add(("gamma", [c], Ordered(scale)));
-        layer.Tensors.Add(("beta", [c], Ordered(offset)));
+        if (scaled) layer.Tensors.Add(("gamma", [c], Ordered(scale)));
+        if (centered) layer.Tensors.Add(("beta", [c], Ordered(offset)));
         layer.Tensors.Add(("moving_mean", [c], Ordered(mean)));
         layer.Tensors.Add(("moving_variance", [c], Ordered(variance)));
         SetOutput(new Value(IndexOf(layer), x.Shape, x.Layout) { FlattenedFrom = x.FlattenedFrom });
@@ -652,9 +736,35 @@ internal sealed partial class GraphImporter
         {
             OnlyFirstOutput();
             if (OptionalConstant(2, "training_mode") is { } t && t.Count > 0 && t.Numbers.Any(v => v != 0)) throw Fail("training_mode = true drops values at inference");
+            // The export's Dropout layer: named as the layer, writing the tensor of that name, its rate the constant name/ratio.
+            // It stays a layer (the identity at inference, dropping at training); any other Dropout is dropped.
+            if (_node.Name.Length > 0 && _node.Output[0] == _node.Name && _node.Input.Count >= 2 && _node.Input[1] == _node.Name + "/ratio"
+                && OptionalConstant(1, "the ratio") is { Count: 1, Floats: [float rate] } && rate >= 0 && rate < 1)
+            {
+                var layer = AddLayer("Dropout", "dropout", [x.Producer]);
+                layer.Arguments.Add(FloatNumber(rate));
+                SetOutput(new Value(IndexOf(layer), x.Shape, x.Layout) { FlattenedFrom = x.FlattenedFrom, NonNegative = x.NonNegative });
+                return;
+            }
         }
         SetOutput(x);
         _notes.Add($"{_node.OpType} '{_node.Name}' dropped (the identity at inference)");
+    }
+
+    /// <summary>
+    /// A Gather along axis 1 that puts a flattened image back in channels_last order (the export's <c>layer/reorder</c>,
+    /// where a flattened image meets a vector of the model's order or ends the model): the vector the model stores, no layer.
+    /// </summary>
+    private void Reorder()
+    {
+        if (_node.Input.Count == 2 && _values.TryGetValue(_node.Input[0], out Value? x) && x.FlattenedFrom is not null && Int("axis", 0) == 1
+            && _constants.TryGetValue(_node.Input[1], out Constant? indices) && indices is { Integers: { } picks, Dims.Length: 1 }
+            && picks.SequenceEqual(x.VectorOrder().Select(i => (long)i)))
+        {
+            SetOutput(x with { FlattenedFrom = null });
+            return;
+        }
+        throw Fail("Gather of a computed tensor has no layer (only shape computations are folded)");
     }
 
     private void Pad()

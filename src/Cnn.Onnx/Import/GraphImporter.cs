@@ -108,6 +108,8 @@ internal sealed partial class GraphImporter
             TensorShapeProto.Types.Dimension dim = tensor.Shape.Dim[d];
             if (dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue >= 1 && dim.DimValue <= int.MaxValue)
                 dims[d] = dim.DimValue;
+            else if (d == 0 && dim.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dim.DimValue == 0)
+                dims[d] = 0; // a static empty batch, shown as it is; the model is per sample
             else if (d == 0)
                 dims[d] = 1; // a dynamic batch: the model is per sample
             else
@@ -203,6 +205,7 @@ internal sealed partial class GraphImporter
                 Problem(node.Name, op, Unsupported(op));
                 if (ContinueElementwise(node)) return;
             }
+            else if (op == "Reshape" && input == node.Input[0] && ReshapeOfUnknown(node)) return;
             MarkUnknown(node);
             return;
         }
@@ -218,6 +221,29 @@ internal sealed partial class GraphImporter
                 _values[node.Output[0]] = shape with { Producer = FailedLayer };
             else if (!ContinueElementwise(node)) MarkUnknown(node);
         }
+    }
+
+    /// <summary>
+    /// A Reshape of a tensor whose shape is unknown (it comes from a node that failed) to a constant target: a target of
+    /// rank other than 2 is reported (only the flatten to <c>[N, features]</c> has a layer, whatever the input); a fully
+    /// known <c>[N, C, H, W]</c> (or <c>[N, C, L]</c>) target, the reshape back after a channel shuffle, gives the output that
+    /// shape, so the nodes after it are still checked. False: the output stays unknown.
+    /// </summary>
+    private bool ReshapeOfUnknown(NodeProto node)
+    {
+        if (node.Input.Count < 2 || !_constants.TryGetValue(node.Input[1], out Constant? target) || target.Integers is not { } dims || target.Dims.Length != 1)
+            return false;
+        if (dims.Length is 3 or 4 && dims.Skip(1).All(d => d >= 1 && d <= int.MaxValue) && dims[0] is >= -1 and <= int.MaxValue && !IsSymbol(dims[0]))
+        {
+            if (node.Output.Count == 0 || node.Output[0].Length == 0) return false;
+            long batch = dims[0] >= 1 ? dims[0] : 1;
+            _values[node.Output[0]] = new Value(FailedLayer, [batch, .. dims[1..]], dims.Length == 4 ? Layout.Image : Layout.Sequence);
+            return true;
+        }
+        if (dims.Length == 2) return false;
+        Problem(node.Name, node.OpType, $"a Reshape of a tensor whose shape is unknown (a node before it failed) to {Dims(dims)}: only the reshape to [N, features] (a flatten) has a layer");
+        MarkUnknown(node);
+        return true;
     }
 
     private static readonly HashSet<string> s_elementwise = new(StringComparer.Ordinal)
@@ -257,7 +283,7 @@ internal sealed partial class GraphImporter
     {
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax", "Gemm", "MatMul", "Add",
         "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "BatchNormalization", "Concat", "Flatten", "Reshape",
-        "Squeeze", "Unsqueeze", "Dropout", "Identity", "Pad", "Constant", "Shape", "Gather", "Cast", "Slice", "Mul", "Div", "Sub",
+        "Squeeze", "Unsqueeze", "Dropout", "Identity", "Pad", "Constant", "Shape", "Gather", "Cast", "Slice", "Mul", "Div", "Sub", "Sum",
     };
 
 
@@ -299,6 +325,21 @@ internal sealed partial class GraphImporter
     }
 
     private AttributeProto? Attribute(string name) => _node.Attribute.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>
+    /// Whether the node's doc string, as Cnn.Onnx's export writes it (<c>Conv2D: filters=8, ..., padding=Same, ...</c>: the
+    /// layer's type and arguments), holds <paramref name="argument"/>. Only a hint where the graph alone is ambiguous
+    /// (Same padding whose pads are all 0, a ReLU with NegativeSlope): never where it would change the numbers.
+    /// </summary>
+    private bool DocSays(string argument)
+    {
+        string doc = _node.DocString;
+        int colon = doc.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && doc[(colon + 2)..].Split(", ").Contains(argument, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the node's doc string names the layer type <paramref name="type"/> (<c>ReLU</c> or <c>ReLU: ...</c>).</summary>
+    private bool DocIsLayer(string type) => _node.DocString == type || _node.DocString.StartsWith(type + ": ", StringComparison.Ordinal);
 
     private long Int(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
 

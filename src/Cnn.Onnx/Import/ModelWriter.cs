@@ -31,6 +31,10 @@ internal sealed class ModelWriter(List<LayerDraft> all, Value input, int outputL
         text.Append(CultureInfo.InvariantCulture, $"/// <summary>The ONNX model {Xml(file)}: input [{string.Join(", ", input.Shape)}] ({layout}), here {string.Join("x", dims)} channels last.</summary>\n");
         string final = layers[^1].Activation ?? layers[^1].Kind switch { "Softmax" => "Softmax", "Sigmoid" => "Sigmoid", _ => "None" };
         string loss = final switch { "Softmax" => "", "Sigmoid" => ", Loss = Loss.BinaryCrossEntropy", _ => ", Loss = Loss.MeanSquaredError" };
+        // A file of Cnn.Onnx's export names the model's loss (metadata cnn.loss): it comes back as it was.
+        if (model.ProducerName == "Cnn.Generator" && model.MetadataProps.FirstOrDefault(p => p.Key == "cnn.loss")?.Value is { } exported
+            && Enum.GetNames<Loss>().Contains(exported, StringComparer.Ordinal))
+            loss = exported == nameof(Loss.SparseCategoricalCrossEntropy) ? "" : ", Loss = Loss." + exported;
         text.Append(CultureInfo.InvariantCulture, $"[Model({string.Join(", ", dims)}{loss})]\n");
 
         for (int i = 0; i < layers.Count; i++)
