@@ -15,7 +15,7 @@ namespace Cnn.Benchmarks;
 public class ImportedBenchmarks
 {
     private ICnnModel _model = null!;
-    private ImportedOrtRunner _ort = null!;
+    private OrtImageRunner _ort = null!;
     private float[] _input = null!, _output = null!;
 
     /// <summary>Which model.</summary>
@@ -78,7 +78,7 @@ public static class ImportedModels
     });
 
     /// <summary>The generated model with its imported weights, and ONNX Runtime on its ONNX file (1 intra-op thread).</summary>
-    public static (ICnnModel Model, ImportedOrtRunner Ort) Open(string name)
+    public static (ICnnModel Model, OrtImageRunner Ort) Open(string name)
     {
         ICnnModel model = name switch
         {
@@ -87,7 +87,7 @@ public static class ImportedModels
             _ => throw new ArgumentException($"No imported model '{name}'.", nameof(name)),
         };
         WeightFile.Load(model, WeightsPath(name));
-        return (model, new ImportedOrtRunner(OnnxPath(name), model.InputShape.ToArray(), model.OutputSize));
+        return (model, new OrtImageRunner(OnnxPath(name), model.InputShape.ToArray(), model.OutputSize));
     }
 
     /// <summary>A seeded image in [0, 1), in our [H, W, C] layout.</summary>
@@ -119,7 +119,7 @@ public static class ImportedAgreement
         bool ok = true;
         foreach (string name in ImportedModels.Names)
         {
-            (ICnnModel model, ImportedOrtRunner ort) = ImportedModels.Open(name);
+            (ICnnModel model, OrtImageRunner ort) = ImportedModels.Open(name);
             using (ort)
             {
                 float worst = 0, largest = 0;
@@ -144,70 +144,5 @@ public static class ImportedAgreement
             }
         }
         return ok;
-    }
-}
-
-/// <summary>
-/// ONNX Runtime on one imported model's ONNX file at batch 1: input [1, C, H, W] (NCHW) and output tensors created once
-/// over managed arrays and bound once; <see cref="SetInput"/> transposes our [H, W, C] input into it.
-/// </summary>
-public sealed class ImportedOrtRunner : IDisposable
-{
-    private readonly InferenceSession _session;
-    private readonly OrtValue _input, _output;
-    private readonly OrtIoBinding _binding;
-    private readonly RunOptions _runOptions = new();
-    private readonly int _height, _width, _channels;
-    private readonly float[] _nchw;
-
-    /// <summary>The outputs of the last <see cref="Run"/>.</summary>
-    public float[] Output { get; }
-
-    /// <summary>Opens <paramref name="path"/> for an input of <paramref name="hwc"/> (our shape) and <paramref name="outputs"/> outputs.</summary>
-    public ImportedOrtRunner(string path, int[] hwc, int outputs)
-    {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(path, options);
-        (_height, _width, _channels) = (hwc[0], hwc[1], hwc[2]);
-        string inputName = _session.InputMetadata.Keys.Single(), outputName = _session.OutputMetadata.Keys.Single();
-        int[] dims = _session.InputMetadata[inputName].Dimensions;
-        if (dims is not [1, var c, var h, var w] || c != _channels || h != _height || w != _width)
-            throw new InvalidOperationException($"{path}: expected an input [1, {_channels}, {_height}, {_width}], found [{string.Join(", ", dims)}].");
-        _nchw = new float[_height * _width * _channels];
-        Output = new float[outputs];
-        _input = OrtValue.CreateTensorValueFromMemory(_nchw, [1, _channels, _height, _width]);
-        _output = OrtValue.CreateTensorValueFromMemory(Output, [1, outputs]);
-        _binding = _session.CreateIoBinding();
-        _binding.BindInput(inputName, _input);
-        _binding.BindOutput(outputName, _output);
-    }
-
-    /// <summary>Copies an input in our [H, W, C] layout into the bound [1, C, H, W] tensor (not timed).</summary>
-    public void SetInput(ReadOnlySpan<float> hwc)
-    {
-        for (int y = 0; y < _height; y++)
-            for (int x = 0; x < _width; x++)
-                for (int c = 0; c < _channels; c++)
-                    _nchw[(c * _height + y) * _width + x] = hwc[(y * _width + x) * _channels + c];
-    }
-
-    /// <summary>Runs the model.</summary>
-    public void Run() => _session.RunWithBinding(_runOptions, _binding);
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _binding.Dispose();
-        _input.Dispose();
-        _output.Dispose();
-        _runOptions.Dispose();
-        _session.Dispose();
     }
 }

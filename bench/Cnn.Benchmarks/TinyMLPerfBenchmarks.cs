@@ -15,7 +15,7 @@ namespace Cnn.Benchmarks;
 public class TinyMLPerfBenchmarks
 {
     private ICnnModel _model = null!;
-    private TinyOrtRunner _ort = null!;
+    private OrtImageRunner _ort = null!;
     private float[] _input = null!, _output = null!;
 
     /// <summary>Which model.</summary>
@@ -61,7 +61,7 @@ public static class TinyMLPerfAgreement
     public static string OnnxDirectory { get; } = Path.Combine(Path.GetTempPath(), "cnn-benchmarks-mlperf-tiny");
 
     /// <summary>The model with the seeded weights, exported to ONNX, and ONNX Runtime on that file (1 intra-op thread).</summary>
-    public static (ICnnModel Model, TinyOrtRunner Ort) Open(string name)
+    public static (ICnnModel Model, OrtImageRunner Ort) Open(string name)
     {
         ICnnModel model = name switch
         {
@@ -74,7 +74,7 @@ public static class TinyMLPerfAgreement
         Directory.CreateDirectory(OnnxDirectory);
         string path = Path.Combine(OnnxDirectory, name + ".onnx");
         Cnn.Onnx.Onnx.Export(model, path);
-        return (model, new TinyOrtRunner(path, model.InputShape.ToArray(), model.OutputSize));
+        return (model, new OrtImageRunner(path, model.InputShape.ToArray(), model.OutputSize));
     }
 
     /// <summary>A seeded input in [0, 1).</summary>
@@ -92,7 +92,7 @@ public static class TinyMLPerfAgreement
         bool ok = true;
         foreach (string name in Models)
         {
-            (ICnnModel model, TinyOrtRunner ort) = Open(name);
+            (ICnnModel model, OrtImageRunner ort) = Open(name);
             using (ort)
             {
                 float worst = 0;
@@ -111,71 +111,5 @@ public static class TinyMLPerfAgreement
             }
         }
         return ok;
-    }
-}
-
-/// <summary>
-/// ONNX Runtime on one MLPerf Tiny ONNX file at batch 1: input [1, C, H, W] (NCHW, as the export writes it) and output
-/// tensors created once over managed arrays and bound once; <see cref="SetInput"/> transposes our HWC input into it.
-/// </summary>
-public sealed class TinyOrtRunner : IDisposable
-{
-    private readonly InferenceSession _session;
-    private readonly OrtValue _input, _output;
-    private readonly OrtIoBinding _binding;
-    private readonly RunOptions _runOptions = new();
-    private readonly int _height, _width, _channels;
-    private readonly float[] _nchw;
-
-    /// <summary>The outputs of the last <see cref="Run"/>.</summary>
-    public float[] Output { get; }
-
-    /// <summary>Opens <paramref name="path"/> for an input of <paramref name="hwc"/> (our shape) and <paramref name="outputs"/> outputs.</summary>
-    public TinyOrtRunner(string path, int[] hwc, int outputs)
-    {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(path, options);
-        (_height, _width, _channels) = (hwc[0], hwc[1], hwc[2]);
-        string inputName = _session.InputMetadata.Keys.Single(), outputName = _session.OutputMetadata.Keys.Single();
-        int[] dims = _session.InputMetadata[inputName].Dimensions;
-        // The export's batch is symbolic (-1 here).
-        if (dims is not [1 or -1, var c, var h, var w] || c != _channels || h != _height || w != _width)
-            throw new InvalidOperationException($"{path}: expected an input [1, {_channels}, {_height}, {_width}], found [{string.Join(", ", dims)}].");
-        _nchw = new float[_height * _width * _channels];
-        Output = new float[outputs];
-        _input = OrtValue.CreateTensorValueFromMemory(_nchw, [1, _channels, _height, _width]);
-        _output = OrtValue.CreateTensorValueFromMemory(Output, [1, outputs]);
-        _binding = _session.CreateIoBinding();
-        _binding.BindInput(inputName, _input);
-        _binding.BindOutput(outputName, _output);
-    }
-
-    /// <summary>Copies an input in our [H, W, C] layout into the bound [1, C, H, W] tensor (not timed).</summary>
-    public void SetInput(ReadOnlySpan<float> hwc)
-    {
-        for (int y = 0; y < _height; y++)
-            for (int x = 0; x < _width; x++)
-                for (int c = 0; c < _channels; c++)
-                    _nchw[(c * _height + y) * _width + x] = hwc[(y * _width + x) * _channels + c];
-    }
-
-    /// <summary>Runs the model.</summary>
-    public void Run() => _session.RunWithBinding(_runOptions, _binding);
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _binding.Dispose();
-        _input.Dispose();
-        _output.Dispose();
-        _runOptions.Dispose();
-        _session.Dispose();
     }
 }
