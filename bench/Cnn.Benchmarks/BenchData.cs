@@ -5,6 +5,15 @@ namespace Cnn.Benchmarks;
 /// <summary>The data every benchmark shares: the seed model's weights, test images, the ONNX file.</summary>
 public static class BenchData
 {
+    /// <summary>A seeded input of <paramref name="model"/> with values in [0, 1), in our channels_last layout.</summary>
+    public static float[] SeededInput(ICnnModel model, int seed)
+    {
+        var random = new Random(seed);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = random.NextSingle();
+        return input;
+    }
+
     /// <summary>The folder with keras_mnist.onnx and keras_mnist.safetensors (copied beside the executable).</summary>
     public static string DataDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "data");
 
@@ -66,15 +75,7 @@ public sealed class OrtRunner : IDisposable
     /// <summary>Opens the session with <paramref name="threads"/> intra-op threads and no spinning.</summary>
     public OrtRunner(int batch, int threads)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(BenchData.OnnxPath, options);
+        _session = new InferenceSession(BenchData.OnnxPath, Options(threads));
         string inputName = _session.InputMetadata.Keys.Single();
         string outputName = _session.OutputMetadata.Keys.Single();
         int[] dims = _session.InputMetadata[inputName].Dimensions;
@@ -87,6 +88,23 @@ public sealed class OrtRunner : IDisposable
         _binding = _session.CreateIoBinding();
         _binding.BindInput(inputName, _input);
         _binding.BindOutput(outputName, _output);
+    }
+
+    /// <summary>
+    /// The session options of every ONNX Runtime peer in the benchmark: <paramref name="threads"/> intra-op threads, one
+    /// inter-op thread, sequential execution, all graph optimisations, and no spinning between runs.
+    /// </summary>
+    public static SessionOptions Options(int threads)
+    {
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
     }
 
     /// <summary>Runs the model on <see cref="Input"/> into <see cref="Output"/>.</summary>

@@ -26,7 +26,7 @@ public class ImportedBenchmarks
     public void Setup()
     {
         (_model, _ort) = ImportedModels.Open(Model);
-        _input = ImportedModels.Input(_model, seed: 1);
+        _input = BenchData.SeededInput(_model, seed: 1);
         _output = new float[_model.OutputSize];
         _ort.SetInput(_input);
     }
@@ -90,15 +90,6 @@ public static class ImportedModels
         return (model, new OrtImageRunner(OnnxPath(name), model.InputShape.ToArray(), model.OutputSize));
     }
 
-    /// <summary>A seeded image in [0, 1), in our [H, W, C] layout.</summary>
-    public static float[] Input(ICnnModel model, int seed)
-    {
-        var random = new Random(seed);
-        var input = new float[model.InputSize];
-        for (int i = 0; i < input.Length; i++) input[i] = random.NextSingle();
-        return input;
-    }
-
     private static string FindDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -126,7 +117,7 @@ public static class ImportedAgreement
                 var output = new float[model.OutputSize];
                 for (int seed = 1; seed <= 2; seed++)
                 {
-                    float[] input = ImportedModels.Input(model, seed);
+                    float[] input = BenchData.SeededInput(model, seed);
                     model.Forward(input, output);
                     ort.SetInput(input);
                     ort.Run();

@@ -22,15 +22,7 @@ public sealed class OrtImageRunner : IDisposable
     /// <summary>Opens <paramref name="path"/> for an input of <paramref name="hwc"/> (our shape) and <paramref name="outputs"/> outputs.</summary>
     public OrtImageRunner(string path, int[] hwc, int outputs)
     {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(path, options);
+        _session = new InferenceSession(path, OrtRunner.Options(threads: 1));
         (_height, _width, _channels) = (hwc[0], hwc[1], hwc[2]);
         string inputName = _session.InputMetadata.Keys.Single(), outputName = _session.OutputMetadata.Keys.Single();
         int[] dims = _session.InputMetadata[inputName].Dimensions;

@@ -26,7 +26,7 @@ public class TinyMLPerfBenchmarks
     public void Setup()
     {
         (_model, _ort) = TinyMLPerfAgreement.Open(Model);
-        _input = TinyMLPerfAgreement.Input(_model, seed: 1);
+        _input = BenchData.SeededInput(_model, seed: 1);
         _output = new float[_model.OutputSize];
         _ort.SetInput(_input);
     }
@@ -77,15 +77,6 @@ public static class TinyMLPerfAgreement
         return (model, new OrtImageRunner(path, model.InputShape.ToArray(), model.OutputSize));
     }
 
-    /// <summary>A seeded input in [0, 1).</summary>
-    public static float[] Input(ICnnModel model, int seed)
-    {
-        var random = new Random(seed);
-        var input = new float[model.InputSize];
-        for (int i = 0; i < input.Length; i++) input[i] = random.NextSingle();
-        return input;
-    }
-
     /// <summary>Ours against ONNX Runtime on 8 inputs per model; false (and why) on a difference above the tolerance.</summary>
     public static bool Run(TextWriter log)
     {
@@ -99,7 +90,7 @@ public static class TinyMLPerfAgreement
                 var output = new float[model.OutputSize];
                 for (int seed = 1; seed <= 8; seed++)
                 {
-                    float[] input = Input(model, seed);
+                    float[] input = BenchData.SeededInput(model, seed);
                     model.Forward(input, output);
                     ort.SetInput(input);
                     ort.Run();
