@@ -26,8 +26,9 @@ public sealed partial class CnnGenerator
             int count = plan.Layers.Count;
             bool fusable = Fusable(spec);
 
-            // Where each layer's output lives in a sample's block: every layer that computes something at inference
-            // (dropout is the identity in the batch step) has its own slice; the rest share their input's.
+            // Where each layer's output lives in a sample's block: every layer that computes something while training
+            // (dropout included: it drops with the caller's seeds, else it copies) has its own slice; the rest share their
+            // input's.
             var at = new Dictionary<int, long>();
             long block = 0;
             foreach (LayerContext context in plan.Layers)

@@ -8,7 +8,7 @@ namespace Cnn;
 public static class BatchRunner
 {
     /// <summary>The number of slices a batch of <paramref name="count"/> samples is cut into (independent of the thread count).</summary>
-    public static int Slices(int count) => Math.Clamp(count, 1, 8);
+    public static int Slices(int count) => Math.Clamp(count, 1, Trainer.SlicesPerBatch);
 
     /// <summary>Runs <paramref name="body"/> for slices 0 to <paramref name="slices"/> − 1 on up to <paramref name="threads"/> threads.</summary>
     public static void Run(int slices, int threads, Action<int> body)

@@ -143,7 +143,7 @@ public sealed class TrainingDivergedException : Exception
 /// </remarks>
 public static class Trainer
 {
-    /// <summary>Slices per batch: enough for the cores of a desktop, fixed so results do not depend on them.</summary>
+    /// <summary>Slices per batch in the batch step (<see cref="BatchRunner.Slices"/>): enough for the cores of a desktop, fixed so results do not depend on them.</summary>
     public const int SlicesPerBatch = 8;
 
     /// <summary>
