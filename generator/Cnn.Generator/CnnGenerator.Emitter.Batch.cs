@@ -69,6 +69,10 @@ public sealed partial class CnnGenerator
             bounds.Add(count);
             int segments = bounds.Count - 1; // per-sample runs of layers between batch layers
             int lastPhase = 2 * (segments - 1);
+            // Without batch layers each sample runs forward and back in one phase and nothing outlives it but its loss and
+            // output: a slice reuses one block for all its samples (hot in cache, as the stack of the per-sample path is),
+            // and each sample's output is copied out. With batch layers a sample's activations wait for the batch.
+            bool blockPerSlice = segments == 1;
 
             // A forward phase runs when it has layers (the last one always: it also takes the loss); a backward phase when
             // it has layers that need a gradient.
@@ -152,13 +156,15 @@ public sealed partial class CnnGenerator
             w.Line();
 
             // ---- The workspace.
-            w.Line($"// The batch step keeps, per sample, every layer's output and the two gradient buffers ({Format.Thousands(block)} floats).");
+            w.Line(blockPerSlice
+                ? $"// The batch step keeps, per slice of the batch, one sample's layer outputs and gradient buffers ({Format.Thousands(block)} floats)."
+                : $"// The batch step keeps, per sample, every layer's output and its gradient buffers ({Format.Thousands(block)} floats).");
             w.Line($"private const int BatchBlockSize = {Format.Int(block)};");
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation");
-            w.Line("/// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the");
-            w.Line("/// parameter gradients of each slice of the batch, the losses, and the batch statistics.");
+            w.Line($"/// in the steady state): the samples, their targets, per {(blockPerSlice ? "slice" : "sample")} a block of activations and gradient buffers, the");
+            w.Line($"/// parameter gradients of each slice of the batch, the losses{(blockPerSlice ? ", the outputs" : "")}, and the batch statistics.");
             w.Line("/// </summary>");
             using (w.Block("private sealed class BatchWorkspace"))
             {
@@ -168,6 +174,7 @@ public sealed partial class CnnGenerator
                 w.Line("public float[] SliceGradients = global::System.Array.Empty<float>();");
                 w.Line($"public readonly float[] Statistics = new float[{Format.Int(statistics)}];");
                 w.Line("public double[] Losses = global::System.Array.Empty<double>();");
+                if (blockPerSlice) w.Line("public float[] Outputs = global::System.Array.Empty<float>();");
                 if (dropout)
                 {
                     w.Line("public ulong[] DropoutSeeds = global::System.Array.Empty<ulong>();");
@@ -186,8 +193,11 @@ public sealed partial class CnnGenerator
                     {
                         w.Line("ws.Inputs = new float[checked(count * InputSize)];");
                         w.Line("ws.Targets = new float[checked(count * OutputSize)];");
-                        w.Line("ws.Activations = new float[checked(count * BatchBlockSize)];");
+                        w.Line(blockPerSlice
+                            ? "ws.Activations = new float[checked(global::Cnn.BatchRunner.Slices(count) * BatchBlockSize)];"
+                            : "ws.Activations = new float[checked(count * BatchBlockSize)];");
                         w.Line("ws.Losses = new double[count];");
+                        if (blockPerSlice) w.Line("ws.Outputs = new float[checked(count * OutputSize)];");
                         if (dropout) w.Line("ws.DropoutSeeds = new ulong[count];");
                     }
                     w.Line("ws.Slices = global::Cnn.BatchRunner.Slices(count);");
@@ -248,8 +258,15 @@ public sealed partial class CnnGenerator
                 w.Line($"for (int s = 0; s < ws.Slices; s++) {Names.Kernels}.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));");
                 w.Line("double loss = 0;");
                 w.Line("for (int i = 0; i < count; i++) loss += ws.Losses[i];");
-                (string oa, string oo, string os) = Where(count - 1);
-                w.Line($"if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>({oa}, {oo} + i * {os}, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));");
+                if (blockPerSlice)
+                {
+                    w.Line("if (!outputs.IsEmpty) new global::System.Span<float>(ws.Outputs, 0, count * OutputSize).CopyTo(outputs);");
+                }
+                else
+                {
+                    (string oa, string oo, string os) = Where(count - 1);
+                    w.Line($"if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>({oa}, {oo} + i * {os}, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));");
+                }
                 if (batchLayers.Count > 0)
                 {
                     using (w.Block("if (updateMovingStatistics)"))
@@ -274,7 +291,7 @@ public sealed partial class CnnGenerator
                 using (w.Block("for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)"))
                 {
                     w.Line($"{ros} input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);");
-                    w.Line($"{span} block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);");
+                    w.Line($"{span} block = new global::System.Span<float>(ws.Activations, {(blockPerSlice ? "slice" : "n")} * BatchBlockSize, BatchBlockSize);");
                     if (dropout)
                     {
                         w.Line("bool dropout = ws.Dropout;");
@@ -318,6 +335,8 @@ public sealed partial class CnnGenerator
                                     if (fusable) w.Line("bool fused = false;");
                                     EmitLoss(w, spec, named.Output(count - 1), fusable);
                                     w.Line("ws.Losses[n] = loss;");
+                                    if (blockPerSlice)
+                                        w.Line($"{named.Output(count - 1)}.CopyTo(new global::System.Span<float>(ws.Outputs, n * OutputSize, OutputSize));");
                                     w.Line($"{Names.Kernels}.Scale(dOutput, scale);");
                                     EmitSegmentBackward(j);
                                 }
