@@ -172,6 +172,9 @@ public sealed partial class CnnGenerator
                 w.Line("private static BatchWorkspace? t_current;");
                 w.Line("public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();");
                 w.Line("public float[] SliceGradients = global::System.Array.Empty<float>();");
+                w.Line("/// <summary>The slices' gradients summed; whether a step left the slices' buffers uncleared (it stopped half-way).</summary>");
+                w.Line("public readonly float[] Sum = new float[ParameterCount];");
+                w.Line("public bool Dirty;");
                 w.Line($"public readonly float[] Statistics = new float[{Format.Int(statistics)}];");
                 w.Line("public double[] Losses = global::System.Array.Empty<double>();");
                 if (blockPerSlice) w.Line("public float[] Outputs = global::System.Array.Empty<float>();");
@@ -230,7 +233,9 @@ public sealed partial class CnnGenerator
                 w.Line($"{ros} p = _parameters;");
                 w.Line("int count = ws.Count;");
                 w.Line("inputs.CopyTo(ws.Inputs);");
-                w.Line("new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();");
+                w.Line("// The slices' buffers are zero: new, or cleared by the last step's sum (unless it stopped half-way).");
+                w.Line("if (ws.Dirty) global::System.Array.Clear(ws.SliceGradients);");
+                w.Line("ws.Dirty = true;");
                 void Run(int phase)
                 {
                     w.Line($"ws.Phase = {phase};");
@@ -255,7 +260,9 @@ public sealed partial class CnnGenerator
                     if (BackwardRuns(j)) Run(lastPhase - j);
                 }
                 w.Line("// The parameter gradients of the slices, summed in slice order: the same on any number of threads.");
-                w.Line($"for (int s = 0; s < ws.Slices; s++) {Names.Kernels}.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));");
+                w.Line("global::Cnn.BatchRunner.SumSlices(ws.SliceGradients, ws.Slices, ws.Sum, threads);");
+                w.Line("ws.Dirty = false;");
+                w.Line($"{Names.Kernels}.Add(gradients, ws.Sum);");
                 w.Line("double loss = 0;");
                 w.Line("for (int i = 0; i < count; i++) loss += ws.Losses[i];");
                 if (blockPerSlice)

@@ -274,7 +274,8 @@ public class BatchNormalizationTests
     {
         ICnnModel model = GradientCheckTests.Create(name);
         model.InitializeParameters(35);
-        const int n = 7;
+        // More samples than slices: a slice's samples reuse its activation block one after another.
+        const int n = 19;
         float[] inputs = RandomValues(n * model.InputSize, 36);
         float[] targets = Targets(model, n, 37);
         ulong[] seeds = Enumerable.Range(0, n).Select(i => RandomSource.Mix(99, (ulong)i)).ToArray();

@@ -10,6 +10,45 @@ public static class BatchRunner
     /// <summary>The number of slices a batch of <paramref name="count"/> samples is cut into (independent of the thread count).</summary>
     public static int Slices(int count) => Math.Clamp(count, 1, Trainer.SlicesPerBatch);
 
+    /// <summary>Floats per chunk of <see cref="SumSlices"/> (64 KiB).</summary>
+    private const int SumChunk = 16 * 1024;
+
+    /// <summary>
+    /// <paramref name="sum"/> = Σ of the first <paramref name="slices"/> buffers of <paramref name="sliceGradients"/> (each
+    /// <c>sum.Length</c> floats, laid end to end), element by element in slice order, and those buffers cleared for the
+    /// next step: chunk by chunk on up to <paramref name="threads"/> threads, each chunk read once while it is in cache.
+    /// The same bits on any number of threads.
+    /// </summary>
+    /// <exception cref="ArgumentException">The slices' buffers hold fewer than <paramref name="slices"/>·<c>sum.Length</c> floats.</exception>
+    public static void SumSlices(float[] sliceGradients, int slices, float[] sum, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(sliceGradients);
+        ArgumentNullException.ThrowIfNull(sum);
+        ArgumentOutOfRangeException.ThrowIfNegative(slices);
+        if ((long)slices * sum.Length > sliceGradients.Length)
+            throw new ArgumentException($"{slices} slices of {sum.Length} gradients need {(long)slices * sum.Length} floats, but the buffer holds {sliceGradients.Length}.", nameof(sliceGradients));
+        int size = sum.Length, chunks = (size + SumChunk - 1) / SumChunk;
+        if (threads <= 1 || chunks <= 1)
+        {
+            for (int chunk = 0; chunk < chunks; chunk++) SumChunkOf(sliceGradients, slices, sum, chunk);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk => SumChunkOf(sliceGradients, slices, sum, chunk));
+    }
+
+    private static void SumChunkOf(float[] sliceGradients, int slices, float[] sum, int chunk)
+    {
+        int size = sum.Length, from = chunk * SumChunk, length = Math.Min(SumChunk, size - from);
+        Span<float> total = sum.AsSpan(from, length);
+        total.Clear();
+        for (int s = 0; s < slices; s++)
+        {
+            Span<float> slice = sliceGradients.AsSpan(s * size + from, length);
+            System.Numerics.Tensors.TensorPrimitives.Add(total, slice, total);
+            slice.Clear();
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/> for slices 0 to <paramref name="slices"/> − 1 on up to <paramref name="threads"/> threads.</summary>
     public static void Run(int slices, int threads, Action<int> body)
     {

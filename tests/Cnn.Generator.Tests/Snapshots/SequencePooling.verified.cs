@@ -386,13 +386,13 @@ ________________________________________________________________________________
 
     bool global::Cnn.ICnnModel.UsesBatchStatistics => false;
 
-    // The batch step keeps, per sample, every layer's output and the two gradient buffers (195 floats).
+    // The batch step keeps, per slice of the batch, one sample's layer outputs and gradient buffers (195 floats).
     private const int BatchBlockSize = 195;
 
     /// <summary>
     /// The batch step's buffers, one set per calling thread, grown to the largest batch seen and then reused (no allocation
-    /// in the steady state): the samples, their targets, per sample a block of activations and gradient buffers, the
-    /// parameter gradients of each slice of the batch, the losses, and the batch statistics.
+    /// in the steady state): the samples, their targets, per slice a block of activations and gradient buffers, the
+    /// parameter gradients of each slice of the batch, the losses, the outputs, and the batch statistics.
     /// </summary>
     private sealed class BatchWorkspace
     {
@@ -400,8 +400,12 @@ ________________________________________________________________________________
         private static BatchWorkspace? t_current;
         public float[] Inputs = global::System.Array.Empty<float>(), Targets = global::System.Array.Empty<float>(), Activations = global::System.Array.Empty<float>();
         public float[] SliceGradients = global::System.Array.Empty<float>();
+        /// <summary>The slices' gradients summed; whether a step left the slices' buffers uncleared (it stopped half-way).</summary>
+        public readonly float[] Sum = new float[ParameterCount];
+        public bool Dirty;
         public readonly float[] Statistics = new float[0];
         public double[] Losses = global::System.Array.Empty<double>();
+        public float[] Outputs = global::System.Array.Empty<float>();
         public int Count, Slices, Phase;
         public Sequence? Model;
         /// <summary>Runs the current phase on one slice: made once, so running a phase allocates nothing of ours.</summary>
@@ -415,8 +419,9 @@ ________________________________________________________________________________
             {
                 ws.Inputs = new float[checked(count * InputSize)];
                 ws.Targets = new float[checked(count * OutputSize)];
-                ws.Activations = new float[checked(count * BatchBlockSize)];
+                ws.Activations = new float[checked(global::Cnn.BatchRunner.Slices(count) * BatchBlockSize)];
                 ws.Losses = new double[count];
+                ws.Outputs = new float[checked(count * OutputSize)];
             }
             ws.Slices = global::Cnn.BatchRunner.Slices(count);
             if (ws.SliceGradients.Length < ws.Slices * ParameterCount) ws.SliceGradients = new float[checked(ws.Slices * ParameterCount)];
@@ -436,14 +441,18 @@ ________________________________________________________________________________
         global::System.ReadOnlySpan<float> p = _parameters;
         int count = ws.Count;
         inputs.CopyTo(ws.Inputs);
-        new global::System.Span<float>(ws.SliceGradients, 0, ws.Slices * ParameterCount).Clear();
+        // The slices' buffers are zero: new, or cleared by the last step's sum (unless it stopped half-way).
+        if (ws.Dirty) global::System.Array.Clear(ws.SliceGradients);
+        ws.Dirty = true;
         ws.Phase = 0;
         global::Cnn.BatchRunner.Run(ws.Slices, threads, ws.Body);
         // The parameter gradients of the slices, summed in slice order: the same on any number of threads.
-        for (int s = 0; s < ws.Slices; s++) global::Cnn.Kernels.Add(gradients, new global::System.Span<float>(ws.SliceGradients, s * ParameterCount, ParameterCount));
+        global::Cnn.BatchRunner.SumSlices(ws.SliceGradients, ws.Slices, ws.Sum, threads);
+        ws.Dirty = false;
+        global::Cnn.Kernels.Add(gradients, ws.Sum);
         double loss = 0;
         for (int i = 0; i < count; i++) loss += ws.Losses[i];
-        if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 60 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
+        if (!outputs.IsEmpty) new global::System.Span<float>(ws.Outputs, 0, count * OutputSize).CopyTo(outputs);
         ws.Model = null;
         return (float)(loss / count);
     }
@@ -458,7 +467,7 @@ ________________________________________________________________________________
         for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
         {
             global::System.ReadOnlySpan<float> input = new global::System.Span<float>(ws.Inputs, n * InputSize, InputSize);
-            global::System.Span<float> block = new global::System.Span<float>(ws.Activations, n * BatchBlockSize, BatchBlockSize);
+            global::System.Span<float> block = new global::System.Span<float>(ws.Activations, slice * BatchBlockSize, BatchBlockSize);
             global::System.Span<float> y_max_pooling1d = block.Slice(0, Size_max_pooling1d);
             global::System.Span<float> y_average_pooling1d = block.Slice(36, Size_average_pooling1d);
             global::System.Span<float> y_global_average_pooling1d = block.Slice(54, Size_global_average_pooling1d);
@@ -483,6 +492,7 @@ ________________________________________________________________________________
                     loss = global::Cnn.Losses.MeanSquaredError(y_dense, targets);
                     global::Cnn.Losses.MeanSquaredErrorGradient(y_dense, targets, dOutput);
                     ws.Losses[n] = loss;
+                    y_dense.CopyTo(new global::System.Span<float>(ws.Outputs, n * OutputSize, OutputSize));
                     global::Cnn.Kernels.Scale(dOutput, scale);
                     // dense: Dense, linear, 6 -> 3
                     Backward_dense(p, y_global_average_pooling1d, y_dense, gradA.Slice(0, Size_dense), default, gradients, false);
