@@ -94,7 +94,7 @@ public sealed partial class CnnGenerator
                 long gradient = graph is not null ? values + graph.OffsetOf(context.Index) : buffers[context.Index + 1] == "gradA" ? gradA : gradB;
                 (string ya, string yo, string ys) = backward ? ("ws.Activations", Format.Int(gradient), "BatchBlockSize") : Where(context.Index);
                 return new BatchCall(xa, xo, xs, ya, yo, ys, "ws.Count",
-                    $"new global::System.Span<float>(ws.Statistics, {Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients");
+                    $"new global::System.Span<float>(ws.Statistics, {Format.Int(statisticsAt[context.Index])}, {Format.Int(context.Layer.BatchStatisticsSize)})", "gradients", "threads");
             }
 
             // ---- The public members.

@@ -121,25 +121,27 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
         code.Line("/// <summary>");
         code.Line($"/// {Name} over the whole batch in training mode: the batch's mean and biased variance per channel, over every sample and");
         code.Line($"/// position, kept in <paramref name=\"statistics\"/> ([mean, variance]); then {Formula} with them.");
-        code.Line("/// Sample i's input starts at xs[xOffset + i·xStride], its output at ys[yOffset + i·yStride].");
+        code.Line("/// Sample i's input starts at xs[xOffset + i·xStride], its output at ys[yOffset + i·yStride]. The samples are spread over up to");
+        code.Line("/// <paramref name=\"threads\"/> threads; the sums are taken per sample and then in sample order, so the result does not depend on them.");
         code.Line("/// </summary>");
-        using (code.Block($"private static void BatchForward_{s}({ros} p, float[] xs, int xOffset, int xStride, float[] ys, int yOffset, int yStride, int count, {span} statistics)"))
+        using (code.Block($"private static void BatchForward_{s}({ros} p, float[] xs, int xOffset, int xStride, float[] ys, int yOffset, int yStride, int count, {span} statistics, int threads)"))
         {
             code.Line($"{span} mean = statistics.Slice(0, {Channels}), variance = statistics.Slice({Channels}, {Channels});");
-            code.Line($"{K}.BatchStatistics(xs, xOffset, xStride, count, {context.SizeName}, mean, variance);");
-            code.Line($"{K}.BatchForward(xs, xOffset, xStride, ys, yOffset, yStride, count, {context.SizeName}, {Gamma(context, "p")}, {Beta(context, "p")}, mean, variance, {Eps});");
+            code.Line($"{K}.BatchStatistics(xs, xOffset, xStride, count, {context.SizeName}, mean, variance, threads);");
+            code.Line($"{K}.BatchForward(xs, xOffset, xStride, ys, yOffset, yStride, count, {context.SizeName}, {Gamma(context, "p")}, {Beta(context, "p")}, mean, variance, {Eps}, threads);");
         }
         code.Line();
 
         code.Line("/// <summary>");
         code.Line($"/// Backward pass of {Name} over the whole batch, through the batch statistics (N values per channel):");
         code.Line("/// dBeta += Σ dy, dGamma += Σ dy·x̂, dx = gamma / sqrt(variance + ε) · (dy − Σ dy / N − x̂ · Σ dy·x̂ / N), in place in dy.");
+        code.Line("/// Spread over up to <paramref name=\"threads\"/> threads as the forward pass is.");
         code.Line("/// </summary>");
-        using (code.Block($"private static void BatchBackward_{s}({ros} p, float[] xs, int xOffset, int xStride, float[] dys, int dyOffset, int dyStride, int count, {ros} statistics, {span} gradients)"))
+        using (code.Block($"private static void BatchBackward_{s}({ros} p, float[] xs, int xOffset, int xStride, float[] dys, int dyOffset, int dyStride, int count, {ros} statistics, {span} gradients, int threads)"))
         {
             string dGamma = Scale ? Gamma(context, "gradients") : "default";
             string dBeta = Center ? Beta(context, "gradients") : "default";
-            code.Line($"{K}.BatchBackward(xs, xOffset, xStride, dys, dyOffset, dyStride, count, {context.SizeName}, {dGamma}, {dBeta}, {Gamma(context, "p")}, statistics.Slice(0, {Channels}), statistics.Slice({Channels}, {Channels}), {Eps});");
+            code.Line($"{K}.BatchBackward(xs, xOffset, xStride, dys, dyOffset, dyStride, count, {context.SizeName}, {dGamma}, {dBeta}, {Gamma(context, "p")}, statistics.Slice(0, {Channels}), statistics.Slice({Channels}, {Channels}), {Eps}, threads);");
         }
         code.Line();
 
@@ -164,11 +166,11 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
 
     /// <inheritdoc/>
     public override void EmitBatchForwardCall(SourceWriter w, LayerContext context, BatchCall call) =>
-        w.Line($"BatchForward_{context.MethodSuffix}(p, {call.X}, {call.XOffset}, {call.XStride}, {call.Y}, {call.YOffset}, {call.YStride}, {call.Count}, {call.Statistics});");
+        w.Line($"BatchForward_{context.MethodSuffix}(p, {call.X}, {call.XOffset}, {call.XStride}, {call.Y}, {call.YOffset}, {call.YStride}, {call.Count}, {call.Statistics}, {call.Threads});");
 
     /// <inheritdoc/>
     public override void EmitBatchBackwardCall(SourceWriter w, LayerContext context, BatchCall call) =>
-        w.Line($"BatchBackward_{context.MethodSuffix}(p, {call.X}, {call.XOffset}, {call.XStride}, {call.Y}, {call.YOffset}, {call.YStride}, {call.Count}, {call.Statistics}, {call.Gradients});");
+        w.Line($"BatchBackward_{context.MethodSuffix}(p, {call.X}, {call.XOffset}, {call.XStride}, {call.Y}, {call.YOffset}, {call.YStride}, {call.Count}, {call.Statistics}, {call.Gradients}, {call.Threads});");
 
     /// <inheritdoc/>
     public override void EmitBatchUpdateCall(SourceWriter w, LayerContext context, BatchCall call) =>

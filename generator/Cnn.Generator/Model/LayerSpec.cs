@@ -159,7 +159,8 @@ internal abstract record LayerSpec
 /// <param name="Count">The number of samples.</param>
 /// <param name="Statistics">A span of <see cref="LayerSpec.BatchStatisticsSize"/> floats that keeps the batch statistics.</param>
 /// <param name="Gradients">The parameter gradients to add into (backward).</param>
-internal readonly record struct BatchCall(string X, string XOffset, string XStride, string Y, string YOffset, string YStride, string Count, string Statistics, string Gradients);
+/// <param name="Threads">The threads the layer may spread its per-sample work over (its result must not depend on them).</param>
+internal readonly record struct BatchCall(string X, string XOffset, string XStride, string Y, string YOffset, string YStride, string Count, string Statistics, string Gradients, string Threads);
 
 /// <summary>How a parameter tensor starts out (Keras defaults).</summary>
 internal enum ParameterInit

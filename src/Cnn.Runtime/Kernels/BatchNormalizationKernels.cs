@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cnn;
 
@@ -58,90 +61,248 @@ public static class BatchNormalizationKernels
 
     /// <summary>
     /// The batch's mean and biased variance per channel over every sample and position: sample i's <paramref name="size"/>
-    /// values start at <c>xs[offset + i·stride]</c>. Two passes in double (the mean, then the squared deviations).
+    /// values start at <c>xs[offset + i·stride]</c>. Two passes in double (the mean, then the squared deviations), each
+    /// summing every sample on its own (spread over up to <paramref name="threads"/> threads) and then the samples' sums
+    /// in sample order, so the result does not depend on the thread count.
     /// </summary>
-    public static void BatchStatistics(float[] xs, int offset, int stride, int count, int size, Span<float> mean, Span<float> variance)
+    public static void BatchStatistics(float[] xs, int offset, int stride, int count, int size, Span<float> mean, Span<float> variance, int threads = 1)
     {
         int channels = mean.Length;
-        double[] sums = ArrayPool<double>.Shared.Rent(channels);
         long n = (long)count * (size / channels);
-        Array.Clear(sums, 0, channels);
-        for (int i = 0; i < count; i++)
+        double[] partial = ArrayPool<double>.Shared.Rent(count * channels);
+        float[] center = ArrayPool<float>.Shared.Rent(channels);
+        try
         {
-            ReadOnlySpan<float> x = xs.AsSpan(offset + i * stride, size);
-            for (int at = 0; at < size; at += channels)
-                for (int c = 0; c < channels; c++) sums[c] += x[at + c];
+            // Σ x per sample, then over the samples in order.
+            EachSample(count, threads, i => SumRows(xs.AsSpan(offset + i * stride, size), partial.AsSpan(i * channels, channels), channels));
+            SumInOrder(partial, count, channels, n, mean);
+            // Σ (x − mean)² the same way.
+            mean.CopyTo(center);
+            EachSample(count, threads, i => SumSquaredDeviations(xs.AsSpan(offset + i * stride, size), center.AsSpan(0, channels), partial.AsSpan(i * channels, channels)));
+            SumInOrder(partial, count, channels, n, variance);
         }
-        for (int c = 0; c < channels; c++) mean[c] = (float)(sums[c] / n);
-        Array.Clear(sums, 0, channels);
-        for (int i = 0; i < count; i++)
+        finally
         {
-            ReadOnlySpan<float> x = xs.AsSpan(offset + i * stride, size);
-            for (int at = 0; at < size; at += channels)
-                for (int c = 0; c < channels; c++)
-                {
-                    double d = x[at + c] - (double)mean[c];
-                    sums[c] += d * d;
-                }
+            ArrayPool<double>.Shared.Return(partial);
+            ArrayPool<float>.Shared.Return(center);
         }
-        for (int c = 0; c < channels; c++) variance[c] = (float)(sums[c] / n);
-        ArrayPool<double>.Shared.Return(sums);
     }
 
-    /// <summary><see cref="Forward"/> of every sample of a batch with the batch's statistics.</summary>
+    /// <summary><see cref="Forward"/> of every sample of a batch with the batch's statistics, the samples spread over up to <paramref name="threads"/> threads.</summary>
     public static void BatchForward(float[] xs, int xOffset, int xStride, float[] ys, int yOffset, int yStride, int count, int size,
-        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float epsilon)
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float epsilon, int threads = 1)
     {
-        for (int i = 0; i < count; i++)
-            Forward(xs.AsSpan(xOffset + i * xStride, size), ys.AsSpan(yOffset + i * yStride, size), gamma, beta, mean, variance, epsilon);
+        int channels = mean.Length;
+        float[] coefficients = ArrayPool<float>.Shared.Rent(2 * channels); // scale, then shift
+        try
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                float scale = (gamma.IsEmpty ? 1f : gamma[c]) / MathF.Sqrt(variance[c] + epsilon);
+                coefficients[c] = scale;
+                coefficients[channels + c] = (beta.IsEmpty ? 0f : beta[c]) - mean[c] * scale;
+            }
+            EachSample(count, threads, i => ScaleShiftRows(xs.AsSpan(xOffset + i * xStride, size), ys.AsSpan(yOffset + i * yStride, size),
+                coefficients.AsSpan(0, channels), coefficients.AsSpan(channels, channels)));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(coefficients);
+        }
     }
 
     /// <summary>
     /// The backward pass through the batch statistics, over N = count·positions values per channel:
     /// dBeta += Σ dy, dGamma += Σ dy·x̂ (each unless empty), and dy becomes
-    /// dx = gamma/sqrt(variance + ε)·(dy − Σ dy/N − x̂·Σ dy·x̂/N), in place.
+    /// dx = gamma/sqrt(variance + ε)·(dy − Σ dy/N − x̂·Σ dy·x̂/N), in place. The sums are taken per sample (spread over up
+    /// to <paramref name="threads"/> threads) and then over the samples in order: the same on any number of threads.
     /// </summary>
     public static void BatchBackward(float[] xs, int xOffset, int xStride, float[] dys, int dyOffset, int dyStride, int count, int size,
-        Span<float> gradGamma, Span<float> gradBeta, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float epsilon)
+        Span<float> gradGamma, Span<float> gradBeta, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float epsilon,
+        int threads = 1)
     {
         int channels = mean.Length;
-        double[] sums = ArrayPool<double>.Shared.Rent(2 * channels);
-        float[] inverse = ArrayPool<float>.Shared.Rent(channels);
-        Array.Clear(sums, 0, 2 * channels);
-        for (int c = 0; c < channels; c++) inverse[c] = 1f / MathF.Sqrt(variance[c] + epsilon);
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<float> x = xs.AsSpan(xOffset + i * xStride, size), dy = dys.AsSpan(dyOffset + i * dyStride, size);
-            for (int at = 0; at < size; at += channels)
-                for (int c = 0; c < channels; c++)
-                {
-                    sums[c] += dy[at + c];
-                    sums[channels + c] += (double)dy[at + c] * ((x[at + c] - mean[c]) * inverse[c]);
-                }
-        }
         long n = (long)count * (size / channels);
-        float[] means = ArrayPool<float>.Shared.Rent(2 * channels); // Σ dy / N, then Σ dy·x̂ / N
+        double[] partial = ArrayPool<double>.Shared.Rent(2 * count * channels);
+        // mean, 1/sqrt(variance + ε), Σ dy / N, Σ dy·x̂ / N, gamma/sqrt(variance + ε)
+        float[] perChannel = ArrayPool<float>.Shared.Rent(5 * channels);
+        try
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                perChannel[c] = mean[c];
+                perChannel[channels + c] = 1f / MathF.Sqrt(variance[c] + epsilon);
+                perChannel[4 * channels + c] = (gamma.IsEmpty ? 1f : gamma[c]) * perChannel[channels + c];
+            }
+            // Σ dy and Σ dy·x̂ per sample (sample i's at partial[2i·channels ..]), then over the samples in order.
+            EachSample(count, threads, i => SumGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
+                perChannel.AsSpan(0, channels), perChannel.AsSpan(channels, channels), partial.AsSpan(2 * i * channels, 2 * channels)));
+            for (int c = 0; c < channels; c++)
+            {
+                double sumDy = 0, sumDyXhat = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    sumDy += partial[2 * i * channels + c];
+                    sumDyXhat += partial[2 * i * channels + channels + c];
+                }
+                if (!gradBeta.IsEmpty) gradBeta[c] += (float)sumDy;
+                if (!gradGamma.IsEmpty) gradGamma[c] += (float)sumDyXhat;
+                perChannel[2 * channels + c] = (float)(sumDy / n);
+                perChannel[3 * channels + c] = (float)(sumDyXhat / n);
+            }
+            EachSample(count, threads, i => InputGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
+                perChannel, channels));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(partial);
+            ArrayPool<float>.Shared.Return(perChannel);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for samples 0 .. count − 1: in order on one thread, else spread over up to <paramref name="threads"/>.</summary>
+    private static void EachSample(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1 || count <= 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+
+    /// <summary>result[c] = Σ_i partial[i·channels + c] / n, the samples in order.</summary>
+    private static void SumInOrder(double[] partial, int count, int channels, long n, Span<float> result)
+    {
         for (int c = 0; c < channels; c++)
         {
-            if (!gradBeta.IsEmpty) gradBeta[c] += (float)sums[c];
-            if (!gradGamma.IsEmpty) gradGamma[c] += (float)sums[channels + c];
-            means[c] = (float)(sums[c] / n);
-            means[channels + c] = (float)(sums[channels + c] / n);
+            double sum = 0;
+            for (int i = 0; i < count; i++) sum += partial[i * channels + c];
+            result[c] = (float)(sum / n);
         }
-        for (int i = 0; i < count; i++)
+    }
+
+    /// <summary>sums[c] = Σ over the rows of x of x[row, c], in double.</summary>
+    private static void SumRows(ReadOnlySpan<float> x, Span<double> sums, int channels)
+    {
+        sums.Clear();
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        ref float row = ref MemoryMarshal.GetReference(x);
+        for (int at = 0; at < x.Length; at += channels)
         {
-            ReadOnlySpan<float> x = xs.AsSpan(xOffset + i * xStride, size);
-            Span<float> dy = dys.AsSpan(dyOffset + i * dyStride, size);
-            for (int at = 0; at < size; at += channels)
-                for (int c = 0; c < channels; c++)
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c <= channels - 8; c += 8)
                 {
-                    float xhat = (x[at + c] - mean[c]) * inverse[c];
-                    dy[at + c] = (gamma.IsEmpty ? 1f : gamma[c]) * inverse[c] * (dy[at + c] - means[c] - xhat * means[channels + c]);
+                    (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref row, (nuint)(at + c)));
+                    (Vector256.LoadUnsafe(ref s, (nuint)c) + lower).StoreUnsafe(ref s, (nuint)c);
+                    (Vector256.LoadUnsafe(ref s, (nuint)(c + 4)) + upper).StoreUnsafe(ref s, (nuint)(c + 4));
                 }
+            }
+            for (; c < channels; c++) Unsafe.Add(ref s, c) += Unsafe.Add(ref row, at + c);
         }
-        ArrayPool<double>.Shared.Return(sums);
-        ArrayPool<float>.Shared.Return(inverse);
-        ArrayPool<float>.Shared.Return(means);
+    }
+
+    /// <summary>sums[c] = Σ over the rows of x of (x[row, c] − mean[c])², in double.</summary>
+    private static void SumSquaredDeviations(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, Span<double> sums)
+    {
+        int channels = mean.Length;
+        sums.Clear();
+        ref double s = ref MemoryMarshal.GetReference(sums);
+        ref float row = ref MemoryMarshal.GetReference(x), m = ref MemoryMarshal.GetReference(mean);
+        for (int at = 0; at < x.Length; at += channels)
+        {
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // The same operations as the scalar loop below, four doubles at a time.
+                for (; c <= channels - 8; c += 8)
+                {
+                    (Vector256<double> x0, Vector256<double> x1) = Vector256.Widen(Vector256.LoadUnsafe(ref row, (nuint)(at + c)));
+                    (Vector256<double> m0, Vector256<double> m1) = Vector256.Widen(Vector256.LoadUnsafe(ref m, (nuint)c));
+                    Vector256<double> d0 = x0 - m0, d1 = x1 - m1;
+                    (Vector256.LoadUnsafe(ref s, (nuint)c) + d0 * d0).StoreUnsafe(ref s, (nuint)c);
+                    (Vector256.LoadUnsafe(ref s, (nuint)(c + 4)) + d1 * d1).StoreUnsafe(ref s, (nuint)(c + 4));
+                }
+            }
+            for (; c < channels; c++)
+            {
+                double d = Unsafe.Add(ref row, at + c) - (double)Unsafe.Add(ref m, c);
+                Unsafe.Add(ref s, c) += d * d;
+            }
+        }
+    }
+
+    /// <summary>y[row, c] = x[row, c]·scale[c] + shift[c] for every row.</summary>
+    private static void ScaleShiftRows(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift)
+    {
+        int channels = scale.Length;
+        for (int at = 0; at < x.Length; at += channels)
+            TensorPrimitives.MultiplyAdd(x.Slice(at, channels), scale, shift, y.Slice(at, channels));
+    }
+
+    /// <summary>sums[c] = Σ dy[row, c] and sums[channels + c] = Σ dy[row, c]·x̂[row, c] with x̂ = (x − mean[c])·inverse[c] (in float), in double.</summary>
+    private static void SumGradientRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverse, Span<double> sums)
+    {
+        int channels = mean.Length;
+        sums.Clear();
+        ref double s = ref MemoryMarshal.GetReference(sums), sx = ref Unsafe.Add(ref s, channels);
+        ref float xr = ref MemoryMarshal.GetReference(x), g = ref MemoryMarshal.GetReference(dy);
+        ref float m = ref MemoryMarshal.GetReference(mean), inv = ref MemoryMarshal.GetReference(inverse);
+        for (int at = 0; at < x.Length; at += channels)
+        {
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c <= channels - 8; c += 8)
+                {
+                    Vector256<float> xhat = (Vector256.LoadUnsafe(ref xr, (nuint)(at + c)) - Vector256.LoadUnsafe(ref m, (nuint)c)) * Vector256.LoadUnsafe(ref inv, (nuint)c);
+                    (Vector256<double> g0, Vector256<double> g1) = Vector256.Widen(Vector256.LoadUnsafe(ref g, (nuint)(at + c)));
+                    (Vector256<double> h0, Vector256<double> h1) = Vector256.Widen(xhat);
+                    (Vector256.LoadUnsafe(ref s, (nuint)c) + g0).StoreUnsafe(ref s, (nuint)c);
+                    (Vector256.LoadUnsafe(ref s, (nuint)(c + 4)) + g1).StoreUnsafe(ref s, (nuint)(c + 4));
+                    (Vector256.LoadUnsafe(ref sx, (nuint)c) + g0 * h0).StoreUnsafe(ref sx, (nuint)c);
+                    (Vector256.LoadUnsafe(ref sx, (nuint)(c + 4)) + g1 * h1).StoreUnsafe(ref sx, (nuint)(c + 4));
+                }
+            }
+            for (; c < channels; c++)
+            {
+                float d = Unsafe.Add(ref g, at + c);
+                Unsafe.Add(ref s, c) += d;
+                Unsafe.Add(ref sx, c) += (double)d * ((Unsafe.Add(ref xr, at + c) - Unsafe.Add(ref m, c)) * Unsafe.Add(ref inv, c));
+            }
+        }
+    }
+
+    /// <summary>
+    /// dy[row, c] = gammaInverse[c]·(dy − meanDy[c] − x̂·meanDyXhat[c]), x̂ = (x − mean[c])·inverse[c], in place; the five
+    /// per-channel runs of <paramref name="channels"/> values each come in <paramref name="perChannel"/> in that order:
+    /// mean, inverse, meanDy, meanDyXhat, gammaInverse.
+    /// </summary>
+    private static void InputGradientRows(ReadOnlySpan<float> x, Span<float> dy, float[] perChannel, int channels)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x), g = ref MemoryMarshal.GetReference(dy);
+        ref float m = ref perChannel[0], inv = ref perChannel[channels], mdy = ref perChannel[2 * channels];
+        ref float mdx = ref perChannel[3 * channels], gi = ref perChannel[4 * channels];
+        for (int at = 0; at < x.Length; at += channels)
+        {
+            int c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; c <= channels - 8; c += 8)
+                {
+                    Vector256<float> xhat = (Vector256.LoadUnsafe(ref xr, (nuint)(at + c)) - Vector256.LoadUnsafe(ref m, (nuint)c)) * Vector256.LoadUnsafe(ref inv, (nuint)c);
+                    Vector256<float> d = Vector256.LoadUnsafe(ref g, (nuint)(at + c)) - Vector256.LoadUnsafe(ref mdy, (nuint)c) - xhat * Vector256.LoadUnsafe(ref mdx, (nuint)c);
+                    (Vector256.LoadUnsafe(ref gi, (nuint)c) * d).StoreUnsafe(ref g, (nuint)(at + c));
+                }
+            }
+            for (; c < channels; c++)
+            {
+                float xhat = (Unsafe.Add(ref xr, at + c) - Unsafe.Add(ref m, c)) * Unsafe.Add(ref inv, c);
+                Unsafe.Add(ref g, at + c) = Unsafe.Add(ref gi, c) * (Unsafe.Add(ref g, at + c) - Unsafe.Add(ref mdy, c) - xhat * Unsafe.Add(ref mdx, c));
+            }
+        }
     }
 
     /// <summary>moving = momentum·moving + (1 − momentum)·batch, entry by entry.</summary>
