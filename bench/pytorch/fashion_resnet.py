@@ -6,7 +6,8 @@ every epoch. As Keras builds the model: Glorot-uniform kernels and zero biases, 
 (PyTorch's momentum 0.01) and epsilon 0.001, 'same' padding with the odd row or column at the bottom or right (F.pad).
 Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT]   (Debian python3-torch, dataset-fashion-mnist)
   LIMIT: train on the first LIMIT training images only (the sample's --limit)
-Prints per epoch: training throughput (img/s, the optimizer steps only, as the sample's figure) and test accuracy."""
+Prints per epoch: training throughput (img/s, the optimizer steps only, as the sample's figure), the training pass's loss and
+accuracy (as Keras reports them), and the test accuracy."""
 import gzip, math, struct, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 
@@ -73,10 +74,12 @@ opt = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)  # 
 lossf = nn.CrossEntropyLoss()
 for ep in range(epochs):
     model.train()
-    perm = torch.randperm(len(xtr)); t = time.perf_counter(); n = 0
+    perm = torch.randperm(len(xtr)); t = time.perf_counter(); n = 0; loss_sum = 0.0; correct = 0
     for i in range(0, len(xtr), 64):
-        b = perm[i:i + 64]; opt.zero_grad(); l = lossf(model(xtr[b]), ytr[b]); l.backward(); opt.step(); n += len(b)
+        b = perm[i:i + 64]; opt.zero_grad(); out = model(xtr[b]); l = lossf(out, ytr[b]); l.backward(); opt.step(); n += len(b)
+        loss_sum += l.item() * len(b); correct += (out.argmax(1) == ytr[b]).sum().item()
     dt = time.perf_counter() - t
     model.eval()
     with torch.no_grad(): acc = sum((model(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item() for i in range(0, len(xte), 1000)) / len(xte)
-    print(f"epoch {ep+1}: train {n/dt:.0f} img/s ({dt:.1f} s), test accuracy {acc*100:.2f}%")
+    # The training loss and accuracy as Keras reports them: of the training pass itself, over the epoch.
+    print(f"epoch {ep+1}: train {n/dt:.0f} img/s ({dt:.1f} s), loss {loss_sum/n:.4f}, accuracy {correct*100/n:.2f}%, test accuracy {acc*100:.2f}%")
