@@ -260,21 +260,65 @@ internal static partial class SimdKernels
         EmitOptimizedAtOnce(w);
         using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y)"))
         {
+            if (FiltersOutside(g, path) is int registers)
+            {
+                // The weights outgrow the L2 cache: each block of filters, its weights kept in cache, runs over all rows.
+                w.Line($"// {Format.Thousands((long)g.KernelHeight * g.Taps * g.Filters * 4 / 1024)} KiB of weights: one block of filters at a time over every output row, so that its weights stay in cache.");
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers),
+                    bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref y, f0);"
+                         : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref y, f0);",
+                    (block, inLoop) =>
+                    {
+                        using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
+                        {
+                            ConvolutionRow(w, g, zeroRows, inLoop ? "yf" : "y");
+                            ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
+                                inLoop ? new ConvRefs("kf", "bf", "yRow") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop);
+                        }
+                    });
+                return;
+            }
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
             {
-                w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
-                w.Line($"ref float yRow = ref Unsafe.Add(ref y, oy * {g.OutWidth * g.Filters});");
-                if (zeroRows > 0)
-                {
-                    w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
-                    w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
-                }
+                ConvolutionRow(w, g, zeroRows, "y");
                 EmitFilterBlocks(w, path, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1),
                     bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
                          : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);",
                     (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
                         inLoop ? new ConvRefs("kf", "bf", "yf") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop));
             }
+        }
+    }
+
+    /// <summary>Weights beyond this many bytes (an L2 cache of today's x64 and ARM64 cores) are walked one block of filters at a time over all rows.</summary>
+    private const long CachedWeightBytes = 1024 * 1024;
+
+    /// <summary>The most weight bytes one such block of filters may have, so that it stays in L2 with the input rows beside it.</summary>
+    private const long BlockWeightBytes = 640 * 1024;
+
+    /// <summary>
+    /// For a convolution whose weights exceed <see cref="CachedWeightBytes"/> and which has more than one output row: the
+    /// filter registers per block, as many as the path allows while one block's weights stay within <see cref="BlockWeightBytes"/>; else null
+    /// (rows outside, filter blocks inside, as for small layers, where every weight is in cache anyway).
+    /// </summary>
+    private static int? FiltersOutside(ConvGeometry g, VectorPath path)
+    {
+        long perFilter = (long)g.KernelHeight * g.Taps * 4;
+        if (g.OutHeight == 1 || perFilter * g.Filters <= CachedWeightBytes) return null;
+        int registers = path.FilterRegisters;
+        while (registers > 1 && perFilter * registers * path.Lanes > BlockWeightBytes) registers /= 2;
+        return registers;
+    }
+
+    /// <summary>The references to output row oy's first input row and first output (from <paramref name="output"/>), and its kernel-row bounds.</summary>
+    private static void ConvolutionRow(SourceWriter w, ConvGeometry g, int zeroRows, string output)
+    {
+        w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
+        w.Line($"ref float yRow = ref Unsafe.Add(ref {output}, oy * {g.OutWidth * g.Filters});");
+        if (zeroRows > 0)
+        {
+            w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
+            w.Line($"int ky0 = global::System.Math.Max(0, {zeroRows} - oy), ky1 = global::System.Math.Min({g.KernelHeight}, {g.InHeight - zeroRows} - oy);");
         }
     }
 
