@@ -262,10 +262,8 @@ internal static class Conv2DEmitter
             ? $"// The sequence after {c.PadTop} zero steps{(hp - c.PadTop > c.Input.Height ? $" and before {hp - c.PadTop - c.Input.Height}" : "")} ({hp} steps), so that every window is whole."
             : $"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
         w.Line(context.Buffers.Declare(padded, hp * wp * ch, $"{c.Name}_{direction}"));
-        w.Line($"{padded}.Clear();");
         int rows = Math.Min(c.Input.Height, hp - c.PadTop);
-        using (w.Block($"for (int iy = 0; iy < {rows}; iy++)"))
-            w.Line($"{x}.Slice(iy * {c.Input.Width * ch}, {columns * ch}).CopyTo({padded}.Slice((iy + {c.PadTop}) * {wp * ch} + {c.PadLeft * ch}, {columns * ch}));");
+        w.Line($"{Names.Kernels}.CopyIntoFrame({x}, {padded}, rows: {rows}, rowLength: {columns * ch}, xRowStride: {c.Input.Width * ch}, paddedRowStride: {wp * ch}, offset: {(c.PadTop * wp + c.PadLeft) * ch});");
     }
 
     /// <summary>

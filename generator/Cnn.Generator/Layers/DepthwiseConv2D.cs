@@ -288,14 +288,14 @@ internal static class DepthwiseEmitter
             ? $"// The input with each channel repeated {m} times (output channel ci·{m} + j reads input channel ci){frame}."
             : $"// The input{frame}, so that every window is whole.");
         w.Line(context.Buffers.Declare("source", plan.CopySize, $"{context.Layer.Name}_{direction}"));
+        if (m == 1)
+        {
+            w.Line($"{Names.Kernels}.CopyIntoFrame({x}, source, rows: {rows}, rowLength: {columns * c}, xRowStride: {plan.Input.Width * c}, paddedRowStride: {wp * cm}, offset: {(plan.PadTop * wp + plan.PadLeft) * cm});");
+            return "source";
+        }
         if (plan.Padded) w.Line("source.Clear();");
         using (w.Block($"for (int iy = 0; iy < {rows}; iy++)"))
         {
-            if (m == 1)
-            {
-                w.Line($"{x}.Slice(iy * {plan.Input.Width * c}, {columns * c}).CopyTo(source.Slice({Plus(Times("iy", wp * cm), (plan.PadTop * wp + plan.PadLeft) * cm)}, {columns * c}));");
-                return "source";
-            }
             using (w.Block($"for (int ix = 0; ix < {columns}; ix++)"))
             {
                 w.Line($"{Names.ReadOnlySpan} pixel = {x}.Slice((iy * {plan.Input.Width} + ix) * {c}, {c});");

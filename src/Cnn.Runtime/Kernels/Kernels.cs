@@ -83,6 +83,29 @@ public static class Kernels
     public static void Add(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
 
     /// <summary>
+    /// Puts <paramref name="rows"/> rows of <paramref name="x"/> inside a frame of zeros: row r, <paramref name="rowLength"/>
+    /// floats from <c>x[r·xRowStride]</c>, goes to <c>padded[offset + r·paddedRowStride]</c>, and every other float of
+    /// <paramref name="padded"/> becomes 0. Only the frame is cleared, not the whole buffer (for the zero padding of a
+    /// convolution's input).
+    /// </summary>
+    /// <exception cref="ArgumentException">The rows do not fit in <paramref name="x"/> or <paramref name="padded"/>, or they overlap there.</exception>
+    public static void CopyIntoFrame(ReadOnlySpan<float> x, Span<float> padded, int rows, int rowLength, int xRowStride, int paddedRowStride, int offset)
+    {
+        if (rows < 0 || rowLength < 0 || offset < 0 || (rows > 1 && (rowLength > paddedRowStride || xRowStride < 0))
+            || (rows > 0 && ((long)(rows - 1) * xRowStride + rowLength > x.Length || offset + (long)(rows - 1) * paddedRowStride + rowLength > padded.Length)))
+            throw new ArgumentException($"{rows} rows of {rowLength} floats (strides {xRowStride} in x, {paddedRowStride} in the frame, from {offset}) do not fit in x of {x.Length} and a frame of {padded.Length} floats.");
+        int at = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int to = offset + r * paddedRowStride;
+            padded.Slice(at, to - at).Clear();
+            x.Slice(r * xRowStride, rowLength).CopyTo(padded.Slice(to, rowLength));
+            at = to + rowLength;
+        }
+        padded.Slice(at).Clear();
+    }
+
+    /// <summary>
     /// Concatenation along channels: for each of <paramref name="pixels"/> pixels, x's <paramref name="channels"/> values go to
     /// y's channels [<paramref name="offset"/>, offset + channels) of <paramref name="stride"/>.
     /// </summary>

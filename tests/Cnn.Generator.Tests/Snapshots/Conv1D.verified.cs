@@ -633,11 +633,7 @@ __________________________________________________________________";
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d__bias); // [8]
             // The sequence after 4 zero steps (20 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[80];
-            padded.Clear();
-            for (int iy = 0; iy < 16; iy++)
-            {
-                x.Slice(iy * 4, 4).CopyTo(padded.Slice((iy + 4) * 4 + 0, 4));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 16, rowLength: 4, xRowStride: 4, paddedRowStride: 4, offset: 16);
             if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv1d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             else Convolve_conv1d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
@@ -650,11 +646,7 @@ __________________________________________________________________";
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
             // The sequence after 4 zero steps (20 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[80];
-            padded.Clear();
-            for (int iy = 0; iy < 16; iy++)
-            {
-                x.Slice(iy * 4, 4).CopyTo(padded.Slice((iy + 4) * 4 + 0, 4));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 16, rowLength: 4, xRowStride: 4, paddedRowStride: 4, offset: 16);
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky·2, ox·1 + kx·2, c] · dy[oy, ox, f] (x padded)
@@ -699,11 +691,7 @@ __________________________________________________________________";
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv1d_1__bias); // [8]
             // The sequence after 2 zero steps (17 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[136];
-            padded.Clear();
-            for (int iy = 0; iy < 15; iy++)
-            {
-                x.Slice(iy * 8, 8).CopyTo(padded.Slice((iy + 2) * 8 + 0, 8));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 15, rowLength: 8, xRowStride: 8, paddedRowStride: 8, offset: 16);
             if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv1d_1_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             else Convolve_conv1d_1_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
@@ -715,11 +703,7 @@ __________________________________________________________________";
         {
             // The sequence after 2 zero steps (17 steps), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[136];
-            padded.Clear();
-            for (int iy = 0; iy < 15; iy++)
-            {
-                x.Slice(iy * 8, 8).CopyTo(padded.Slice((iy + 2) * 8 + 0, 8));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 15, rowLength: 8, xRowStride: 8, paddedRowStride: 8, offset: 16);
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)

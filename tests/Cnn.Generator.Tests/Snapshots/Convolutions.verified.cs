@@ -680,11 +680,7 @@ ___________________________________________________________________________";
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__bias); // [8]
             // The input inside a 16x16 frame of zeros (2 rows above, 2 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[768];
-            padded.Clear();
-            for (int iy = 0; iy < 12; iy++)
-            {
-                x.Slice(iy * 36, 36).CopyTo(padded.Slice((iy + 2) * 48 + 6, 36));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 12, rowLength: 36, xRowStride: 36, paddedRowStride: 48, offset: 102);
             if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
             else Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
@@ -697,11 +693,7 @@ ___________________________________________________________________________";
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
             // The input inside a 16x16 frame of zeros (2 rows above, 2 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[768];
-            padded.Clear();
-            for (int iy = 0; iy < 12; iy++)
-            {
-                x.Slice(iy * 36, 36).CopyTo(padded.Slice((iy + 2) * 48 + 6, 36));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 12, rowLength: 36, xRowStride: 36, paddedRowStride: 48, offset: 102);
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky·2, ox·1 + kx·2, c] · dy[oy, ox, f] (x padded)

@@ -871,11 +871,7 @@ _____________________________________________________________________________";
                 ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_first__bias); // [4]
                 // The input inside a 11x8 frame of zeros (1 rows above, 0 columns left), so that every window is whole.
                 global::System.Span<float> padded = stackalloc float[176];
-                padded.Clear();
-                for (int iy = 0; iy < 9; iy++)
-                {
-                    x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
-                }
+                global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 9, rowLength: 16, xRowStride: 16, paddedRowStride: 16, offset: 16);
                 Convolve_first_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
                 global::Cnn.Kernels.Tanh(y);
             }
@@ -888,11 +884,7 @@ _____________________________________________________________________________";
                 if (!skipActivation) global::Cnn.Kernels.TanhBackward(y, dy);
                 // The input inside a 11x8 frame of zeros (1 rows above, 0 columns left), so that every window is whole.
                 global::System.Span<float> padded = stackalloc float[176];
-                padded.Clear();
-                for (int iy = 0; iy < 9; iy++)
-                {
-                    x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 16 + 0, 16));
-                }
+                global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 9, rowLength: 16, xRowStride: 16, paddedRowStride: 16, offset: 16);
                 if (!gradients.IsEmpty)
                 {
                     // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·2 + ky, ox·2 + kx, c] · dy[oy, ox, f] (x padded)

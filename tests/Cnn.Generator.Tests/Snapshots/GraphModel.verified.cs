@@ -881,11 +881,7 @@ ________________________________________________________________________________
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__bias); // [4]
             // The input inside a 10x10 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[200];
-            padded.Clear();
-            for (int iy = 0; iy < 8; iy++)
-            {
-                x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 20 + 2, 16));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 16, xRowStride: 16, paddedRowStride: 20, offset: 22);
             Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
@@ -897,11 +893,7 @@ ________________________________________________________________________________
             if (!skipActivation) global::Cnn.Kernels.ReLUBackward(y, dy);
             // The input inside a 10x10 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[200];
-            padded.Clear();
-            for (int iy = 0; iy < 8; iy++)
-            {
-                x.Slice(iy * 16, 16).CopyTo(padded.Slice((iy + 1) * 20 + 2, 16));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 16, xRowStride: 16, paddedRowStride: 20, offset: 22);
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)
@@ -944,11 +936,7 @@ ________________________________________________________________________________
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_main__bias); // [4]
             // The input inside a 10x10 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[400];
-            padded.Clear();
-            for (int iy = 0; iy < 8; iy++)
-            {
-                x.Slice(iy * 32, 32).CopyTo(padded.Slice((iy + 1) * 40 + 4, 32));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 32, xRowStride: 32, paddedRowStride: 40, offset: 44);
             Convolve_main_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
         }
 
@@ -959,11 +947,7 @@ ________________________________________________________________________________
         {
             // The input inside a 10x10 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[400];
-            padded.Clear();
-            for (int iy = 0; iy < 8; iy++)
-            {
-                x.Slice(iy * 32, 32).CopyTo(padded.Slice((iy + 1) * 40 + 4, 32));
-            }
+            global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 32, xRowStride: 32, paddedRowStride: 40, offset: 44);
             if (!gradients.IsEmpty)
             {
                 // dKernel[ky, kx, c, f] += Σ_oy Σ_ox x[oy·1 + ky, ox·1 + kx, c] · dy[oy, ox, f] (x padded)
