@@ -13,7 +13,7 @@ namespace Cnn.Generator.IntegrationTests;
 [Collection(AllocationCollection.Name)]
 public class AllocationTests
 {
-    /// <summary>Calls measured after the warm-up: one stray allocation of even 8 bytes over them fails the test.</summary>
+    /// <summary>Calls measured after the warm-up, three times: 8 bytes allocated in each of the three rounds fail the test.</summary>
     private const int Calls = 200;
 
     public static TheoryData<string> Models => new() { nameof(KerasMnist), nameof(IrisMlp), nameof(StridedSame), nameof(DigitsNet) };
@@ -39,13 +39,23 @@ public class AllocationTests
         return input;
     }
 
-    /// <summary>Bytes the calling thread allocates over <see cref="Calls"/> calls of <paramref name="call"/>, after three to warm it up.</summary>
+    /// <summary>
+    /// Bytes the calling thread allocates over <see cref="Calls"/> calls of <paramref name="call"/>, after three to warm it
+    /// up: the least of three such counts. An allocation in the call shows in all three; a one-time allocation of the
+    /// runtime's on this thread (once seen in CI: 880 bytes in one of 200 calls of a model's Forward, under load, never
+    /// again in isolation) shows in one.
+    /// </summary>
     private static long ThreadBytes(Action call)
     {
         for (int i = 0; i < 3; i++) call();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Calls; i++) call();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++) call();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
