@@ -24,14 +24,21 @@ public static class BatchNormalizationKernels
         float[]? rented = channels > StackChannels ? ArrayPool<float>.Shared.Rent(2 * channels) : null;
         Span<float> both = rented is null ? stackalloc float[2 * channels] : rented.AsSpan(0, 2 * channels);
         Span<float> scale = both.Slice(0, channels), shift = both.Slice(channels, channels);
-        for (int c = 0; c < channels; c++)
+        ScaleAndShift(gamma, beta, mean, variance, epsilon, scale, shift);
+        ScaleShiftRows(x, y, scale, shift);
+        if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>y = x·scale + shift per channel: scale = gamma/sqrt(variance + epsilon), shift = beta − mean·scale.</summary>
+    private static void ScaleAndShift(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance,
+        float epsilon, Span<float> scale, Span<float> shift)
+    {
+        for (int c = 0; c < mean.Length; c++)
         {
             float inverse = 1f / MathF.Sqrt(variance[c] + epsilon);
             scale[c] = (gamma.IsEmpty ? 1f : gamma[c]) * inverse;
             shift[c] = (beta.IsEmpty ? 0f : beta[c]) - mean[c] * scale[c];
         }
-        ScaleShiftRows(x, y, scale, shift);
-        if (rented is not null) ArrayPool<float>.Shared.Return(rented);
     }
 
     /// <summary>
@@ -73,11 +80,11 @@ public static class BatchNormalizationKernels
         try
         {
             // Σ x per sample, then over the samples in order.
-            EachSample(count, threads, i => SumRows(xs.AsSpan(offset + i * stride, size), partial.AsSpan(i * channels, channels), channels));
+            BatchRunner.Run(count, threads, i => SumRows(xs.AsSpan(offset + i * stride, size), partial.AsSpan(i * channels, channels), channels));
             SumInOrder(partial, count, channels, n, mean);
             // Σ (x − mean)² the same way.
             mean.CopyTo(center);
-            EachSample(count, threads, i => SumSquaredDeviations(xs.AsSpan(offset + i * stride, size), center.AsSpan(0, channels), partial.AsSpan(i * channels, channels)));
+            BatchRunner.Run(count, threads, i => SumSquaredDeviations(xs.AsSpan(offset + i * stride, size), center.AsSpan(0, channels), partial.AsSpan(i * channels, channels)));
             SumInOrder(partial, count, channels, n, variance);
         }
         finally
@@ -95,13 +102,8 @@ public static class BatchNormalizationKernels
         float[] coefficients = ArrayPool<float>.Shared.Rent(2 * channels); // scale, then shift
         try
         {
-            for (int c = 0; c < channels; c++)
-            {
-                float scale = (gamma.IsEmpty ? 1f : gamma[c]) / MathF.Sqrt(variance[c] + epsilon);
-                coefficients[c] = scale;
-                coefficients[channels + c] = (beta.IsEmpty ? 0f : beta[c]) - mean[c] * scale;
-            }
-            EachSample(count, threads, i => ScaleShiftRows(xs.AsSpan(xOffset + i * xStride, size), ys.AsSpan(yOffset + i * yStride, size),
+            ScaleAndShift(gamma, beta, mean, variance, epsilon, coefficients.AsSpan(0, channels), coefficients.AsSpan(channels, channels));
+            BatchRunner.Run(count, threads, i => ScaleShiftRows(xs.AsSpan(xOffset + i * xStride, size), ys.AsSpan(yOffset + i * yStride, size),
                 coefficients.AsSpan(0, channels), coefficients.AsSpan(channels, channels)));
         }
         finally
@@ -134,7 +136,7 @@ public static class BatchNormalizationKernels
                 perChannel[4 * channels + c] = (gamma.IsEmpty ? 1f : gamma[c]) * perChannel[channels + c];
             }
             // Σ dy and Σ dy·x̂ per sample (sample i's at partial[2i·channels ..]), then over the samples in order.
-            EachSample(count, threads, i => SumGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
+            BatchRunner.Run(count, threads, i => SumGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
                 perChannel.AsSpan(0, channels), perChannel.AsSpan(channels, channels), partial.AsSpan(2 * i * channels, 2 * channels)));
             for (int c = 0; c < channels; c++)
             {
@@ -149,7 +151,7 @@ public static class BatchNormalizationKernels
                 perChannel[2 * channels + c] = (float)(sumDy / n);
                 perChannel[3 * channels + c] = (float)(sumDyXhat / n);
             }
-            EachSample(count, threads, i => InputGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
+            BatchRunner.Run(count, threads, i => InputGradientRows(xs.AsSpan(xOffset + i * xStride, size), dys.AsSpan(dyOffset + i * dyStride, size),
                 perChannel, channels));
         }
         finally
@@ -157,17 +159,6 @@ public static class BatchNormalizationKernels
             ArrayPool<double>.Shared.Return(partial);
             ArrayPool<float>.Shared.Return(perChannel);
         }
-    }
-
-    /// <summary>Runs <paramref name="body"/> for samples 0 .. count − 1: in order on one thread, else spread over up to <paramref name="threads"/>.</summary>
-    private static void EachSample(int count, int threads, Action<int> body)
-    {
-        if (threads <= 1 || count <= 1)
-        {
-            for (int i = 0; i < count; i++) body(i);
-            return;
-        }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 
     /// <summary>result[c] = Σ_i partial[i·channels + c] / n, the samples in order.</summary>

@@ -27,13 +27,8 @@ public static class BatchRunner
         ArgumentOutOfRangeException.ThrowIfNegative(slices);
         if ((long)slices * sum.Length > sliceGradients.Length)
             throw new ArgumentException($"{slices} slices of {sum.Length} gradients need {(long)slices * sum.Length} floats, but the buffer holds {sliceGradients.Length}.", nameof(sliceGradients));
-        int size = sum.Length, chunks = (size + SumChunk - 1) / SumChunk;
-        if (threads <= 1 || chunks <= 1)
-        {
-            for (int chunk = 0; chunk < chunks; chunk++) SumChunkOf(sliceGradients, slices, sum, chunk);
-            return;
-        }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk => SumChunkOf(sliceGradients, slices, sum, chunk));
+        int chunks = (sum.Length + SumChunk - 1) / SumChunk;
+        Run(chunks, threads, chunk => SumChunkOf(sliceGradients, slices, sum, chunk));
     }
 
     private static void SumChunkOf(float[] sliceGradients, int slices, float[] sum, int chunk)
