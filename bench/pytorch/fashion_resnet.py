@@ -4,16 +4,18 @@
 RMSprop with Keras's defaults (lr 0.001, rho 0.9, epsilon 1e-7), batch 64, pixels / 255, the test set evaluated after
 every epoch. As Keras builds the model: Glorot-uniform kernels and zero biases, BatchNormalization with momentum 0.99
 (PyTorch's momentum 0.01) and epsilon 0.001, 'same' padding with the odd row or column at the bottom or right (F.pad).
-Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT]   (Debian python3-torch, dataset-fashion-mnist)
-  LIMIT: train on the first LIMIT training images only (the sample's --limit)
+Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT] [SEED]   (Debian python3-torch, dataset-fashion-mnist)
+  LIMIT: train on the first LIMIT training images only (the sample's --limit; 0: all)
+  SEED: torch.manual_seed (default 0), for the spread over several seeds (the sample's --seed)
 Prints per epoch: training throughput (img/s, the optimizer steps only, as the sample's figure), the training pass's loss and
 accuracy (as Keras reports them), and the test accuracy."""
 import gzip, math, struct, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 
 threads = int(sys.argv[1]); epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
-torch.set_num_threads(threads); torch.manual_seed(0)
+limit = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+torch.set_num_threads(threads); torch.manual_seed(seed)
 D = "/usr/share/datasets/fashion-mnist/"
 def idx(name):
     b = gzip.open(D + name).read()
@@ -69,7 +71,7 @@ class FashionResNet(nn.Module):
 model = FashionResNet()
 params = sum(p.numel() for p in model.parameters()) + sum(b.numel() for n, b in model.named_buffers() if "running" in n)
 assert params == 78378, params  # Keras's count_params(): the moving statistics count too
-print(f"torch {torch.__version__} threads={threads} FashionResNet {params} parameters, {len(xtr)} training images")
+print(f"torch {torch.__version__} threads={threads} seed={seed} FashionResNet {params} parameters, {len(xtr)} training images")
 opt = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)  # Keras defaults
 lossf = nn.CrossEntropyLoss()
 for ep in range(epochs):

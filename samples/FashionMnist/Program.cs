@@ -1,10 +1,11 @@
 // The course's Keras MNIST CNN on Fashion-MNIST, with the recipe of the PyTorch peer:
 // RMSprop (lr 0.001, Keras defaults), batch 64; the test set is the validation data, as in the course.
-// Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N]
+// Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N] [--seed N]
 //   --plots writes DIR/loss.png and DIR/accuracy.png
 //   --model resnet trains FashionResNet (a small ResNet with BatchNormalization) instead of the course's CNN, same recipe
 //   (its PyTorch twin: bench/pytorch/fashion_resnet.py)
 //   --limit N trains on the first N training images only (a quick run)
+//   --seed N seeds the initial weights and the shuffling (default 1234): several seeds show how much a result varies
 using System.Globalization;
 using Cnn;
 using Cnn.Samples;
@@ -14,12 +15,14 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 SampleArguments arguments;
 int epochs;
 int? limit;
+int seed;
 ICnnModel model;
 try
 {
-    arguments = SampleArguments.Parse(args, "--model", "--limit");
+    arguments = SampleArguments.Parse(args, "--model", "--limit", "--seed");
     epochs = arguments.PositiveInt(0, 3, "number of epochs");
     limit = arguments.PositiveIntOption("--limit");
+    seed = arguments.PositiveIntOption("--seed") ?? 1234;
     model = arguments.Option("--model", "cnn") switch
     {
         "cnn" => new MnistCnn(),
@@ -30,7 +33,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N]");
+    Console.Error.WriteLine("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N] [--seed N]");
     return 2;
 }
 string weightsPath = arguments.String(1, model is FashionResNet ? "fashion-mnist-resnet.safetensors" : "fashion-mnist.safetensors");
@@ -53,14 +56,14 @@ Console.WriteLine();
 Console.WriteLine(model.Summary);
 Console.WriteLine();
 
-model.InitializeParameters(seed: 1234);
+model.InitializeParameters(seed);
 var progress = new KerasProgress(epochs);
 History history = progress.Run(() => Trainer.Fit(model, train, new TrainingOptions
 {
     Epochs = epochs,
     BatchSize = 64,
     Optimizer = new RmsProp(learningRate: 0.001f),
-    Seed = 1234,
+    Seed = seed,
     ValidationData = test,
     OnBatchEnd = progress.OnBatchEnd,
     OnEpochEnd = e =>

@@ -64,6 +64,12 @@ public sealed class FashionMnistCommandTests : IDisposable
         Assert.Equal(Line(runs[0].Output, "Test accuracy after 1 epochs:"), Line(runs[1].Output, "Test accuracy after 1 epochs:"));
         Assert.Equal(runs[0].Weights, runs[1].Weights);
 
+        // Another --seed: other initial weights and another order, so other trained weights.
+        string seeded = Path.Combine(_directory, "resnet-seed7.safetensors");
+        (int seededExit, string seededOutput, string seededError) = Run("1", seeded, "--model", "resnet", "--limit", "256", "--seed", "7");
+        Assert.True(seededExit == 0, $"exit {seededExit}\n{seededOutput}\n{seededError}");
+        Assert.NotEqual(runs[0].Weights, File.ReadAllBytes(seeded));
+
         // The moving statistics moved: the saved weights are not the initial ones.
         var initial = new FashionMnist.FashionResNet();
         initial.InitializeParameters(1234);
@@ -79,6 +85,6 @@ public sealed class FashionMnistCommandTests : IDisposable
         (int exit, _, string error) = Run("--model", "vgg");
         Assert.Equal(2, exit);
         Assert.Contains("Unknown model 'vgg'", error);
-        Assert.Contains("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N]", error);
+        Assert.Contains("Usage: FashionMnist [epochs] [weights.safetensors] [--plots DIR] [--model cnn|resnet] [--limit N] [--seed N]", error);
     }
 }
