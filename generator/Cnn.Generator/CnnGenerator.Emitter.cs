@@ -109,10 +109,11 @@ public sealed partial class CnnGenerator
                     });
                     offset += (int)spec.Layers[i].ParameterCount;
                 }
+                Layers = OutputFusion.Apply(Layers);
                 Summary = SummaryTable.Build(spec);
             }
 
-            public List<LayerContext> Layers { get; } = new();
+            public List<LayerContext> Layers { get; private set; } = new();
 
             /// <summary>The scratch buffers: on the stack, or per thread above the stack budget.</summary>
             public BufferPlan Buffers { get; }

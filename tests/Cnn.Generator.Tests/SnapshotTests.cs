@@ -136,6 +136,24 @@ public class SnapshotTests
         public partial class Padded;
         """);
 
+    // A MobileNet block: Forward applies each BatchNormalization and ReLU in the convolution's kernel on the way out,
+    // the other passes run them as layers of their own.
+    [Fact]
+    public void BatchNormalization() => Verify("""
+        namespace Samples;
+        [Model(8, 8, 3)]
+        [Conv2D(8, 3, Stride = 2, Padding = Padding.Same, UseBias = false)]
+        [BatchNormalization]
+        [ReLU(MaxValue = 6)]
+        [DepthwiseConv2D(3, Padding = Padding.Same)]
+        [BatchNormalization(Scale = false)]
+        [ReLU]
+        [GlobalAveragePooling2D]
+        [BatchNormalization(Name = "features")]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class MobileBlock;
+        """);
+
     [Fact]
     public void SequencePooling() => Verify("""
         [Model(11, 6, Loss = Loss.MeanSquaredError)]

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace Cnn.Runtime.Tests;
 
 /// <summary>
@@ -98,5 +99,23 @@ public class ActivationKernelTests
         for (int i = 0; i < dx.Length; i++) Assert.Equal(g[i % 11] * 0.25f, dx[i]);
         Assert.Throws<ArgumentException>(() => Kernels.BroadcastRows(g, 1f, new float[12]));
         Assert.Throws<ArgumentException>(() => Kernels.MaxOfRows(new float[12], new float[11]));
+    }
+
+    [Fact]
+    public void ReLUOfOneValueOrVector_IsTheSpanReLU()
+    {
+        float[] x = [-3f, -0.5f, 0f, 0.25f, 5f, 6f, 9f, float.NaN, -0f, float.NegativeInfinity, float.PositiveInfinity, 1f, -2f, 3f, -4f, 7f];
+        var y = new float[x.Length];
+        Kernels.ReLU(x, y, 0.1f, 6f);
+        for (int i = 0; i < x.Length; i++) Assert.Equal(y[i], Kernels.ReLU(x[i], 0.1f, 6f));
+        var v128 = Kernels.ReLU(Vector128.Create(x.AsSpan(0, 4)), Vector128.Create(0.1f), Vector128.Create(6f));
+        var v256 = Kernels.ReLU(Vector256.Create(x.AsSpan(4, 8)), Vector256.Create(0.1f), Vector256.Create(6f));
+        var v512 = Kernels.ReLU(Vector512.Create(x.AsSpan()), Vector512.Create(0.1f), Vector512.Create(6f));
+        for (int i = 0; i < 4; i++) Assert.Equal(y[i], v128[i]);
+        for (int i = 0; i < 8; i++) Assert.Equal(y[4 + i], v256[i]);
+        for (int i = 0; i < 16; i++) Assert.Equal(y[i], v512[i]);
+        Assert.Equal(6f, y[6]);
+        Assert.Equal(-0.3f, y[0], 1e-7);
+        Assert.True(float.IsNaN(y[7]));
     }
 }

@@ -111,4 +111,33 @@ public class BatchNormalizationKernelTests
             Assert.Equal(dyOriginal.AsSpan(i * stride + size, stride - size).ToArray(), dy1.AsSpan(i * stride + size, stride - size).ToArray());
         }
     }
+
+    [Fact]
+    public void ScaleAndShift_IsTheNormalisationAsAMultiplyAndAnAdd_AndChecksItsSpans()
+    {
+        float[] gamma = [0.5f, 2f, -1f], beta = [0.1f, -0.2f, 0.3f], mean = [1f, -2f, 0.25f], variance = [4f, 0.5f, 9f];
+        var scale = new float[3];
+        var shift = new float[3];
+        BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, variance, 0.001f, scale, shift);
+        for (int c = 0; c < 3; c++)
+        {
+            double s = gamma[c] / Math.Sqrt(variance[c] + 0.001);
+            Assert.Equal(s, scale[c], 1e-6);
+            Assert.Equal(beta[c] - mean[c] * s, shift[c], 1e-6);
+        }
+        // No gamma, no beta: 1 and 0.
+        BatchNormalizationKernels.ScaleAndShift(default, default, mean, variance, 0.001f, scale, shift);
+        Assert.Equal(1 / Math.Sqrt(4.001), scale[0], 1e-6);
+        Assert.Equal(-mean[1] * scale[1], shift[1], 1e-6);
+        // The same bits as Forward, which applies them.
+        float[] x = [3f, -1f, 0.5f, -7f, 2f, 1f];
+        var y = new float[6];
+        BatchNormalizationKernels.Forward(x, y, gamma, beta, mean, variance, 0.001f);
+        BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, variance, 0.001f, scale, shift);
+        for (int i = 0; i < 6; i++) Assert.Equal(x[i] * scale[i % 3] + shift[i % 3], y[i]);
+
+        Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, variance, 0.001f, new float[2], shift));
+        Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, [1f, 2f], 0.001f, scale, shift));
+        Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift([1f], beta, mean, variance, 0.001f, scale, shift));
+    }
 }

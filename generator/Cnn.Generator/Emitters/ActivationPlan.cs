@@ -17,7 +17,17 @@ internal sealed class ActivationPlan
     private readonly string[] _outputs;
     private readonly List<string> _declarations = new();
 
-    private ActivationPlan(int count) => _outputs = new string[count];
+    /// <summary>
+    /// The layers, when convolutions apply the layers after them on the way out (<see cref="OutputFusion"/>):
+    /// <c>Forward</c> only; else null.
+    /// </summary>
+    private readonly IReadOnlyList<LayerContext>? _fused;
+
+    private ActivationPlan(int count, IReadOnlyList<LayerContext>? fused = null)
+    {
+        _outputs = new string[count];
+        _fused = fused;
+    }
 
     /// <summary>The span expression of layer <paramref name="index"/>'s output (<c>input</c> for -1).</summary>
     public string Output(int index) => index < 0 ? "input" : _outputs[index];
@@ -35,7 +45,16 @@ internal sealed class ActivationPlan
     public void EmitForward(SourceWriter w, LayerContext context, bool training)
     {
         if (!Computes(context, training)) return;
-        if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
+        if (_fused is not null && context.FusedInto >= 0)
+        {
+            w.Line($"// (applied by {_fused[context.FusedInto].Layer.Name}'s kernel above, on the way out)");
+            return;
+        }
+        if (_fused is not null && context.Layer.ForwardInPlace && Output(context.Index) == Input(context))
+            w.Line("// in place, in its input's buffer: no later layer reads that input");
+        if (_fused is not null && context.Fused is { } fused)
+            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, normalized: true); // {fused.Names} too");
+        else if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
         else context.Layer.EmitForwardCall(w, context, Input(context), Output(context.Index), training);
     }
 
@@ -90,13 +109,14 @@ internal sealed class ActivationPlan
     /// </summary>
     public static ActivationPlan Reuse(IReadOnlyList<LayerContext> layers, BufferPlan buffers, string owner)
     {
-        var plan = new ActivationPlan(layers.Count);
-        // Which computing layer's value each layer's output is (identity layers pass their source's on).
+        var plan = new ActivationPlan(layers.Count, layers);
+        // Which computing layer's value each layer's output is (identity layers, and layers that a convolution's kernel
+        // applies on the way out, pass their source's on).
         var value = new int[layers.Count];
         int lastComputing = -1;
         foreach (LayerContext context in layers)
         {
-            bool computes = Computes(context, training: false);
+            bool computes = Computes(context, training: false) && context.FusedInto < 0;
             value[context.Index] = computes ? context.Index : context.Source < 0 ? -1 : value[context.Source];
             if (computes) lastComputing = context.Index;
         }
@@ -108,6 +128,7 @@ internal sealed class ActivationPlan
 
         var slotSizes = new List<long>();
         var slotValue = new List<int>();
+        var slotOf = new int[layers.Count];
         foreach (LayerContext context in layers)
         {
             int i = context.Index;
@@ -121,6 +142,14 @@ internal sealed class ActivationPlan
                 plan._outputs[i] = "output";
                 continue;
             }
+            // A layer that may work in place, on a value in a buffer that no later layer reads: that buffer.
+            if (context.Layer.ForwardInPlace && context.Source >= 0 && value[context.Source] is int input && input >= 0 && lastUse[input] == i)
+            {
+                slotOf[i] = slotOf[input];
+                slotValue[slotOf[i]] = i;
+                plan._outputs[i] = plan._outputs[input];
+                continue;
+            }
             // A slot whose value no layer from this one on reads (this layer's own input is still being read).
             int slot = slotValue.FindIndex(v => v < 0 || lastUse[v] < i);
             if (slot < 0)
@@ -130,6 +159,7 @@ internal sealed class ActivationPlan
                 slotValue.Add(-1);
             }
             slotValue[slot] = i;
+            slotOf[i] = slot;
             slotSizes[slot] = Math.Max(slotSizes[slot], context.Layer.Output.Size);
             plan._outputs[i] = $"{SlotName(slot)}.Slice(0, {context.SizeName})";
         }

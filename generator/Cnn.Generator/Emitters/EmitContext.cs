@@ -42,6 +42,15 @@ internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOff
     /// <summary>The name of the constant that holds the input's size: <c>InputSize</c> or the source layer's <see cref="SizeName"/>.</summary>
     public string InputSizeName { get; init; } = "InputSize";
 
+    /// <summary>
+    /// In <c>Forward</c>: the BatchNormalization (and ReLU) after this layer that its kernel applies on the way out, or
+    /// null (<see cref="OutputFusion"/>).
+    /// </summary>
+    public FusedOutput? Fused { get; init; }
+
+    /// <summary>In <c>Forward</c>: the index of the layer whose kernel applies this one on the way out, or -1.</summary>
+    public int FusedInto { get; init; } = -1;
+
     /// <summary>Writes <c>[SkipLocalsInit]</c> when allowed: a stack buffer the code fills anyway need not be zeroed first.</summary>
     public void EmitSkipLocalsInit(SourceWriter w)
     {

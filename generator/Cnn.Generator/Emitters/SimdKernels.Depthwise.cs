@@ -53,13 +53,13 @@ internal static partial class SimdKernels
     /// The channels of a pixel are contiguous in x, k and y: a block of P output pixels by R channel vectors stays in
     /// registers while the kernel window is walked, each tap loading its R weight vectors once for the P pixels.
     /// </summary>
-    public static void EmitDepthwise(SourceWriter w, string name, DepthwiseGeometry g, VectorPath path, bool bias, bool relu, string summary)
+    public static void EmitDepthwise(SourceWriter w, string name, DepthwiseGeometry g, VectorPath path, bool bias, bool relu, string summary, Epilogue? epilogue = null)
     {
         int c = g.Channels;
         int width = path.Lanes;
         w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
         EmitOptimizedAtOnce(w);
-        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y)"))
+        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y{Epilogue.Parameters(epilogue)})"))
         using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
         {
             w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
@@ -93,6 +93,7 @@ internal static partial class SimdKernels
                             }
                         }
                     }
+                    epilogue?.Emit(w, block, pixels, "scale", "shift", At(c0, 0));
                     for (int p = 0; p < pixels; p++)
                     {
                         string index = At(c0, 0) == "0" ? (p == 0 ? $"ox * {c}" : $"(ox + {p}) * {c}") : (p == 0 ? $"ox * {c} + c0" : $"(ox + {p}) * {c} + c0");

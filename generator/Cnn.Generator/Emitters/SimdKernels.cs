@@ -90,6 +90,46 @@ internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InCh
 }
 
 /// <summary>
+/// What a kernel does on the way out when its caller passes <c>normalized</c> (<see cref="OutputFusion"/>): the sums become
+/// sum·scale + shift per channel (a BatchNormalization's moving statistics, multiplied then added, as the layer does),
+/// then, with <see cref="ReLU"/>, max(0, y) when <see cref="Plain"/> or else y &lt; 0 ? slope·y : min(y, cap), as the ReLU
+/// layer computes them.
+/// </summary>
+/// <param name="ReLU">Whether a ReLU follows the normalisation.</param>
+/// <param name="Plain">A ReLU with no slope and no cap.</param>
+/// <param name="Slope">The slope below 0, as C# (<c>0f</c>).</param>
+/// <param name="Cap">The cap, as C# (<c>6f</c>, <c>float.PositiveInfinity</c>).</param>
+internal sealed record Epilogue(bool ReLU, bool Plain, string Slope, string Cap)
+{
+    /// <summary>The kernel's extra parameters: <c>, ref float scale, ref float shift, bool normalized</c>, or none.</summary>
+    public static string Parameters(Epilogue? epilogue) => epilogue is null ? "" : ", ref float scale, ref float shift, bool normalized";
+
+    /// <summary>
+    /// Writes <c>if (normalized) { ... }</c> over accumulators a{p}_{j} of <paramref name="pixels"/> pixels, the scale and
+    /// shift of each lane group read from <paramref name="scale"/> and <paramref name="shift"/> at <paramref name="index"/>.
+    /// </summary>
+    public void Emit(SourceWriter w, List<LaneGroup> block, int pixels, string scale, string shift, string index)
+    {
+        using (w.Block("if (normalized)"))
+        {
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var scale{j} = {grp.Load(scale, index)}; var shift{j} = {grp.Load(shift, index)};")));
+            for (int p = 0; p < pixels; p++)
+                w.Line(string.Join(" ", block.Select((grp, j) => $"a{p}_{j} = {(ReLU ? Activate(grp, $"a{p}_{j} * scale{j} + shift{j}") : $"a{p}_{j} * scale{j} + shift{j}")};")));
+        }
+    }
+
+    private string Activate(LaneGroup grp, string value)
+    {
+        // As the ReLU layer: Kernels.ReLU(span) is TensorPrimitives.Max(x, 0), IEEE's maximum (+0 above −0, NaN kept);
+        // Kernels.ReLU(x, y, slope, cap) applies the overloads called here to each value.
+        if (Plain) return grp.Max(grp.Zero, value);
+        return grp.Width == 1
+            ? $"global::Cnn.Kernels.ReLU({value}, {Slope}, {Cap})"
+            : $"global::Cnn.Kernels.ReLU({value}, {grp.Vector}.Create({Slope}), {grp.Vector}.Create({Cap}))";
+    }
+}
+
+/// <summary>
 /// One vector path of the generated code: <see cref="Lanes"/> floats per register (16 = <c>Vector512</c>, 8 =
 /// <c>Vector256</c>, 4 = <c>Vector128</c>) on a machine with <see cref="Registers"/> vector registers, which decide
 /// how many accumulators a register block may keep.
@@ -254,26 +294,32 @@ internal static partial class SimdKernels
     /// (the framed output gradient of the input-gradient pass), and the kernel rows that would only meet those
     /// zeros are skipped.
     /// </remarks>
-    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, VectorPath path, bool bias, bool relu, string summary, int zeroRows = 0)
+    public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, VectorPath path, bool bias, bool relu, string summary, int zeroRows = 0,
+        Epilogue? epilogue = null)
     {
         w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
         EmitOptimizedAtOnce(w);
-        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y)"))
+        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y{Epilogue.Parameters(epilogue)})"))
         {
+            string Move(string output) => string.Join(" ", new[]
+            {
+                "ref float kf = ref Unsafe.Add(ref k, f0);",
+                bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
+                epilogue is null ? "" : "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);",
+                $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
+            }.Where(part => part.Length > 0));
             if (FiltersOutside(g, path) is int registers)
             {
                 // The weights outgrow the L2 cache: each block of filters, its weights kept in cache, runs over all rows.
                 w.Line($"// {Format.Thousands((long)g.KernelHeight * g.Taps * g.Filters * 4 / 1024)} KiB of weights: one block of filters at a time over every output row, so that its weights stay in cache.");
-                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers),
-                    bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref y, f0);"
-                         : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref y, f0);",
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers), Move("y"),
                     (block, inLoop) =>
                     {
                         using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
                         {
                             ConvolutionRow(w, g, zeroRows, inLoop ? "yf" : "y");
                             ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
-                                inLoop ? new ConvRefs("kf", "bf", "yRow") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop);
+                                inLoop ? ConvRefs.Moved("yRow") : ConvRefs.Whole("yRow"), epilogue, blockLoop: inLoop);
                         }
                     });
                 return;
@@ -281,11 +327,9 @@ internal static partial class SimdKernels
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
             {
                 ConvolutionRow(w, g, zeroRows, "y");
-                EmitFilterBlocks(w, path, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1),
-                    bias ? "ref float kf = ref Unsafe.Add(ref k, f0); ref float bf = ref Unsafe.Add(ref b, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);"
-                         : "ref float kf = ref Unsafe.Add(ref k, f0); ref float yf = ref Unsafe.Add(ref yRow, f0);",
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path, singlePixel: g.OutWidth == 1), Move("yRow"),
                     (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
-                        inLoop ? new ConvRefs("kf", "bf", "yf") : new ConvRefs("k", "b", "yRow"), blockLoop: inLoop));
+                        inLoop ? ConvRefs.Moved("yf") : ConvRefs.Whole("yRow"), epilogue, blockLoop: inLoop));
             }
         }
     }
@@ -357,8 +401,15 @@ internal static partial class SimdKernels
         }
     }
 
-    /// <summary>The names of the kernel, bias and output-row references a convolution block reads and writes.</summary>
-    private readonly record struct ConvRefs(string Kernel, string Bias, string Output);
+    /// <summary>The names of the kernel, bias, output-row, scale and shift references a convolution block reads and writes.</summary>
+    private readonly record struct ConvRefs(string Kernel, string Bias, string Output, string Scale, string Shift)
+    {
+        /// <summary>The kernel's own parameters, for blocks at their filters' offsets.</summary>
+        public static ConvRefs Whole(string output) => new("k", "b", output, "scale", "shift");
+
+        /// <summary>The references moved to a loop block's first filter.</summary>
+        public static ConvRefs Moved(string output) => new("kf", "bf", output, "sf", "tf");
+    }
 
     /// <summary>
     /// Consecutive filter blocks of the same lane widths: <see cref="Count"/> blocks of <see cref="Span"/> filters
@@ -388,13 +439,14 @@ internal static partial class SimdKernels
     }
 
     /// <summary>One filter block over all output pixels of a row: P pixels at a time, then the rest.</summary>
-    private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, bool bias, bool relu, bool rowBounds, ConvRefs refs, bool blockLoop = false)
+    private static void ConvolutionPixels(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, bool bias, bool relu, bool rowBounds, ConvRefs refs,
+        Epilogue? epilogue, bool blockLoop = false)
     {
         List<StepRun> steps = Steps(g.OutWidth, PixelsPerBlock(block.Count, path, g.OutWidth));
         string filters = blockLoop ? "" : (block[0].Offset == 0 && block.Sum(x => x.Width) == g.Filters
             ? "all filters: " : $"filters {block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}: ");
         w.Line($"// {filters}{Describe(steps, "output pixel")}");
-        EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, path, pixels, bias, relu, rowBounds, refs));
+        EmitSteps(w, "ox", steps, pixels => ConvolutionBlock(w, g, block, path, pixels, bias, relu, rowBounds, refs, epilogue));
     }
 
     /// <summary>
@@ -487,7 +539,8 @@ internal static partial class SimdKernels
         w.Line(string.Join(" ", statements));
     }
 
-    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs)
+    private static void ConvolutionBlock(SourceWriter w, ConvGeometry g, List<LaneGroup> block, VectorPath path, int pixels, bool bias, bool relu, bool rowBounds, ConvRefs refs,
+        Epilogue? epilogue)
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
@@ -548,6 +601,7 @@ internal static partial class SimdKernels
         }
         if (split > 1)
             w.Line(string.Join(" ", block.Select((grp, j) => $"a0_{j} = {PairwiseSum(Enumerable.Range(0, split).Select(s => $"a{s}_{j}").ToList())};")));
+        epilogue?.Emit(w, block, pixels, refs.Scale, refs.Shift, "0");
         for (int p = 0; p < pixels; p++)
         {
             string pixel = p == 0 ? "ox" : $"(ox + {p})";

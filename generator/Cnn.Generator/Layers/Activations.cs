@@ -53,9 +53,12 @@ internal sealed record ActivationSpec(Activation Activation) : LayerSpec
     /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training)
     {
-        w.Line($"{x}.CopyTo({y});");
+        if (x != y) w.Line($"{x}.CopyTo({y});");
         w.Line(ActivationCall(Activation, y)!);
     }
+
+    /// <inheritdoc/>
+    public override bool ForwardInPlace => true;
 
     /// <inheritdoc/>
     public override bool BackwardInPlace => true;

@@ -73,6 +73,9 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
         .Double("momentum", Momentum).Double("epsilon", Epsilon).Bool("center", Center).Bool("scale", Scale);
 
     /// <inheritdoc/>
+    public override bool ForwardInPlace => true;
+
+    /// <inheritdoc/>
     public override bool BackwardInPlace => true;
 
     /// <inheritdoc/>
@@ -90,6 +93,14 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
     private string Eps => Format.Float(Epsilon);
 
     private string Formula => $"y[.., c] = {(Scale ? "gamma[c] · " : "")}(x[.., c] − mean[c]) / sqrt(variance[c] + {Epsilon.ToString(CultureInfo.InvariantCulture)}){(Center ? " + beta[c]" : "")}";
+
+    /// <summary>
+    /// The statement that writes this layer's normalisation with its moving statistics as y·scale + shift per channel
+    /// into <paramref name="scale"/> and <paramref name="shift"/>, for a kernel that applies it on its way out
+    /// (<see cref="OutputFusion"/>); <paramref name="context"/> is this layer's, parameters in <c>p</c>.
+    /// </summary>
+    public string ScaleAndShiftCall(LayerContext context, string scale, string shift) =>
+        $"{K}.ScaleAndShift({Gamma(context, "p")}, {Beta(context, "p")}, p.Slice({context.Offset("moving_mean")}, {Channels}), p.Slice({context.Offset("moving_variance")}, {Channels}), {Eps}, {scale}, {shift});";
 
     /// <inheritdoc/>
     public override void EmitMethods(LayerContext context, SourceWriter code, SourceWriter kernels)

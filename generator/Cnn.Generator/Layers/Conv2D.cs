@@ -84,6 +84,9 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     public override Activation FinalActivation => Activation;
 
     /// <inheritdoc/>
+    public override bool TakesNormalization => Activation == Activation.None;
+
+    /// <inheritdoc/>
     public override IReadOnlyList<ParameterTensor> Tensors
     {
         get
@@ -224,9 +227,10 @@ internal static class Conv2DEmitter
         w.Line(c.Sequence
             ? $"/// y[t, f] = {open}{(c.UseBias ? "bias[f] + " : "")}Σ_k Σ_c x[t·{c.StrideHeight} + k{tap}{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, c] · kernel[k, c, f]{close}{(c.PadTop > 0 ? $", x = 0 outside the sequence" : "")}"
             : $"/// y[oy, ox, f] = {open}{(c.UseBias ? "bias[f] + " : "")}Σ_ky Σ_kx Σ_c x[oy·{c.StrideHeight} + ky{tap}{(c.PadTop > 0 ? $" - {c.PadTop}" : "")}, ox·{c.StrideWidth} + kx{tap}{(c.PadLeft > 0 ? $" - {c.PadLeft}" : "")}, c] · kernel[ky, kx, c, f]{close}");
+        if (OutputFusion.Summary(context) is { } fusedLine) w.Line($"/// {fusedLine}");
         w.Line("/// </summary>");
         context.EmitSkipLocalsInit(w);
-        using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
+        using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y{OutputFusion.Parameter(context)})"))
         {
             w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {(c.Sequence ? "" : $"{c.KernelWidth}, ")}{c.Input.Channels}, {c.Filters}]");
             w.Line(c.UseBias
@@ -238,7 +242,8 @@ internal static class Conv2DEmitter
                 EmitPaddedCopy(w, context, "forward", "x", "padded");
                 source = "padded";
             }
-            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}", Paths(context, c));
+            string fused = OutputFusion.EmitScaleAndShift(w, context);
+            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}{fused}", Paths(context, c));
             if (c.Activation != Activation.ReLU && ActivationCall(c.Activation, "y") is { } activation)
                 w.Line(activation);
         }
@@ -246,7 +251,8 @@ internal static class Conv2DEmitter
         foreach (VectorPath path in Paths(context, c))
         {
             SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, path, c.UseBias, c.Activation == Activation.ReLU,
-                $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}");
+                $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}{(context.Fused is { } f ? $"; when normalized, {f.Names} applied on the way out" : "")}",
+                epilogue: context.Fused?.Epilogue);
             k.Line();
         }
     }

@@ -51,6 +51,9 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
     public override Activation FinalActivation => Activation;
 
     /// <inheritdoc/>
+    public override bool TakesNormalization => Activation == Activation.None;
+
+    /// <inheritdoc/>
     public override IReadOnlyList<ParameterTensor> Tensors
     {
         get
@@ -99,21 +102,23 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
         code.Line($"/// {Describe()}.");
         string o = DepthMultiplier > 1 ? $"ci·{DepthMultiplier} + j" : "ci", j = DepthMultiplier > 1 ? "j" : "0";
         code.Line($"/// y[oy, ox, {o}] = {open}{(UseBias ? $"bias[{o}] + " : "")}Σ_ky Σ_kx {plan.Tap("x")} · depthwise_kernel[ky, kx, ci, {j}]{close}");
+        if (OutputFusion.Summary(context) is { } fusedLine) code.Line($"/// {fusedLine}");
         code.Line("/// </summary>");
         context.EmitSkipLocalsInit(code);
-        using (code.Block($"private static void Forward_{suffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y)"))
+        using (code.Block($"private static void Forward_{suffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y{OutputFusion.Parameter(context)})"))
         {
             code.Line($"ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), {context.Offset("depthwise_kernel")}); // [{KernelHeight}, {KernelWidth}, {Input.Channels}, {DepthMultiplier}]");
             code.Line(UseBias
                 ? $"ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), {context.Offset("bias")}); // [{plan.Channels}]"
                 : "ref float bias = ref kernel; // no bias: not read");
             string source = DepthwiseEmitter.EmitSource(code, context, plan, "x", "forward");
-            SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y)", plan.Paths(context.Target));
+            string fused = OutputFusion.EmitScaleAndShift(code, context);
+            SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y){fused}", plan.Paths(context.Target));
             if (!relu && ActivationCall(Activation, "y") is { } activation)
                 code.Line(activation);
         }
         code.Line();
-        DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolve_{suffix}", UseBias, relu, Name);
+        DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolve_{suffix}", UseBias, relu, Name, context.Fused);
 
         code.Line($"/// <summary>Backward pass of {Name}: adds its parameter gradients into <paramref name=\"gradients\"/> (unless empty) and writes the input gradient into <paramref name=\"dx\"/> (unless empty).</summary>");
         context.EmitSkipLocalsInit(code);
@@ -307,13 +312,14 @@ internal static class DepthwiseEmitter
     }
 
     /// <summary>Writes the kernels of the forward pass.</summary>
-    public static void EmitForwardKernels(SourceWriter k, LayerContext context, DepthwisePlan plan, string name, bool bias, bool relu, string layer)
+    public static void EmitForwardKernels(SourceWriter k, LayerContext context, DepthwisePlan plan, string name, bool bias, bool relu, string layer, FusedOutput? fused = null)
     {
         DepthwiseGeometry g = plan.Geometry;
         foreach (VectorPath width in plan.Paths(context.Target))
         {
             SimdKernels.EmitDepthwise(k, name, g, width, bias, relu,
-                $"The depthwise convolution of {layer} over the {(plan.Copied ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}");
+                $"The depthwise convolution of {layer} over the {(plan.Copied ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when normalized, {fused.Names} applied on the way out")}",
+                fused?.Epilogue);
             k.Line();
         }
     }

@@ -35,7 +35,7 @@ internal sealed record ReLUSpec(double NegativeSlope, double? MaxValue, bool IsL
     private bool Capped => MaxValue is { } cap && !double.IsPositiveInfinity(cap);
 
     /// <summary>max(0, x): no slope and no cap, the same code as the fused ReLU.</summary>
-    private bool Plain => !IsLeaky && NegativeSlope == 0 && !Capped;
+    public bool Plain => !IsLeaky && NegativeSlope == 0 && !Capped;
 
     /// <inheritdoc/>
     public override string KerasType => IsLeaky ? "LeakyReLU" : "ReLU";
@@ -87,21 +87,24 @@ internal sealed record ReLUSpec(double NegativeSlope, double? MaxValue, bool IsL
         if (Capped) arguments.Double("max_value", MaxValue!.Value);
     }
 
-    private string Slope => Format.Float(NegativeSlope);
+    public string Slope => Format.Float(NegativeSlope);
 
-    private string Cap => Capped ? Format.Float(MaxValue!.Value) : "float.PositiveInfinity";
+    public string Cap => Capped ? Format.Float(MaxValue!.Value) : "float.PositiveInfinity";
 
     /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training)
     {
         if (Plain)
         {
-            w.Line($"{x}.CopyTo({y});");
+            if (x != y) w.Line($"{x}.CopyTo({y});");
             w.Line(ActivationCall(Activation.ReLU, y)!);
             return;
         }
         w.Line($"{Names.Kernels}.ReLU({x}, {y}, negativeSlope: {Slope}, maxValue: {Cap}); // y = x < 0 ? {Slope}·x : min(x, {Cap})");
     }
+
+    /// <inheritdoc/>
+    public override bool ForwardInPlace => true;
 
     /// <inheritdoc/>
     public override bool BackwardInPlace => true;

@@ -83,6 +83,21 @@ internal abstract record LayerSpec
     /// <summary>Whether the output is the input itself at inference (dropout), so inference passes give it no buffer.</summary>
     public virtual bool IsIdentityAtInference => IsIdentity;
 
+    /// <summary>
+    /// Whether the layer may run in place at inference (an activation, BatchNormalization: each output value is
+    /// computed from input values that nothing writes before it), so that <c>Forward</c> runs it in its input's buffer
+    /// when no later layer reads that input: its forward call is then written with the same span for x and y.
+    /// </summary>
+    public virtual bool ForwardInPlace => false;
+
+    /// <summary>
+    /// Whether, in <c>Forward</c>, this layer's kernel may apply a BatchNormalization that alone reads its output (and a
+    /// ReLU that alone reads that) on the way out, instead of those layers running passes of their own
+    /// (<see cref="Emitters.OutputFusion"/>): a convolution without an activation of its own. Such a layer's
+    /// <c>Forward_</c> method takes <c>bool normalized = false</c> and reads <see cref="Emitters.LayerContext.Fused"/>.
+    /// </summary>
+    public virtual bool TakesNormalization => false;
+
     /// <summary>Floats of scratch the layer's methods may hold at once beyond its output (an upper bound, for the stack budget).</summary>
     public virtual long ScratchSize => 0;
 

@@ -29,11 +29,19 @@ public static class BatchNormalizationKernels
         if (rented is not null) ArrayPool<float>.Shared.Return(rented);
     }
 
-    /// <summary>y = x·scale + shift per channel: scale = gamma/sqrt(variance + epsilon), shift = beta − mean·scale.</summary>
-    private static void ScaleAndShift(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance,
+    /// <summary>
+    /// The normalisation as y = x·scale + shift per channel: scale = gamma/sqrt(variance + epsilon), shift = beta − mean·scale
+    /// (gamma or beta empty: 1 or 0). <see cref="Forward"/> uses it, and so do the convolutions whose kernels apply a
+    /// BatchNormalization on their way out in a generated <c>Forward</c>, so both give the same bits.
+    /// </summary>
+    public static void ScaleAndShift(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance,
         float epsilon, Span<float> scale, Span<float> shift)
     {
-        for (int c = 0; c < mean.Length; c++)
+        int channels = mean.Length;
+        if (variance.Length != channels || scale.Length < channels || shift.Length < channels
+            || !(gamma.IsEmpty || gamma.Length == channels) || !(beta.IsEmpty || beta.Length == channels))
+            throw new ArgumentException($"Every statistic needs {channels} channels (the mean's): variance {variance.Length}, gamma {gamma.Length} (or none), beta {beta.Length} (or none), scale {scale.Length} and shift {shift.Length} (at least).");
+        for (int c = 0; c < channels; c++)
         {
             float inverse = 1f / MathF.Sqrt(variance[c] + epsilon);
             scale[c] = (gamma.IsEmpty ? 1f : gamma[c]) * inverse;

@@ -215,8 +215,7 @@ public static class Kernels
             Vector512<float> slope = Vector512.Create(negativeSlope), cap = Vector512.Create(maxValue);
             for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), v * slope, Vector512.Min(v, cap)).StoreUnsafe(ref ry, (nuint)i);
+                ReLU(Vector512.LoadUnsafe(ref rx, (nuint)i), slope, cap).StoreUnsafe(ref ry, (nuint)i);
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -224,13 +223,34 @@ public static class Kernels
             Vector256<float> slope = Vector256.Create(negativeSlope), cap = Vector256.Create(maxValue);
             for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
-                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), v * slope, Vector256.Min(v, cap)).StoreUnsafe(ref ry, (nuint)i);
+                ReLU(Vector256.LoadUnsafe(ref rx, (nuint)i), slope, cap).StoreUnsafe(ref ry, (nuint)i);
             }
         }
         for (; i < x.Length; i++)
-            y[i] = x[i] < 0f ? negativeSlope * x[i] : MathF.Min(x[i], maxValue);
+            y[i] = ReLU(x[i], negativeSlope, maxValue);
     }
+
+    /// <summary>
+    /// x &lt; 0 ? negativeSlope·x : min(x, maxValue) for one value: what <see cref="ReLU(ReadOnlySpan{float}, Span{float}, float, float)"/>
+    /// computes, for the kernels that apply a ReLU layer on their way out (the same bits either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReLU(float x, float negativeSlope, float maxValue) => x < 0f ? negativeSlope * x : MathF.Min(x, maxValue);
+
+    /// <summary>The ReLU of <see cref="ReLU(float, float, float)"/> on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ReLU(Vector128<float> x, Vector128<float> negativeSlope, Vector128<float> maxValue) =>
+        Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), x * negativeSlope, Vector128.Min(x, maxValue));
+
+    /// <summary>The ReLU of <see cref="ReLU(float, float, float)"/> on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ReLU(Vector256<float> x, Vector256<float> negativeSlope, Vector256<float> maxValue) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), x * negativeSlope, Vector256.Min(x, maxValue));
+
+    /// <summary>The ReLU of <see cref="ReLU(float, float, float)"/> on each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReLU(Vector512<float> x, Vector512<float> negativeSlope, Vector512<float> maxValue) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), x * negativeSlope, Vector512.Min(x, maxValue));
 
     /// <summary>
     /// dy *= x &gt; 0 ? (x &lt; maxValue ? 1 : 0) : negativeSlope: the derivative of

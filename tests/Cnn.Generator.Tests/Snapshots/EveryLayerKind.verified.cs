@@ -240,19 +240,19 @@ _____________________________________________________________________________";
                 // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
                 Forward_conv2d(p, bufferB.Slice(0, Size_average_pooling2d), bufferA.Slice(0, Size_conv2d));
                 // re_lu: ReLU, 3x2x3
-                bufferA.Slice(0, Size_conv2d).CopyTo(bufferB.Slice(0, Size_re_lu));
-                global::Cnn.Kernels.ReLU(bufferB.Slice(0, Size_re_lu));
+                // in place, in its input's buffer: no later layer reads that input
+                global::Cnn.Kernels.ReLU(bufferA.Slice(0, Size_conv2d));
                 // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
-                Forward_max_pooling2d(bufferB.Slice(0, Size_re_lu), bufferA.Slice(0, Size_max_pooling2d));
+                Forward_max_pooling2d(bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_max_pooling2d));
                 // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
                 // dropout: Dropout 0.25 (training only), 3
                 // dense: Dense, Sigmoid, 3 -> 6
-                Forward_dense(p, bufferA.Slice(0, Size_max_pooling2d), bufferB.Slice(0, Size_dense));
+                Forward_dense(p, bufferB.Slice(0, Size_max_pooling2d), bufferA.Slice(0, Size_dense));
                 // activation: Tanh, 6
-                bufferB.Slice(0, Size_dense).CopyTo(bufferA.Slice(0, Size_activation));
-                global::Cnn.Kernels.Tanh(bufferA.Slice(0, Size_activation));
+                // in place, in its input's buffer: no later layer reads that input
+                global::Cnn.Kernels.Tanh(bufferA.Slice(0, Size_dense));
                 // dense_1: Dense, linear, 6 -> 3
-                Forward_dense_1(p, bufferA.Slice(0, Size_activation), bufferB.Slice(0, Size_dense_1));
+                Forward_dense_1(p, bufferA.Slice(0, Size_dense), bufferB.Slice(0, Size_dense_1));
                 // softmax: Softmax, 3
                 bufferB.Slice(0, Size_dense_1).CopyTo(output);
                 global::Cnn.Kernels.Softmax(output);

@@ -233,8 +233,8 @@ ________________________________________________________________________________
             global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> bufferA = stackalloc float[256];
-            global::System.Span<float> bufferB = stackalloc float[256];
-            global::System.Span<float> bufferC = stackalloc float[384];
+            global::System.Span<float> bufferB = stackalloc float[384];
+            global::System.Span<float> bufferC = stackalloc float[256];
             // conv2d: Conv2D 3x3 stride 1 same, ReLU, 8x8x2 -> 8x8x4
             Forward_conv2d(p, input, bufferA.Slice(0, Size_conv2d));
             // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
@@ -243,15 +243,15 @@ ________________________________________________________________________________
             bufferB.Slice(0, Size_main).CopyTo(bufferC.Slice(0, Size_add)); // y = main + conv2d
             global::Cnn.Kernels.Add(bufferC.Slice(0, Size_add), bufferA.Slice(0, Size_conv2d));
             // block_out: ReLU, 8x8x4
-            bufferC.Slice(0, Size_add).CopyTo(bufferA.Slice(0, Size_block_out));
-            global::Cnn.Kernels.ReLU(bufferA.Slice(0, Size_block_out));
+            // in place, in its input's buffer: no later layer reads that input
+            global::Cnn.Kernels.ReLU(bufferC.Slice(0, Size_add));
             // side: Conv2D 1x1 stride 1 valid, linear, 8x8x2 -> 8x8x2
-            Forward_side(p, input, bufferB.Slice(0, Size_side));
+            Forward_side(p, input, bufferA.Slice(0, Size_side));
             // concatenate: Concatenate block_out, side along the channels, 8x8x6
-            global::Cnn.Kernels.CopyChannels(bufferA.Slice(0, Size_block_out), bufferC.Slice(0, Size_concatenate), 64, 4, 0, 6); // block_out: channels 0..3
-            global::Cnn.Kernels.CopyChannels(bufferB.Slice(0, Size_side), bufferC.Slice(0, Size_concatenate), 64, 2, 4, 6); // side: channels 4..5
+            global::Cnn.Kernels.CopyChannels(bufferC.Slice(0, Size_add), bufferB.Slice(0, Size_concatenate), 64, 4, 0, 6); // block_out: channels 0..3
+            global::Cnn.Kernels.CopyChannels(bufferA.Slice(0, Size_side), bufferB.Slice(0, Size_concatenate), 64, 2, 4, 6); // side: channels 4..5
             // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6
-            Forward_max_pooling2d(bufferC.Slice(0, Size_concatenate), bufferA.Slice(0, Size_max_pooling2d));
+            Forward_max_pooling2d(bufferB.Slice(0, Size_concatenate), bufferA.Slice(0, Size_max_pooling2d));
             // flatten: Flatten, 4x4x6 -> 96 (row-major: no data moves)
             // dense: Dense, Softmax, 96 -> 3
             Forward_dense(p, bufferA.Slice(0, Size_max_pooling2d), output);

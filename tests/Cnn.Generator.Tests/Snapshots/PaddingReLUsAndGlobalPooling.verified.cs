@@ -181,19 +181,21 @@ ________________________________________________________________________________
         global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
         global::System.ReadOnlySpan<float> p = _parameters;
         global::System.Span<float> bufferA = stackalloc float[560];
-        global::System.Span<float> bufferB = stackalloc float[560];
+        global::System.Span<float> bufferB = stackalloc float[300];
         // zero_padding2d: ZeroPadding2D top 1 bottom 1 left 1 right 1, 6x5x3 -> 8x7x3
         Forward_zero_padding2d(input, bufferA.Slice(0, Size_zero_padding2d));
         // conv2d: Conv2D 3x3 stride 1 valid, ReLU6, 8x7x3 -> 6x5x10
         Forward_conv2d(p, bufferA.Slice(0, Size_zero_padding2d), bufferB.Slice(0, Size_conv2d));
         // re_lu: ReLU negative slope 0.25 max 2, 6x5x10
-        global::Cnn.Kernels.ReLU(bufferB.Slice(0, Size_conv2d), bufferA.Slice(0, Size_re_lu), negativeSlope: 0.25f, maxValue: 2.0f); // y = x < 0 ? 0.25f·x : min(x, 2.0f)
+        // in place, in its input's buffer: no later layer reads that input
+        global::Cnn.Kernels.ReLU(bufferB.Slice(0, Size_conv2d), bufferB.Slice(0, Size_conv2d), negativeSlope: 0.25f, maxValue: 2.0f); // y = x < 0 ? 0.25f·x : min(x, 2.0f)
         // zero_padding2d_1: ZeroPadding2D top 1 bottom 0 left 2 right 1, 6x5x10 -> 7x8x10
-        Forward_zero_padding2d_1(bufferA.Slice(0, Size_re_lu), bufferB.Slice(0, Size_zero_padding2d_1));
+        Forward_zero_padding2d_1(bufferB.Slice(0, Size_conv2d), bufferA.Slice(0, Size_zero_padding2d_1));
         // leaky_re_lu: LeakyReLU alpha 0.3, 7x8x10
-        global::Cnn.Kernels.ReLU(bufferB.Slice(0, Size_zero_padding2d_1), bufferA.Slice(0, Size_leaky_re_lu), negativeSlope: 0.3f, maxValue: float.PositiveInfinity); // y = x < 0 ? 0.3f·x : min(x, float.PositiveInfinity)
+        // in place, in its input's buffer: no later layer reads that input
+        global::Cnn.Kernels.ReLU(bufferA.Slice(0, Size_zero_padding2d_1), bufferA.Slice(0, Size_zero_padding2d_1), negativeSlope: 0.3f, maxValue: float.PositiveInfinity); // y = x < 0 ? 0.3f·x : min(x, float.PositiveInfinity)
         // global_max_pooling2d: GlobalMaxPooling2D, 7x8x10 -> 10
-        Forward_global_max_pooling2d(bufferA.Slice(0, Size_leaky_re_lu), bufferB.Slice(0, Size_global_max_pooling2d));
+        Forward_global_max_pooling2d(bufferA.Slice(0, Size_zero_padding2d_1), bufferB.Slice(0, Size_global_max_pooling2d));
         // dense: Dense, ReLU6, 10 -> 4
         Forward_dense(p, bufferB.Slice(0, Size_global_max_pooling2d), output);
     }

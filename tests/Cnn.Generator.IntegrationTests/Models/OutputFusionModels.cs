@@ -1,0 +1,58 @@
+using Cnn;
+
+namespace Cnn.Generator.IntegrationTests.Models;
+
+// Chains that Forward runs in a convolution's kernel (a BatchNormalization alone after a convolution without an
+// activation, and a ReLU alone after that), beside chains it must not, for OutputFusionTests.
+
+/// <summary>
+/// Every kind of fused chain: Conv2D then BatchNormalization and a plain ReLU; DepthwiseConv2D with a depth multiplier
+/// then BatchNormalization without scale and a ReLU capped at 6; Conv2D without a bias then BatchNormalization without
+/// center and a LeakyReLU; a 1x1 Conv2D of 40 filters (lane groups of 32 and 8 at 512 bits) then BatchNormalization read
+/// by two layers (no ReLU fused); and last a convolution whose output two layers read (not fused), the model's output a
+/// fused BatchNormalization.
+/// </summary>
+[Model(9, 9, 3, Loss = Loss.MeanSquaredError)]
+[Conv2D(8, 3, Padding = Padding.Same, Name = "c1")]
+[BatchNormalization(Name = "bn1")]
+[ReLU(Name = "r1")]
+[DepthwiseConv2D(3, DepthMultiplier = 2, Stride = 2, Padding = Padding.Same, Name = "dw")]
+[BatchNormalization(Scale = false, Name = "bn2")]
+[ReLU(MaxValue = 6, Name = "r2")]
+[Conv2D(16, 1, UseBias = false, Name = "c2")]
+[BatchNormalization(Center = false, Name = "bn3")]
+[LeakyReLU(0.2, Name = "r3")]
+[Conv2D(40, 1, Name = "c3")]
+[BatchNormalization(Name = "bn4")]
+[ReLU(Name = "r4")]
+[Add("bn4", "r4", Name = "sum")]
+[Conv2D(12, 3, Name = "c4")]
+[BatchNormalization(Input = "c4", Name = "bn5")]
+[Add("c4", "bn5", Name = "sum2")]
+[Conv2D(4, 1, Name = "c5")]
+[BatchNormalization(Name = "bn6")]
+public partial class FusedChains;
+
+/// <summary>
+/// A convolution with more than 1 MiB of weights (3x3x128x256) over several output rows, whose kernel walks blocks of
+/// filters over all rows, with BatchNormalization and ReLU fused; the ReLU is the model's output. Its training buffers
+/// are over the stack budget, so its scratch (the scale and shift too) is in per-thread arrays, as CNN0007 says.
+/// </summary>
+#pragma warning disable CNN0007
+[Model(5, 4, 128, Loss = Loss.MeanSquaredError)]
+[Conv2D(256, 3, Name = "wide")]
+[BatchNormalization(Name = "bn")]
+[ReLU(Name = "relu")]
+public partial class FusedWideConvolution;
+#pragma warning restore CNN0007
+
+/// <summary>A sequence: Conv1D then BatchNormalization and ReLU fused, then an activation in place in its input's buffer.</summary>
+[Model(12, 5, Loss = Loss.MeanSquaredError)]
+[Conv1D(6, 3, Padding = Padding.Same, Name = "c")]
+[BatchNormalization(Name = "bn")]
+[ReLU(Name = "relu")]
+[Conv1D(3, 3, Activation = Activation.Tanh, Name = "d")]
+[Sigmoid(Name = "s")]
+[Tanh(Name = "t")]
+[Flatten]
+public partial class FusedSequence;
