@@ -3,20 +3,21 @@ using Cnn.Generator.IntegrationTests.Models;
 namespace Cnn.Generator.IntegrationTests;
 
 /// <summary>
-/// Forward applies a BatchNormalization (and a ReLU after it) in the convolution's kernel on the way out, and runs
+/// Forward applies a BatchNormalization (and a ReLU after it), or a ReLU alone, in the convolution's kernel on the way out, and runs
 /// activations in place; every other pass runs each layer by itself. Both must give the same bits, on every vector
 /// width (CI runs these under CNN_VECTOR_WIDTH=512, 256 and 128): Forward against LayerOutput of the last layer, with
 /// moving statistics, gammas and betas far from their initial values so that a skipped or doubled normalisation shows.
 /// </summary>
 public class OutputFusionTests
 {
-    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedSequence) };
+    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedSequence), nameof(FusedReLUs) };
 
     private static ICnnModel Create(string name) => name switch
     {
         nameof(FusedChains) => new FusedChains(),
         nameof(FusedWideConvolution) => new FusedWideConvolution(),
         nameof(FusedSequence) => new FusedSequence(),
+        nameof(FusedReLUs) => new FusedReLUs(),
         _ => throw new ArgumentException(name),
     };
 

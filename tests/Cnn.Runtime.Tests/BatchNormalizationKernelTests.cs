@@ -136,6 +136,24 @@ public class BatchNormalizationKernelTests
         BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, variance, 0.001f, scale, shift);
         for (int i = 0; i < 6; i++) Assert.Equal(x[i] * scale[i % 3] + shift[i % 3], y[i]);
 
+        // 19 channels (vectors of 8 and a scalar tail), with and without gamma and beta: the bits of the plain float loop.
+        var random = new Random(5);
+        float[] Values(float low, float high) => Enumerable.Range(0, 19).Select(_ => low + (high - low) * random.NextSingle()).ToArray();
+        float[] g19 = Values(-2f, 2f), b19 = Values(-1f, 1f), m19 = Values(-3f, 3f), v19 = Values(0f, 5f);
+        foreach ((float[] g, float[] b) in new[] { (g19, b19), ([], b19), (g19, []), ([], []) })
+        {
+            var s19 = new float[19];
+            var t19 = new float[19];
+            BatchNormalizationKernels.ScaleAndShift(g, b, m19, v19, 0.01f, s19, t19);
+            for (int c = 0; c < 19; c++)
+            {
+                float inverse = 1f / MathF.Sqrt(v19[c] + 0.01f);
+                float expectedScale = (g.Length == 0 ? 1f : g[c]) * inverse;
+                Assert.Equal(expectedScale, s19[c]);
+                Assert.Equal((b.Length == 0 ? 0f : b[c]) - m19[c] * expectedScale, t19[c]);
+            }
+        }
+
         Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, variance, 0.001f, new float[2], shift));
         Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift(gamma, beta, mean, [1f, 2f], 0.001f, scale, shift));
         Assert.Throws<ArgumentException>(() => BatchNormalizationKernels.ScaleAndShift([1f], beta, mean, variance, 0.001f, scale, shift));

@@ -98,4 +98,15 @@ public class KernelTests
         Assert.Contains($"CNN_VECTOR_WIDTH is '{setting}'", error.Message);
         Assert.Contains("512, 256 or 128", error.Message);
     }
+
+    [Fact]
+    public void AddOfTwoSpans_WritesTheSumIntoTheThird_AndChecksTheLengths()
+    {
+        float[] a = [1f, -2f, 3.5f, 0f, 1e-8f, 7f, 8f, 9f, 10f], b = [0.5f, 2f, -3.5f, -0f, 1f, 1f, 1f, 1f, 1f];
+        var y = new float[9];
+        Kernels.Add(a, b, y);
+        for (int i = 0; i < 9; i++) Assert.Equal(a[i] + b[i], y[i]);
+        Assert.Throws<ArgumentException>(() => Kernels.Add(a, b, new float[8]));
+        Assert.Throws<ArgumentException>(() => Kernels.Add(a, new float[3], y));
+    }
 }

@@ -53,7 +53,7 @@ internal sealed class ActivationPlan
         if (_fused is not null && context.Layer.ForwardInPlace && Output(context.Index) == Input(context))
             w.Line("// in place, in its input's buffer: no later layer reads that input");
         if (_fused is not null && context.Fused is { } fused)
-            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, normalized: true); // {fused.Names} too");
+            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, fused: true); // {fused.Names} too");
         else if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
         else context.Layer.EmitForwardCall(w, context, Input(context), Output(context.Index), training);
     }

@@ -90,31 +90,38 @@ internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InCh
 }
 
 /// <summary>
-/// What a kernel does on the way out when its caller passes <c>normalized</c> (<see cref="OutputFusion"/>): the sums become
-/// sum·scale + shift per channel (a BatchNormalization's moving statistics, multiplied then added, as the layer does),
-/// then, with <see cref="ReLU"/>, max(0, y) when <see cref="Plain"/> or else y &lt; 0 ? slope·y : min(y, cap), as the ReLU
-/// layer computes them.
+/// What a kernel does on the way out when its caller passes <c>fused</c> (<see cref="OutputFusion"/>): with
+/// <see cref="Normalize"/> the sums become sum·scale + shift per channel (a BatchNormalization's moving statistics,
+/// multiplied then added, as that layer does), then with <see cref="ReLU"/> max(0, y) when <see cref="Plain"/> or else
+/// y &lt; 0 ? slope·y : min(y, cap), as the ReLU layer computes them.
 /// </summary>
-/// <param name="ReLU">Whether a ReLU follows the normalisation.</param>
+/// <param name="Normalize">Whether a BatchNormalization is applied (the kernel then takes its scale and shift).</param>
+/// <param name="ReLU">Whether a ReLU is applied after it.</param>
 /// <param name="Plain">A ReLU with no slope and no cap.</param>
 /// <param name="Slope">The slope below 0, as C# (<c>0f</c>).</param>
 /// <param name="Cap">The cap, as C# (<c>6f</c>, <c>float.PositiveInfinity</c>).</param>
-internal sealed record Epilogue(bool ReLU, bool Plain, string Slope, string Cap)
+internal sealed record Epilogue(bool Normalize, bool ReLU, bool Plain, string Slope, string Cap)
 {
-    /// <summary>The kernel's extra parameters: <c>, ref float scale, ref float shift, bool normalized</c>, or none.</summary>
-    public static string Parameters(Epilogue? epilogue) => epilogue is null ? "" : ", ref float scale, ref float shift, bool normalized";
+    /// <summary>The kernel's extra parameters: <c>, ref float scale, ref float shift, bool fused</c>, <c>, bool fused</c>, or none.</summary>
+    public static string Parameters(Epilogue? epilogue) =>
+        epilogue is null ? "" : epilogue.Normalize ? ", ref float scale, ref float shift, bool fused" : ", bool fused";
 
     /// <summary>
-    /// Writes <c>if (normalized) { ... }</c> over accumulators a{p}_{j} of <paramref name="pixels"/> pixels, the scale and
+    /// Writes <c>if (fused) { ... }</c> over accumulators a{p}_{j} of <paramref name="pixels"/> pixels, the scale and
     /// shift of each lane group read from <paramref name="scale"/> and <paramref name="shift"/> at <paramref name="index"/>.
     /// </summary>
     public void Emit(SourceWriter w, List<LaneGroup> block, int pixels, string scale, string shift, string index)
     {
-        using (w.Block("if (normalized)"))
+        using (w.Block("if (fused)"))
         {
-            w.Line(string.Join(" ", block.Select((grp, j) => $"var scale{j} = {grp.Load(scale, index)}; var shift{j} = {grp.Load(shift, index)};")));
+            if (Normalize)
+                w.Line(string.Join(" ", block.Select((grp, j) => $"var scale{j} = {grp.Load(scale, index)}; var shift{j} = {grp.Load(shift, index)};")));
             for (int p = 0; p < pixels; p++)
-                w.Line(string.Join(" ", block.Select((grp, j) => $"a{p}_{j} = {(ReLU ? Activate(grp, $"a{p}_{j} * scale{j} + shift{j}") : $"a{p}_{j} * scale{j} + shift{j}")};")));
+                w.Line(string.Join(" ", block.Select((grp, j) =>
+                {
+                    string value = Normalize ? $"a{p}_{j} * scale{j} + shift{j}" : $"a{p}_{j}";
+                    return $"a{p}_{j} = {(ReLU ? Activate(grp, value) : value)};";
+                })));
         }
     }
 
@@ -305,7 +312,7 @@ internal static partial class SimdKernels
             {
                 "ref float kf = ref Unsafe.Add(ref k, f0);",
                 bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
-                epilogue is null ? "" : "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);",
+                epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
                 $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
             }.Where(part => part.Length > 0));
             if (FiltersOutside(g, path) is int registers)

@@ -318,7 +318,7 @@ internal static class DepthwiseEmitter
         foreach (VectorPath width in plan.Paths(context.Target))
         {
             SimdKernels.EmitDepthwise(k, name, g, width, bias, relu,
-                $"The depthwise convolution of {layer} over the {(plan.Copied ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when normalized, {fused.Names} applied on the way out")}",
+                $"The depthwise convolution of {layer} over the {(plan.Copied ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when fused, {fused.Names} applied on the way out")}",
                 fused?.Epilogue);
             k.Line();
         }

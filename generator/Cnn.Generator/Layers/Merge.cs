@@ -71,8 +71,8 @@ internal sealed record AddSpec(EquatableArray<string> Inputs) : MergeSpec(Inputs
     /// <inheritdoc/>
     public override void EmitMergeForward(SourceWriter w, LayerContext context, IReadOnlyList<string> xs, string y)
     {
-        w.Line($"{xs[0]}.CopyTo({y}); // y = {string.Join(" + ", Inputs)}");
-        for (int i = 1; i < xs.Count; i++)
+        w.Line($"{Emitters.Names.Kernels}.Add({xs[0]}, {xs[1]}, {y}); // y = {string.Join(" + ", Inputs)}");
+        for (int i = 2; i < xs.Count; i++)
             w.Line($"{Emitters.Names.Kernels}.Add({y}, {xs[i]});");
     }
 

@@ -91,10 +91,10 @@ internal abstract record LayerSpec
     public virtual bool ForwardInPlace => false;
 
     /// <summary>
-    /// Whether, in <c>Forward</c>, this layer's kernel may apply a BatchNormalization that alone reads its output (and a
-    /// ReLU that alone reads that) on the way out, instead of those layers running passes of their own
-    /// (<see cref="Emitters.OutputFusion"/>): a convolution without an activation of its own. Such a layer's
-    /// <c>Forward_</c> method takes <c>bool normalized = false</c> and reads <see cref="Emitters.LayerContext.Fused"/>.
+    /// Whether, in <c>Forward</c>, this layer's kernel may apply a BatchNormalization that alone reads its output, and a
+    /// ReLU that alone reads that (or this layer's output), on the way out, instead of those layers running passes of
+    /// their own (<see cref="Emitters.OutputFusion"/>): a convolution without an activation of its own. Such a layer's
+    /// <c>Forward_</c> method takes <c>bool fused = false</c> and reads <see cref="Emitters.LayerContext.Fused"/>.
     /// </summary>
     public virtual bool TakesNormalization => false;
 

@@ -41,7 +41,21 @@ public static class BatchNormalizationKernels
         if (variance.Length != channels || scale.Length < channels || shift.Length < channels
             || !(gamma.IsEmpty || gamma.Length == channels) || !(beta.IsEmpty || beta.Length == channels))
             throw new ArgumentException($"Every statistic needs {channels} channels (the mean's): variance {variance.Length}, gamma {gamma.Length} (or none), beta {beta.Length} (or none), scale {scale.Length} and shift {shift.Length} (at least).");
-        for (int c = 0; c < channels; c++)
+        int c = 0;
+        // Vectors of 8 where they are fast (a model's Forward works this out for every BatchNormalization at every call):
+        // the same correctly rounded operations in the same order as the scalar loop, so the same bits.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> one = Vector256.Create(1f), eps = Vector256.Create(epsilon);
+            for (; c <= channels - 8; c += 8)
+            {
+                Vector256<float> inverse = one / Vector256.Sqrt(Vector256.Create(variance.Slice(c, 8)) + eps);
+                Vector256<float> s = (gamma.IsEmpty ? one : Vector256.Create(gamma.Slice(c, 8))) * inverse;
+                s.CopyTo(scale.Slice(c, 8));
+                ((beta.IsEmpty ? Vector256<float>.Zero : Vector256.Create(beta.Slice(c, 8))) - Vector256.Create(mean.Slice(c, 8)) * s).CopyTo(shift.Slice(c, 8));
+            }
+        }
+        for (; c < channels; c++)
         {
             float inverse = 1f / MathF.Sqrt(variance[c] + epsilon);
             scale[c] = (gamma.IsEmpty ? 1f : gamma[c]) * inverse;

@@ -82,6 +82,15 @@ public static class Kernels
     /// <summary>acc += x.</summary>
     public static void Add(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
 
+    /// <summary>y = a + b, element by element (an <c>[Add]</c> of two inputs in one pass).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        if (b.Length != a.Length) ThrowLength(b.Length, a.Length, nameof(b));
+        if (y.Length != a.Length) ThrowLength(y.Length, a.Length, nameof(y));
+        TensorPrimitives.Add(a, b, y);
+    }
+
     /// <summary>
     /// Puts <paramref name="rows"/> rows of <paramref name="x"/> inside a frame of zeros: row r, <paramref name="rowLength"/>
     /// floats from <c>x[r·xRowStride]</c>, goes to <c>padded[offset + r·paddedRowStride]</c>, and every other float of

@@ -56,3 +56,19 @@ public partial class FusedWideConvolution;
 [Tanh(Name = "t")]
 [Flatten]
 public partial class FusedSequence;
+
+/// <summary>
+/// As ONNX exporters leave a network, BatchNormalization folded into the weights: convolutions followed by a ReLU alone
+/// (capped at 6, plain, leaky), the kernel applying it; an Add of three inputs, then a ReLU in place.
+/// </summary>
+[Model(7, 7, 4, Loss = Loss.MeanSquaredError)]
+[Conv2D(16, 3, Padding = Padding.Same, Name = "c1")]
+[ReLU(MaxValue = 6, Name = "r1")]
+[DepthwiseConv2D(3, Padding = Padding.Same, Name = "dw")]
+[ReLU(Name = "r2")]
+[Conv2D(16, 1, Name = "c2")]
+[LeakyReLU(0.1, Name = "r3")]
+[Add("r1", "r2", "r3", Name = "sum")]
+[ReLU(Name = "r4")]
+[Conv2D(5, 3, Name = "c3")]
+public partial class FusedReLUs;

@@ -13,9 +13,9 @@ namespace Samples
 {
     partial class MobileBlock
     {
-        /// <summary>The convolution of conv2d over the padded input, 9x9x3 -> 4x4x8; when normalized, batch_normalization and re_lu applied on the way out (Vector256 version).</summary>
+        /// <summary>The convolution of conv2d over the padded input, 9x9x3 -> 4x4x8; when fused, batch_normalization and re_lu applied on the way out (Vector256 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool normalized)
+        private static void Convolve_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -44,7 +44,7 @@ namespace Samples
                             kr = ref Unsafe.Add(ref kr, 8);
                         }
                     }
-                    if (normalized)
+                    if (fused)
                     {
                         var scale0 = V256.LoadUnsafe(ref scale); var shift0 = V256.LoadUnsafe(ref shift);
                         a0_0 = global::Cnn.Kernels.ReLU(a0_0 * scale0 + shift0, V256.Create(0.0f), V256.Create(6.0f));
@@ -60,9 +60,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The convolution of conv2d over the padded input, 9x9x3 -> 4x4x8; when normalized, batch_normalization and re_lu applied on the way out (Vector128 version).</summary>
+        /// <summary>The convolution of conv2d over the padded input, 9x9x3 -> 4x4x8; when fused, batch_normalization and re_lu applied on the way out (Vector128 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool normalized)
+        private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -91,7 +91,7 @@ namespace Samples
                             kr = ref Unsafe.Add(ref kr, 8);
                         }
                     }
-                    if (normalized)
+                    if (fused)
                     {
                         var scale0 = V128.LoadUnsafe(ref scale); var shift0 = V128.LoadUnsafe(ref shift); var scale1 = V128.LoadUnsafe(ref scale, (nuint)(4)); var shift1 = V128.LoadUnsafe(ref shift, (nuint)(4));
                         a0_0 = global::Cnn.Kernels.ReLU(a0_0 * scale0 + shift0, V128.Create(0.0f), V128.Create(6.0f)); a0_1 = global::Cnn.Kernels.ReLU(a0_1 * scale1 + shift1, V128.Create(0.0f), V128.Create(6.0f));
@@ -353,9 +353,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when normalized, batch_normalization_1 and re_lu_1 applied on the way out (Vector256 version).</summary>
+        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector256 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void DepthwiseConvolve_depthwise_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool normalized)
+        private static void DepthwiseConvolve_depthwise_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -397,7 +397,7 @@ namespace Samples
                                 a3_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(40)), w0, a3_0);
                             }
                         }
-                        if (normalized)
+                        if (fused)
                         {
                             var scale0 = V256.LoadUnsafe(ref scale); var shift0 = V256.LoadUnsafe(ref shift);
                             a0_0 = V256.Max(V256.Create(0f), a0_0 * scale0 + shift0);
@@ -414,9 +414,9 @@ namespace Samples
             }
         }
 
-        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when normalized, batch_normalization_1 and re_lu_1 applied on the way out (Vector128 version).</summary>
+        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector128 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void DepthwiseConvolve_depthwise_conv2d_128(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool normalized)
+        private static void DepthwiseConvolve_depthwise_conv2d_128(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
@@ -458,7 +458,7 @@ namespace Samples
                                 a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w1, a3_1);
                             }
                         }
-                        if (normalized)
+                        if (fused)
                         {
                             var scale0 = V128.LoadUnsafe(ref scale); var shift0 = V128.LoadUnsafe(ref shift); var scale1 = V128.LoadUnsafe(ref scale, (nuint)(4)); var shift1 = V128.LoadUnsafe(ref shift, (nuint)(4));
                             a0_0 = V128.Max(V128.Create(0f), a0_0 * scale0 + shift0); a0_1 = V128.Max(V128.Create(0f), a0_1 * scale1 + shift1);

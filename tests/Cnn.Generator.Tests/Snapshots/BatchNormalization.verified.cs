@@ -240,13 +240,13 @@ ________________________________________________________________________________
             global::System.Span<float> bufferA = stackalloc float[128];
             global::System.Span<float> bufferB = stackalloc float[128];
             // conv2d: Conv2D 3x3 stride 2 same, linear, 8x8x3 -> 4x4x8
-            Forward_conv2d(p, input, bufferA.Slice(0, Size_conv2d), normalized: true); // batch_normalization and re_lu too
+            Forward_conv2d(p, input, bufferA.Slice(0, Size_conv2d), fused: true); // batch_normalization and re_lu too
             // batch_normalization: BatchNormalization over 8 channels, momentum 0.99, epsilon 0.001, 4x4x8
             // (applied by conv2d's kernel above, on the way out)
             // re_lu: ReLU max 6, 4x4x8
             // (applied by conv2d's kernel above, on the way out)
             // depthwise_conv2d: DepthwiseConv2D 3x3 stride 1 same, linear, 4x4x8 -> 4x4x8
-            Forward_depthwise_conv2d(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_depthwise_conv2d), normalized: true); // batch_normalization_1 and re_lu_1 too
+            Forward_depthwise_conv2d(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_depthwise_conv2d), fused: true); // batch_normalization_1 and re_lu_1 too
             // batch_normalization_1: BatchNormalization over 8 channels, momentum 0.99, epsilon 0.001, no scale, 4x4x8
             // (applied by depthwise_conv2d's kernel above, on the way out)
             // re_lu_1: ReLU, 4x4x8
@@ -879,22 +879,22 @@ ________________________________________________________________________________
         /// <summary>
         /// conv2d: Conv2D 3x3 stride 2 same, linear, 8x8x3 -> 4x4x8.
         /// y[oy, ox, f] = Σ_ky Σ_kx Σ_c x[oy·2 + ky, ox·2 + kx, c] · kernel[ky, kx, c, f]
-        /// With normalized (Forward only), batch_normalization and re_lu follow in the kernel, on the way out.
+        /// With fused (Forward only), batch_normalization and re_lu follow in the kernel, on the way out.
         /// </summary>
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
-        private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool normalized = false)
+        private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool fused = false)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__kernel); // [3, 3, 3, 8]
             ref float bias = ref kernel; // no bias: not read
             // The input inside a 9x9 frame of zeros (0 rows above, 0 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[243];
             global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 24, xRowStride: 24, paddedRowStride: 27, offset: 0);
-            // normalized: batch_normalization (its moving statistics as y·scale + shift per channel) and then re_lu, applied by the kernel.
+            // fused: batch_normalization (its moving statistics as y·scale + shift per channel) and then re_lu, applied by the kernel.
             global::System.Span<float> scale = stackalloc float[8];
             global::System.Span<float> shift = stackalloc float[8];
-            if (normalized) global::Cnn.BatchNormalizationKernels.ScaleAndShift(p.Slice(Offset_batch_normalization__gamma, 8), p.Slice(Offset_batch_normalization__beta, 8), p.Slice(Offset_batch_normalization__moving_mean, 8), p.Slice(Offset_batch_normalization__moving_variance, 8), 0.001f, scale, shift);
-            if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), normalized);
-            else Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), normalized);
+            if (fused) global::Cnn.BatchNormalizationKernels.ScaleAndShift(p.Slice(Offset_batch_normalization__gamma, 8), p.Slice(Offset_batch_normalization__beta, 8), p.Slice(Offset_batch_normalization__moving_mean, 8), p.Slice(Offset_batch_normalization__moving_variance, 8), 0.001f, scale, shift);
+            if (global::Cnn.Kernels.VectorWidth >= 256) Convolve_conv2d_256(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
+            else Convolve_conv2d_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
         }
 
 
@@ -986,22 +986,22 @@ ________________________________________________________________________________
         /// <summary>
         /// depthwise_conv2d: DepthwiseConv2D 3x3 stride 1 same, linear, 4x4x8 -> 4x4x8.
         /// y[oy, ox, ci] = bias[ci] + Σ_ky Σ_kx x[oy·1 + ky - 1, ox·1 + kx - 1, ci] · depthwise_kernel[ky, kx, ci, 0]
-        /// With normalized (Forward only), batch_normalization_1 and re_lu_1 follow in the kernel, on the way out.
+        /// With fused (Forward only), batch_normalization_1 and re_lu_1 follow in the kernel, on the way out.
         /// </summary>
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
-        private static void Forward_depthwise_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool normalized = false)
+        private static void Forward_depthwise_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool fused = false)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_depthwise_conv2d__depthwise_kernel); // [3, 3, 8, 1]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_depthwise_conv2d__bias); // [8]
             // The input inside a 6x6 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> source = stackalloc float[288];
             global::Cnn.Kernels.CopyIntoFrame(x, source, rows: 4, rowLength: 32, xRowStride: 32, paddedRowStride: 48, offset: 56);
-            // normalized: batch_normalization_1 (its moving statistics as y·scale + shift per channel) and then re_lu_1, applied by the kernel.
+            // fused: batch_normalization_1 (its moving statistics as y·scale + shift per channel) and then re_lu_1, applied by the kernel.
             global::System.Span<float> scale = stackalloc float[8];
             global::System.Span<float> shift = stackalloc float[8];
-            if (normalized) global::Cnn.BatchNormalizationKernels.ScaleAndShift(default, p.Slice(Offset_batch_normalization_1__beta, 8), p.Slice(Offset_batch_normalization_1__moving_mean, 8), p.Slice(Offset_batch_normalization_1__moving_variance, 8), 0.001f, scale, shift);
-            if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), normalized);
-            else DepthwiseConvolve_depthwise_conv2d_128(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), normalized);
+            if (fused) global::Cnn.BatchNormalizationKernels.ScaleAndShift(default, p.Slice(Offset_batch_normalization_1__beta, 8), p.Slice(Offset_batch_normalization_1__moving_mean, 8), p.Slice(Offset_batch_normalization_1__moving_variance, 8), 0.001f, scale, shift);
+            if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
+            else DepthwiseConvolve_depthwise_conv2d_128(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
         }
 
         /// <summary>Backward pass of depthwise_conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>

@@ -145,9 +145,9 @@ namespace Samples
                 }
             }
 
-            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3 (Vector128 version).</summary>
+            /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3; when fused, re_lu applied on the way out (Vector128 version).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y)
+            private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y, bool fused)
             {
                 for (int oy = 0; oy < 3; oy++)
                 {
@@ -184,6 +184,11 @@ namespace Samples
                                 var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
                             }
                         }
+                        if (fused)
+                        {
+                            a0_0 = global::System.MathF.Max(0f, a0_0); a0_1 = global::System.MathF.Max(0f, a0_1);
+                            a1_0 = global::System.MathF.Max(0f, a1_0); a1_1 = global::System.MathF.Max(0f, a1_1);
+                        }
                         Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
                         Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
                     }
@@ -217,6 +222,11 @@ namespace Samples
                                 var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
                                 var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
                             }
+                        }
+                        if (fused)
+                        {
+                            a0_0 = global::System.MathF.Max(0f, a0_0);
+                            a1_0 = global::System.MathF.Max(0f, a1_0);
                         }
                         Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
                         Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;

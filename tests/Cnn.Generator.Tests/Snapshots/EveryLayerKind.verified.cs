@@ -238,10 +238,9 @@ _____________________________________________________________________________";
                 // average_pooling2d: AveragePooling2D 2x2 stride 2 same, 5x4x4 -> 3x2x4
                 Forward_average_pooling2d(bufferA.Slice(0, Size_first), bufferB.Slice(0, Size_average_pooling2d));
                 // conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3
-                Forward_conv2d(p, bufferB.Slice(0, Size_average_pooling2d), bufferA.Slice(0, Size_conv2d));
+                Forward_conv2d(p, bufferB.Slice(0, Size_average_pooling2d), bufferA.Slice(0, Size_conv2d), fused: true); // re_lu too
                 // re_lu: ReLU, 3x2x3
-                // in place, in its input's buffer: no later layer reads that input
-                global::Cnn.Kernels.ReLU(bufferA.Slice(0, Size_conv2d));
+                // (applied by conv2d's kernel above, on the way out)
                 // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 3x2x3 -> 1x1x3
                 Forward_max_pooling2d(bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_max_pooling2d));
                 // flatten: Flatten, 1x1x3 -> 3 (row-major: no data moves)
@@ -968,13 +967,14 @@ _____________________________________________________________________________";
             /// <summary>
             /// conv2d: Conv2D 1x1 stride 1 valid, linear, 3x2x4 -> 3x2x3.
             /// y[oy, ox, f] = Σ_ky Σ_kx Σ_c x[oy·1 + ky, ox·1 + kx, c] · kernel[ky, kx, c, f]
+            /// With fused (Forward only), re_lu follows in the kernel, on the way out.
             /// </summary>
             [global::System.Runtime.CompilerServices.SkipLocalsInit]
-            private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+            private static void Forward_conv2d(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool fused = false)
             {
                 ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_conv2d__kernel); // [1, 1, 4, 3]
                 ref float bias = ref kernel; // no bias: not read
-                Convolve_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+                Convolve_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), fused);
             }
 
 

@@ -240,8 +240,7 @@ ________________________________________________________________________________
             // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
             Forward_main(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_main));
             // add: Add of main + conv2d, 8x8x4
-            bufferB.Slice(0, Size_main).CopyTo(bufferC.Slice(0, Size_add)); // y = main + conv2d
-            global::Cnn.Kernels.Add(bufferC.Slice(0, Size_add), bufferA.Slice(0, Size_conv2d));
+            global::Cnn.Kernels.Add(bufferB.Slice(0, Size_main), bufferA.Slice(0, Size_conv2d), bufferC.Slice(0, Size_add)); // y = main + conv2d
             // block_out: ReLU, 8x8x4
             // in place, in its input's buffer: no later layer reads that input
             global::Cnn.Kernels.ReLU(bufferC.Slice(0, Size_add));
@@ -377,8 +376,7 @@ ________________________________________________________________________________
             // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
             Forward_main(p, y_conv2d, y_main);
             // add: Add of main + conv2d, 8x8x4
-            y_main.CopyTo(y_add); // y = main + conv2d
-            global::Cnn.Kernels.Add(y_add, y_conv2d);
+            global::Cnn.Kernels.Add(y_main, y_conv2d, y_add); // y = main + conv2d
             // block_out: ReLU, 8x8x4
             y_add.CopyTo(y_block_out);
             global::Cnn.Kernels.ReLU(y_block_out);
@@ -635,8 +633,7 @@ ________________________________________________________________________________
                         // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
                         Forward_main(p, y_conv2d, y_main);
                         // add: Add of main + conv2d, 8x8x4
-                        y_main.CopyTo(y_add); // y = main + conv2d
-                        global::Cnn.Kernels.Add(y_add, y_conv2d);
+                        global::Cnn.Kernels.Add(y_main, y_conv2d, y_add); // y = main + conv2d
                         // block_out: ReLU, 8x8x4
                         y_add.CopyTo(y_block_out);
                         global::Cnn.Kernels.ReLU(y_block_out);
@@ -766,8 +763,7 @@ ________________________________________________________________________________
             // add: Add of main + conv2d, 8x8x4
             if (layerIndex >= 2)
             {
-                y_main.CopyTo(y_add); // y = main + conv2d
-                global::Cnn.Kernels.Add(y_add, y_conv2d);
+                global::Cnn.Kernels.Add(y_main, y_conv2d, y_add); // y = main + conv2d
             }
             // block_out: ReLU, 8x8x4
             if (layerIndex >= 3)
