@@ -10,12 +10,13 @@ namespace Cnn.Generator.IntegrationTests;
 /// </summary>
 public class OutputFusionTests
 {
-    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedSequence), nameof(FusedReLUs) };
+    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs) };
 
     private static ICnnModel Create(string name) => name switch
     {
         nameof(FusedChains) => new FusedChains(),
         nameof(FusedWideConvolution) => new FusedWideConvolution(),
+        nameof(FusedMidConvolution) => new FusedMidConvolution(),
         nameof(FusedSequence) => new FusedSequence(),
         nameof(FusedReLUs) => new FusedReLUs(),
         _ => throw new ArgumentException(name),
@@ -85,5 +86,50 @@ public class OutputFusionTests
         model.LayerOutput(input, model.Layers.Count - 1, expected);
         Assert.Equal(expected, after);
         Assert.NotEqual(before, after);
+    }
+
+    /// <summary>
+    /// The convolutions whose weights outgrow L1 (blocks of half the filters, twice the pixels; above 1 MiB one block of
+    /// filters at a time over every row) against the formula in double: valid convolution, bias, the normalisation with
+    /// the moving statistics, ReLU.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(FusedWideConvolution))]
+    [InlineData(nameof(FusedMidConvolution))]
+    public void Forward_OfConvolutionsWithLargeWeights_IsTheFormula(string name)
+    {
+        ICnnModel model = Create(name);
+        Randomise(model, 31);
+        LayerInfo conv = model.Layers[0];
+        int w = model.InputShape[1], c = model.InputShape[2];
+        int oh = conv.OutputShape[0], ow = conv.OutputShape[1], f = conv.OutputShape[2];
+        var input = new float[model.InputSize];
+        var random = new RandomSource(32);
+        for (int i = 0; i < input.Length; i++) input[i] = 2f * random.NextSingle() - 1f;
+        var output = new float[model.OutputSize];
+        model.Forward(input, output);
+
+        float[] parameters = model.Parameters.ToArray();
+        float[] Tensor(string tensor)
+        {
+            ParameterTensorInfo info = model.ParameterTensors.Single(t => t.Name == tensor);
+            return parameters.AsSpan(info.Offset, info.Length).ToArray();
+        }
+        float[] kernel = Tensor("wide.kernel"), bias = Tensor("wide.bias"), gamma = Tensor("bn.gamma"), beta = Tensor("bn.beta"),
+            mean = Tensor("bn.moving_mean"), variance = Tensor("bn.moving_variance");
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                for (int k = 0; k < f; k++)
+                {
+                    double sum = bias[k];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            for (int ci = 0; ci < c; ci++)
+                                sum += (double)input[((oy + ky) * w + ox + kx) * c + ci] * kernel[((ky * 3 + kx) * c + ci) * f + k];
+                    double normalised = gamma[k] * (sum - mean[k]) / Math.Sqrt(variance[k] + 0.001) + beta[k];
+                    double expected = Math.Max(0, normalised);
+                    float actual = output[(oy * ow + ox) * f + k];
+                    Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"{name} y[{oy}, {ox}, {k}] = {actual}, expected {expected}");
+                }
     }
 }

@@ -34,12 +34,12 @@ namespace Cnn.Generator.IntegrationTests.Models;
 public partial class FusedChains;
 
 /// <summary>
-/// A convolution with more than 1 MiB of weights (3x3x128x256) over several output rows, whose kernel walks blocks of
-/// filters over all rows, with BatchNormalization and ReLU fused; the ReLU is the model's output. Its training buffers
+/// A convolution with more than 1 MiB of weights (3x3x128x256) over several output rows of 6 pixels, whose kernel walks
+/// blocks of half the usual filters over all rows, with BatchNormalization and ReLU fused; the ReLU is the model's output. Its training buffers
 /// are over the stack budget, so its scratch (the scale and shift too) is in per-thread arrays, as CNN0007 says.
 /// </summary>
 #pragma warning disable CNN0007
-[Model(5, 4, 128, Loss = Loss.MeanSquaredError)]
+[Model(5, 8, 128, Loss = Loss.MeanSquaredError)]
 [Conv2D(256, 3, Name = "wide")]
 [BatchNormalization(Name = "bn")]
 [ReLU(Name = "relu")]
@@ -72,3 +72,13 @@ public partial class FusedSequence;
 [ReLU(Name = "r4")]
 [Conv2D(5, 3, Name = "c3")]
 public partial class FusedReLUs;
+
+/// <summary>
+/// A convolution with 108 KiB of weights (3x3x32x96, more than SimdKernels' L1 bound, less than its L2 one) over rows of 7
+/// pixels: blocks of half the usual filters and twice the pixels, rows outside.
+/// </summary>
+[Model(6, 9, 32, Loss = Loss.MeanSquaredError)]
+[Conv2D(96, 3, Name = "wide")]
+[BatchNormalization(Name = "bn")]
+[ReLU(Name = "relu")]
+public partial class FusedMidConvolution;
