@@ -198,9 +198,20 @@ internal static class Conv2DEmitter
     private static bool Padded(Conv2DSpec c) =>
         c.PadTop > 0 || c.PadLeft > 0 || PaddedHeight(c) != c.Input.Height || PaddedWidth(c) != c.Input.Width;
 
-    /// <summary>The valid convolution the forward kernel computes.</summary>
+    /// <summary>The valid convolution over the padded input (the kernel gradient's).</summary>
     private static ConvGeometry Geometry(Conv2DSpec c) => new(PaddedHeight(c), PaddedWidth(c), c.Input.Channels,
         c.Output.Height, c.Output.Width, c.Filters, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.DilationRate, c.DilationRate);
+
+    /// <summary>
+    /// Whether the forward kernel reads the input itself although it is <see cref="Padded"/>: no window reaches past the
+    /// input (no zeros needed), so Valid windows that leave its last rows or columns unused walk the input's own rows.
+    /// </summary>
+    private static bool ForwardReadsInput(Conv2DSpec c) =>
+        c.PadTop == 0 && c.PadLeft == 0 && PaddedHeight(c) <= c.Input.Height && PaddedWidth(c) <= c.Input.Width;
+
+    /// <summary>The valid convolution the forward kernel computes: over the input itself or over its padded copy.</summary>
+    private static ConvGeometry ForwardGeometry(Conv2DSpec c) =>
+        ForwardReadsInput(c) ? Geometry(c) with { InHeight = c.Input.Height, InWidth = c.Input.Width } : Geometry(c);
 
     /// <summary>
     /// The input gradient as a valid convolution (stride 1 only): dy padded by (kh - 1)·d rows and (kw - 1)·d columns on
@@ -219,7 +230,7 @@ internal static class Conv2DEmitter
     public static void EmitForward(SourceWriter w, SourceWriter k, LayerContext context)
     {
         var c = (Conv2DSpec)context.Layer;
-        ConvGeometry g = Geometry(c);
+        ConvGeometry g = ForwardGeometry(c);
         w.Line("/// <summary>");
         w.Line($"/// {Describe(c)}.");
         string open = c.Activation == Activation.None ? "" : c.Activation + "(", close = c.Activation == Activation.None ? "" : ")";
@@ -237,7 +248,7 @@ internal static class Conv2DEmitter
                 ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
                 : "ref float bias = ref kernel; // no bias: not read");
             string source = "x";
-            if (Padded(c))
+            if (Padded(c) && !ForwardReadsInput(c))
             {
                 EmitPaddedCopy(w, context, "forward", "x", "padded");
                 source = "padded";
@@ -251,7 +262,7 @@ internal static class Conv2DEmitter
         foreach (VectorPath path in Paths(context, c))
         {
             SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, path, c.UseBias, c.Activation == Activation.ReLU,
-                $"The convolution of {c.Name} over the {(Padded(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}{(context.Fused is { } f ? $"; when fused, {f.Names} applied on the way out" : "")}",
+                $"The convolution of {c.Name} over the {(Padded(c) && !ForwardReadsInput(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}{(context.Fused is { } f ? $"; when fused, {f.Names} applied on the way out" : "")}",
                 epilogue: context.Fused?.Epilogue);
             k.Line();
         }

@@ -174,6 +174,15 @@ internal readonly record struct DepthwisePlan(TensorShape Input, int Multiplier,
     /// <summary>Whether the kernels read a copy of the input: framed, or with each channel repeated m times.</summary>
     public bool Copied => Padded || Multiplier > 1;
 
+    /// <summary>
+    /// Whether the forward kernel reads the input itself: no channel is repeated and no window reaches past the input (no
+    /// zeros needed), so Valid windows that leave its last rows or columns unused walk the input's own rows.
+    /// </summary>
+    public bool ForwardReadsInput => Multiplier == 1 && PadTop == 0 && PadLeft == 0 && PaddedHeight <= Input.Height && PaddedWidth <= Input.Width;
+
+    /// <summary>The forward kernel's geometry: over the input itself (<see cref="ForwardReadsInput"/>) or over the copy.</summary>
+    public DepthwiseGeometry ForwardGeometry => ForwardReadsInput ? Geometry with { InHeight = Input.Height, InWidth = Input.Width } : Geometry;
+
     /// <summary>Whether a stride is above 1 (the input gradient is then scattered, not gathered).</summary>
     public bool Strided => StrideHeight > 1 || StrideWidth > 1;
 
@@ -285,7 +294,7 @@ internal static class DepthwiseEmitter
     /// </summary>
     public static string EmitSource(SourceWriter w, LayerContext context, DepthwisePlan plan, string x, string direction)
     {
-        if (!plan.Copied) return x;
+        if (!plan.Copied || (direction == "forward" && plan.ForwardReadsInput)) return x;
         int c = plan.Input.Channels, m = plan.Multiplier, cm = plan.Channels, wp = plan.PaddedWidth;
         int rows = Math.Min(plan.Input.Height, plan.PaddedHeight - plan.PadTop), columns = Math.Min(plan.Input.Width, wp - plan.PadLeft);
         string frame = plan.Padded ? $" inside a {plan.PaddedHeight}x{wp} frame of zeros ({plan.PadTop} rows above, {plan.PadLeft} columns left)" : "";
@@ -314,11 +323,11 @@ internal static class DepthwiseEmitter
     /// <summary>Writes the kernels of the forward pass.</summary>
     public static void EmitForwardKernels(SourceWriter k, LayerContext context, DepthwisePlan plan, string name, bool bias, bool relu, string layer, FusedOutput? fused = null)
     {
-        DepthwiseGeometry g = plan.Geometry;
+        DepthwiseGeometry g = plan.ForwardGeometry;
         foreach (VectorPath width in plan.Paths(context.Target))
         {
             SimdKernels.EmitDepthwise(k, name, g, width, bias, relu,
-                $"The depthwise convolution of {layer} over the {(plan.Copied ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when fused, {fused.Names} applied on the way out")}",
+                $"The depthwise convolution of {layer} over the {(plan.Copied && !plan.ForwardReadsInput ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when fused, {fused.Names} applied on the way out")}",
                 fused?.Epilogue);
             k.Line();
         }

@@ -108,9 +108,8 @@ internal sealed record ZeroPadding2DSpec(int Top, int Bottom, int Left, int Righ
             }
             else
             {
-                code.Line("y.Clear();");
-                using (code.Block($"for (int i = 0; i < {Input.Height}; i++)"))
-                    code.Line($"x.Slice({EmitHelpers.Times("i", InRow)}, {InRow}).CopyTo(y.Slice({Start("i")}, {InRow}));");
+                // Each input row into its place; only the border around them is cleared.
+                code.Line($"{Names.Kernels}.CopyIntoFrame(x, y, rows: {Input.Height}, rowLength: {InRow}, xRowStride: {InRow}, paddedRowStride: {OutRow}, offset: {Top * OutRow + Left * Input.Channels});");
             }
         }
         code.Line();

@@ -722,11 +722,7 @@ ________________________________________________________________________________
     /// </summary>
     private static void Forward_zero_padding2d(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
-        y.Clear();
-        for (int i = 0; i < 6; i++)
-        {
-            x.Slice(i * 15, 15).CopyTo(y.Slice((i + 1) * 21 + 3, 15));
-        }
+        global::Cnn.Kernels.CopyIntoFrame(x, y, rows: 6, rowLength: 15, xRowStride: 15, paddedRowStride: 21, offset: 24);
     }
 
     /// <summary>Backward pass of zero_padding2d: dx is dy without its border (dx[i, j, c] = dy[i + 1, j + 1, c]).</summary>
@@ -790,11 +786,7 @@ ________________________________________________________________________________
     /// </summary>
     private static void Forward_zero_padding2d_1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
     {
-        y.Clear();
-        for (int i = 0; i < 6; i++)
-        {
-            x.Slice(i * 50, 50).CopyTo(y.Slice((i + 1) * 80 + 20, 50));
-        }
+        global::Cnn.Kernels.CopyIntoFrame(x, y, rows: 6, rowLength: 50, xRowStride: 50, paddedRowStride: 80, offset: 100);
     }
 
     /// <summary>Backward pass of zero_padding2d_1: dx is dy without its border (dx[i, j, c] = dy[i + 1, j + 2, c]).</summary>
