@@ -2,8 +2,8 @@
 """PyTorch twin of `samples/FashionMnist -- --model resnet`: FashionResNet (samples/FashionMnist/FashionResNet.cs,
 78,378 parameters) trained on Fashion-MNIST with the recipe of the sample and of ../shared/peers/pytorch_peer.py:
 RMSprop with Keras's defaults (lr 0.001, rho 0.9, epsilon 1e-7), batch 64, pixels / 255, the test set evaluated after
-every epoch. As Keras builds the model: Glorot-uniform kernels and zero biases, BatchNormalization with momentum 0.99
-(PyTorch's momentum 0.01) and epsilon 0.001, 'same' padding with the odd row or column at the bottom or right (F.pad).
+every epoch. As Keras builds the model: Glorot-uniform kernels and zero biases, BatchNormalization with momentum 0.9 as
+the sample sets it (PyTorch's momentum 0.1) and Keras's epsilon 0.001, 'same' padding with the odd row or column at the bottom or right (F.pad).
 Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT] [SEED]   (Debian python3-torch, dataset-fashion-mnist)
   LIMIT: train on the first LIMIT training images only (the sample's --limit; 0: all)
   SEED: torch.manual_seed (default 0), for the spread over several seeds (the sample's --seed)
@@ -43,7 +43,7 @@ class SameConv(nn.Module):
 
 
 def bn(c):
-    return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)  # Keras momentum 0.99
+    return nn.BatchNorm2d(c, eps=1e-3, momentum=0.1)  # Keras momentum 0.9, as FashionResNet.cs sets it
 
 
 class Stage(nn.Module):
