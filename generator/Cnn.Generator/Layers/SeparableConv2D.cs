@@ -119,6 +119,9 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
     private void EmitDepthwise(SourceWriter w, LayerContext context, string direction)
     {
         string source = DepthwiseEmitter.EmitSource(w, context, Plan, "x", direction);
+        // The forward kernel walks the input itself when no zeros are needed (the backward pass still copies it, for the
+        // kernel gradient's geometry).
+        if (Plan.ForwardReadsInput) source = "x";
         w.Line("// The depthwise half: each channel with its own kernels, no bias.");
         w.Line(context.Buffers.Declare("depthwise", Plan.OutputSize, $"{Name}_{direction}"));
         SimdKernels.EmitDispatch(w, $"DepthwiseConvolve_{context.MethodSuffix}", $"{Ref(source)}, ref depthwiseKernel, ref depthwiseKernel, {Ref("depthwise")}", Plan.Paths(context.Target));

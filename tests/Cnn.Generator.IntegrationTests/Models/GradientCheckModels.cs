@@ -176,8 +176,12 @@ public partial class CheckDepthwise;
 [Dense(2)]
 public partial class CheckDepthwiseWide;
 
-/// <summary>SeparableConv2D: depth multiplier 2 with Same padding, a stride of 2 without bias, a dilated one; sparse cross-entropy.</summary>
-[Model(6, 6, 3, Loss = Loss.SparseCategoricalCrossEntropy)]
+/// <summary>
+/// SeparableConv2D: depth multiplier 2 with Same padding, a stride of 2 without bias (its windows leave the 7x7 input's
+/// last row and column unused: the forward kernel reads the input itself, the backward pass a copy), a dilated one;
+/// sparse cross-entropy.
+/// </summary>
+[Model(7, 7, 3, Loss = Loss.SparseCategoricalCrossEntropy)]
 [SeparableConv2D(4, 3, DepthMultiplier = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
 [SeparableConv2D(5, 2, Stride = 2, UseBias = false, Activation = Activation.Sigmoid)]
 [SeparableConv2D(6, 2, 3, DilationRate = 2, Padding = Padding.Same, Activation = Activation.Tanh)]
@@ -264,3 +268,14 @@ public partial class WideGlobalMaxPool;
 [Model(8, 27, Loss = Loss.MeanSquaredError)]
 [MaxPool1D(2)]
 public partial class WideMaxPool1D;
+
+/// <summary>
+/// Valid windows with a stride that leave the input's last rows and columns unused (Conv2D 3x3 stride 2 on 8x8,
+/// DepthwiseConv2D 2x2 stride 2 on 3x3): the forward kernels read the input itself, the backward passes a copy.
+/// </summary>
+[Model(8, 8, 2, Loss = Loss.MeanSquaredError)]
+[Conv2D(3, 3, Stride = 2, Activation = Activation.Tanh)]
+[DepthwiseConv2D(2, Stride = 2, Activation = Activation.Sigmoid)]
+[Flatten]
+[Dense(2)]
+public partial class CheckUnusedEdges;
