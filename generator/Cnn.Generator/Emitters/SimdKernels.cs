@@ -297,10 +297,12 @@ internal static partial class SimdKernels
     /// <remarks>
     /// With <paramref name="zeroRows"/> &gt; 0 the input is known to be zero outside rows [zeroRows, InHeight - zeroRows)
     /// (the framed output gradient of the input-gradient pass), and the kernel rows that would only meet those
-    /// zeros are skipped.
+    /// zeros are skipped. <paramref name="wideBlocks"/> lets a layer's forward kernel take <see cref="WideBlockRegisters"/>;
+    /// the backward passes keep the usual blocks (the seed model's training ran 10 % slower on 2 threads with its input
+    /// gradient in the wider blocks, in one series of A/B runs).
     /// </remarks>
     public static void EmitConvolution(SourceWriter w, string name, ConvGeometry g, VectorPath path, bool bias, bool relu, string summary, int zeroRows = 0,
-        Epilogue? epilogue = null)
+        Epilogue? epilogue = null, bool wideBlocks = false)
     {
         w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
         EmitOptimizedAtOnce(w);
@@ -313,7 +315,8 @@ internal static partial class SimdKernels
                 epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
                 $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
             }.Where(part => part.Length > 0));
-            if (FiltersOutside(g, path) is int registers)
+            int perBlock = wideBlocks ? WideBlockRegisters(g, path) : path.FilterRegisters;
+            if (FiltersOutside(g, path, perBlock) is int registers)
             {
                 // The weights outgrow the L2 cache: each block of filters, its weights kept in cache, runs over all rows.
                 w.Line($"// {Format.Thousands((long)g.KernelHeight * g.Taps * g.Filters * 4 / 1024)} KiB of weights: one block of filters at a time over every output row, so that its weights stay in cache.");
@@ -332,7 +335,7 @@ internal static partial class SimdKernels
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
             {
                 ConvolutionRow(w, g, zeroRows, "y");
-                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, g.OutWidth == 1 ? path.AccumulatorBudget : WideBlockRegisters(g, path)), Move("yRow"),
+                EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, g.OutWidth == 1 ? path.AccumulatorBudget : perBlock), Move("yRow"),
                     (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
                         inLoop ? ConvRefs.Moved("yf") : ConvRefs.Whole("yRow"), epilogue, blockLoop: inLoop));
             }
@@ -367,14 +370,14 @@ internal static partial class SimdKernels
 
     /// <summary>
     /// For a convolution whose weights exceed <see cref="CachedWeightBytes"/> and which has more than one output row: the
-    /// filter registers per block, as many as the path allows while one block's weights stay within <see cref="BlockWeightBytes"/>; else null
+    /// filter registers per block, <paramref name="perBlock"/> halved while one block's weights exceed <see cref="BlockWeightBytes"/>; else null
     /// (rows outside, filter blocks inside, as for small layers, where every weight is in cache anyway).
     /// </summary>
-    private static int? FiltersOutside(ConvGeometry g, VectorPath path)
+    private static int? FiltersOutside(ConvGeometry g, VectorPath path, int perBlock)
     {
         long perFilter = (long)g.KernelHeight * g.Taps * 4;
         if (g.OutHeight == 1 || perFilter * g.Filters <= CachedWeightBytes) return null;
-        int registers = WideBlockRegisters(g, path);
+        int registers = perBlock;
         while (registers > 1 && perFilter * registers * path.Lanes > BlockWeightBytes) registers /= 2;
         return registers;
     }

@@ -263,7 +263,7 @@ internal static class Conv2DEmitter
         {
             SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, path, c.UseBias, c.Activation == Activation.ReLU,
                 $"The convolution of {c.Name} over the {(Padded(c) && !ForwardReadsInput(c) ? "padded " : "")}input, {g.InHeight}x{g.InWidth}x{g.InChannels} -> {g.OutHeight}x{g.OutWidth}x{g.Filters}{(c.Activation == Activation.ReLU ? ", ReLU applied on the way out" : "")}{(context.Fused is { } f ? $"; when fused, {f.Names} applied on the way out" : "")}",
-                epilogue: context.Fused?.Epilogue);
+                epilogue: context.Fused?.Epilogue, wideBlocks: true);
             k.Line();
         }
     }

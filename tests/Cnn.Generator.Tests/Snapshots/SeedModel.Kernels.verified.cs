@@ -2421,67 +2421,51 @@ namespace Samples
                 ref float yRow = ref Unsafe.Add(ref y, oy * 320);
                 // Input rows above 2 and from 5 on are zeros: skip the kernel rows that meet only them.
                 int ky0 = global::System.Math.Max(0, 2 - oy), ky1 = global::System.Math.Min(3, 5 - oy);
-                // filters 0 .. 31: 5 output pixels at a time
+                // all filters: 3 output pixels at a time (1x), then 2 (1x)
                 {
                     const int ox = 0;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
-                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
-                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
-                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
-                    var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
+                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f); var a2_2 = V512.Create(0f); var a2_3 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
                         for (int r = 0; r < 192; r++)
                         {
-                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16));
-                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
-                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
-                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
-                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
-                            var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
+                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = V512.FusedMultiplyAdd(x2, w2, a2_2); a2_3 = V512.FusedMultiplyAdd(x2, w3, a2_3);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 64);
                         }
                     }
-                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16));
-                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16));
-                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 16));
-                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 16));
-                    V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 16));
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 48));
+                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 16)); V512.StoreUnsafe(a2_2, ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(a2_3, ref yRow, (nuint)((ox + 2) * 64 + 48));
                 }
-                // filters 32 .. 63: 5 output pixels at a time
                 {
-                    const int ox = 0;
+                    const int ox = 3;
                     ref float window = ref Unsafe.Add(ref xRow, ox * 64);
-                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f);
-                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f);
-                    var a2_0 = V512.Create(0f); var a2_1 = V512.Create(0f);
-                    var a3_0 = V512.Create(0f); var a3_1 = V512.Create(0f);
-                    var a4_0 = V512.Create(0f); var a4_1 = V512.Create(0f);
+                    var a0_0 = V512.Create(0f); var a0_1 = V512.Create(0f); var a0_2 = V512.Create(0f); var a0_3 = V512.Create(0f);
+                    var a1_0 = V512.Create(0f); var a1_1 = V512.Create(0f); var a1_2 = V512.Create(0f); var a1_3 = V512.Create(0f);
                     for (int ky = ky0; ky < ky1; ky++)
                     {
                         ref float xr = ref Unsafe.Add(ref window, ky * 448);
                         ref float kr = ref Unsafe.Add(ref k, ky * 12288);
                         for (int r = 0; r < 192; r++)
                         {
-                            var w0 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w1 = V512.LoadUnsafe(ref kr, (nuint)(48));
-                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1);
-                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1);
-                            var x2 = V512.Create(Unsafe.Add(ref xr, 128)); a2_0 = V512.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V512.FusedMultiplyAdd(x2, w1, a2_1);
-                            var x3 = V512.Create(Unsafe.Add(ref xr, 192)); a3_0 = V512.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V512.FusedMultiplyAdd(x3, w1, a3_1);
-                            var x4 = V512.Create(Unsafe.Add(ref xr, 256)); a4_0 = V512.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = V512.FusedMultiplyAdd(x4, w1, a4_1);
+                            var w0 = V512.LoadUnsafe(ref kr); var w1 = V512.LoadUnsafe(ref kr, (nuint)(16)); var w2 = V512.LoadUnsafe(ref kr, (nuint)(32)); var w3 = V512.LoadUnsafe(ref kr, (nuint)(48));
+                            var x0 = V512.Create(xr); a0_0 = V512.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V512.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = V512.FusedMultiplyAdd(x0, w2, a0_2); a0_3 = V512.FusedMultiplyAdd(x0, w3, a0_3);
+                            var x1 = V512.Create(Unsafe.Add(ref xr, 64)); a1_0 = V512.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V512.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = V512.FusedMultiplyAdd(x1, w2, a1_2); a1_3 = V512.FusedMultiplyAdd(x1, w3, a1_3);
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 64);
                         }
                     }
-                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 48));
-                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 48));
-                    V512.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 64 + 32)); V512.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 64 + 48));
-                    V512.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 64 + 32)); V512.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 64 + 48));
-                    V512.StoreUnsafe(a4_0, ref yRow, (nuint)((ox + 4) * 64 + 32)); V512.StoreUnsafe(a4_1, ref yRow, (nuint)((ox + 4) * 64 + 48));
+                    V512.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 64)); V512.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 64 + 16)); V512.StoreUnsafe(a0_2, ref yRow, (nuint)(ox * 64 + 32)); V512.StoreUnsafe(a0_3, ref yRow, (nuint)(ox * 64 + 48));
+                    V512.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 64)); V512.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 64 + 16)); V512.StoreUnsafe(a1_2, ref yRow, (nuint)((ox + 1) * 64 + 32)); V512.StoreUnsafe(a1_3, ref yRow, (nuint)((ox + 1) * 64 + 48));
                 }
             }
         }
