@@ -206,8 +206,7 @@ internal static class Conv2DEmitter
     /// Whether the forward kernel reads the input itself although it is <see cref="Padded"/>: no window reaches past the
     /// input (no zeros needed), so Valid windows that leave its last rows or columns unused walk the input's own rows.
     /// </summary>
-    private static bool ForwardReadsInput(Conv2DSpec c) =>
-        c.PadTop == 0 && c.PadLeft == 0 && PaddedHeight(c) <= c.Input.Height && PaddedWidth(c) <= c.Input.Width;
+    private static bool ForwardReadsInput(Conv2DSpec c) => c.Input.Contains(c.PadTop, c.PadLeft, c.PaddedHeight, c.PaddedWidth);
 
     /// <summary>The valid convolution the forward kernel computes: over the input itself or over its padded copy.</summary>
     private static ConvGeometry ForwardGeometry(Conv2DSpec c) =>

@@ -178,7 +178,7 @@ internal readonly record struct DepthwisePlan(TensorShape Input, int Multiplier,
     /// Whether the forward kernel reads the input itself: no channel is repeated and no window reaches past the input (no
     /// zeros needed), so Valid windows that leave its last rows or columns unused walk the input's own rows.
     /// </summary>
-    public bool ForwardReadsInput => Multiplier == 1 && PadTop == 0 && PadLeft == 0 && PaddedHeight <= Input.Height && PaddedWidth <= Input.Width;
+    public bool ForwardReadsInput => Multiplier == 1 && Input.Contains(PadTop, PadLeft, PaddedHeight, PaddedWidth);
 
     /// <summary>The forward kernel's geometry: over the input itself (<see cref="ForwardReadsInput"/>) or over the copy.</summary>
     public DepthwiseGeometry ForwardGeometry => ForwardReadsInput ? Geometry with { InHeight = Input.Height, InWidth = Input.Width } : Geometry;

@@ -33,6 +33,13 @@ internal readonly record struct TensorShape(int Rank, int Height, int Width, int
     /// <summary>The number of values.</summary>
     public int Size => Height * Width * Channels;
 
+    /// <summary>
+    /// Whether windows that cover <paramref name="rows"/> x <paramref name="columns"/> from (−<paramref name="padTop"/>,
+    /// −<paramref name="padLeft"/>) stay inside this shape: no zeros are needed, and a kernel may walk the rows of the
+    /// input itself (Valid windows with a stride may leave its last rows or columns unused).
+    /// </summary>
+    public bool Contains(int padTop, int padLeft, long rows, long columns) => padTop == 0 && padLeft == 0 && rows <= Height && columns <= Width;
+
     /// <summary>The dimensions: <c>[h, w, c]</c>, <c>[steps, c]</c> or <c>[n]</c>.</summary>
     public int[] Dims => Rank switch { 3 => new[] { Height, Width, Channels }, 2 => new[] { Height, Channels }, _ => new[] { Channels } };
 
