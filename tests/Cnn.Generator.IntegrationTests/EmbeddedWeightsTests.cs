@@ -35,6 +35,9 @@ public class EmbeddedWeightsTests
         using Stream? stream = typeof(EmbeddedFashionCnn).Assembly.GetManifestResourceStream(EmbeddedFashionCnn.EmbeddedWeightsResourceName);
         Assert.NotNull(stream);
         Assert.Equal(new FileInfo(WeightsPath).Length, stream!.Length);
+        // The loader reads the resource where the runtime mapped it (no copy of the file at start-up): that needs
+        // the runtime to hand out the mapped memory, as CoreCLR and NativeAOT do.
+        Assert.IsAssignableFrom<UnmanagedMemoryStream>(stream);
     }
 
     [Fact]
@@ -71,6 +74,8 @@ public class EmbeddedWeightsTests
     [InlineData("extra")]
     [InlineData("missing")]
     [InlineData("nan")]
+    [InlineData("nan-in-last")]
+    [InlineData("dtype")]
     public void Load_RejectsBadBytes_AndLeavesTheModelAlone(string damage)
     {
         var model = new EmbeddedFashionCnn();
@@ -84,12 +89,40 @@ public class EmbeddedWeightsTests
             case "shape": tensors[^1] = (tensors[^1].Name, new[] { 5, 2 }, tensors[^1].Values); break;
             case "extra": tensors.Add(("dense_2.bias", new[] { 1 }, new[] { 0f })); break;
             case "missing": tensors.RemoveAt(1); break;
-            case "nan": tensors[0].Values[3] = float.NaN; break;
+            case "nan": tensors[2].Values[777] = float.NaN; break; // inside conv2d_1.kernel, past the first vectors
+            case "nan-in-last": tensors[^1].Values[^1] = float.PositiveInfinity; break; // every tensor before it is fine
         }
         byte[] bytes = SafeTensorsWriter.ToBytes(tensors);
         if (damage == "truncated") bytes = bytes[..^10];
+        if (damage == "dtype") bytes = LastTensorAsF16(bytes);
         var e = Assert.Throws<CnnDataException>(() => EmbeddedWeights.Load(model, bytes, "damaged.safetensors"));
         Assert.StartsWith("damaged.safetensors: ", e.Message);
+        Assert.Contains(damage switch
+        {
+            "truncated" => "truncated",
+            "shape" => "but the model needs",
+            "extra" => "does not belong to this model",
+            "missing" => "is missing",
+            "dtype" => "embedded weights must be F32",
+            "nan" => $"tensor '{tensors[2].Name}' holds a non-finite value (NaN) at index 777",
+            _ => $"tensor '{tensors[^1].Name}' holds a non-finite value",
+        }, e.Message);
         Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    /// <summary>The file with its last tensor's dtype changed to F16, the same shape, and half its bytes (the data ends with it).</summary>
+    private static byte[] LastTensorAsF16(byte[] bytes)
+    {
+        var file = SafeTensorsFile.Parse(bytes);
+        SafeTensorInfo last = file.Tensors[^1];
+        Assert.Equal(bytes.Length - 8 - (int)BitConverter.ToUInt64(bytes, 0), (int)last.End);
+        int headerLength = (int)BitConverter.ToUInt64(bytes, 0);
+        string header = System.Text.Encoding.UTF8.GetString(bytes, 8, headerLength);
+        string entry = $"\"{last.Name}\":{{\"dtype\":\"F32\",\"shape\":[{last.Shape[0]}],\"data_offsets\":[{last.Begin},{last.End}]";
+        Assert.Contains(entry, header);
+        long end = last.Begin + (last.End - last.Begin) / 2;
+        string changed = header.Replace(entry, $"\"{last.Name}\":{{\"dtype\":\"F16\",\"shape\":[{last.Shape[0]}],\"data_offsets\":[{last.Begin},{end}]");
+        byte[] newHeader = System.Text.Encoding.UTF8.GetBytes(changed.PadRight((changed.Length + 7) / 8 * 8));
+        return [.. BitConverter.GetBytes((ulong)newHeader.Length), .. newHeader, .. bytes.AsSpan(8 + headerLength, (int)end)];
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -15,6 +16,8 @@ public static class EmbeddedWeights
     /// Checks the header of the resource <paramref name="resourceName"/> of <paramref name="assembly"/> against
     /// <paramref name="model"/> (every tensor present, F32, the right shape, no extras, finite values) and copies
     /// the floats into <see cref="ICnnModel.Parameters"/>. A bad resource leaves the model's parameters unchanged.
+    /// The resource is read where it lies in the loaded assembly (NativeAOT and the JIT both map it), so the only
+    /// copy made is the one into the parameters: at start-up every fresh page costs a page fault.
     /// </summary>
     /// <exception cref="CnnDataException">The resource is missing, malformed, or does not fit the model.</exception>
     public static void Load(ICnnModel model, Assembly assembly, string resourceName)
@@ -25,6 +28,16 @@ public static class EmbeddedWeights
         using Stream stream = assembly.GetManifestResourceStream(resourceName)
             ?? throw new CnnDataException(resourceName,
                 $"assembly '{assembly.GetName().Name}' has no such resource: declare the weight file as <CnnEmbeddedWeights Include=\"...\" /> in the project, with Cnn.Runtime.props imported");
+        if (stream is UnmanagedMemoryStream mapped && mapped.Length - mapped.Position <= Array.MaxLength)
+        {
+            unsafe
+            {
+                // The stream's memory belongs to the assembly, which the caller's reference keeps loaded.
+                Load(model, new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position)), resourceName);
+            }
+            GC.KeepAlive(assembly);
+            return;
+        }
         byte[] bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         Load(model, bytes, resourceName);
@@ -37,42 +50,83 @@ public static class EmbeddedWeights
     /// <exception cref="CnnDataException">The bytes are malformed or do not fit the model.</exception>
     public static void Load(ICnnModel model, byte[] bytes, string source = "<embedded>")
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(bytes);
-        SafeTensorsFile file = SafeTensorsFile.Parse(bytes, source);
-        long dataStart = 8 + (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var scratch = new float[model.ParameterCount];
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (ParameterTensorInfo expected in model.ParameterTensors)
+        Load(model, bytes.AsSpan(), source);
+    }
+
+    /// <summary>
+    /// As <see cref="Load(ICnnModel, byte[], string)"/>, from a span (memory that is not an array: a mapped file,
+    /// an executable's data). Everything is checked before the first parameter changes.
+    /// </summary>
+    /// <exception cref="CnnDataException">The bytes are malformed or do not fit the model.</exception>
+    public static void Load(ICnnModel model, ReadOnlySpan<byte> bytes, string source = "<embedded>")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        List<SafeTensorInfo> tensors = SafeTensorsFile.ParseHeader(bytes, source, new Dictionary<string, string>(StringComparer.Ordinal), out long dataStart);
+        var byName = new Dictionary<string, SafeTensorInfo>(tensors.Count, StringComparer.Ordinal);
+        foreach (SafeTensorInfo tensor in tensors) byName[tensor.Name] = tensor;
+        IReadOnlyList<ParameterTensorInfo> expectedTensors = model.ParameterTensors;
+
+        // First every check, on the file's own bytes; then the copies, so that a bad file changes nothing.
+        var matched = new SafeTensorInfo[expectedTensors.Count];
+        for (int k = 0; k < matched.Length; k++)
         {
-            known.Add(expected.Name);
-            if (!file.Contains(expected.Name))
+            ParameterTensorInfo expected = expectedTensors[k];
+            if (!byName.Remove(expected.Name, out SafeTensorInfo? actual))
                 throw new CnnDataException(source, $"tensor '{expected.Name}' is missing (the model needs shape [{string.Join(", ", expected.Shape)}])");
-            SafeTensorInfo actual = file.Info(expected.Name);
             if (!actual.Shape.AsSpan().SequenceEqual(expected.Shape))
                 throw new CnnDataException(source, $"tensor '{expected.Name}' has shape {actual.ShapeText} but the model needs [{string.Join(", ", expected.Shape)}]");
             if (actual.DType != SafeTensorsDType.F32)
                 throw new CnnDataException(source, $"tensor '{expected.Name}' is {actual.DType}; embedded weights must be F32");
-            Span<float> target = scratch.AsSpan(expected.Offset, expected.Length);
-            ReadOnlySpan<byte> data = bytes.AsSpan((int)(dataStart + actual.Begin), (int)(actual.End - actual.Begin));
+            ReadOnlySpan<byte> data = Data(bytes, dataStart, actual);
+            int bad = BitConverter.IsLittleEndian ? IndexOfNonFinite(MemoryMarshal.Cast<byte, float>(data)) : IndexOfNonFiniteLittleEndian(data);
+            if (bad >= 0)
+                throw new CnnDataException(source, $"tensor '{expected.Name}' holds a non-finite value ({BinaryPrimitives.ReadSingleLittleEndian(data.Slice(bad * sizeof(float)))}) at index {bad}");
+            matched[k] = actual;
+        }
+        if (byName.Count > 0)
+        {
+            string extra = tensors.First(t => byName.ContainsKey(t.Name)).Name;
+            throw new CnnDataException(source, $"tensor '{extra}' does not belong to this model (its tensors are {string.Join(", ", expectedTensors.Select(t => t.Name))})");
+        }
+
+        Span<float> parameters = model.Parameters;
+        for (int k = 0; k < matched.Length; k++)
+        {
+            ParameterTensorInfo expected = expectedTensors[k];
+            ReadOnlySpan<byte> data = Data(bytes, dataStart, matched[k]);
+            Span<float> target = parameters.Slice(expected.Offset, expected.Length);
             if (BitConverter.IsLittleEndian)
                 MemoryMarshal.Cast<byte, float>(data).CopyTo(target);
             else
-                file.ReadInto(expected.Name, target);
-            int bad = IndexOfNonFinite(target);
-            if (bad >= 0)
-                throw new CnnDataException(source, $"tensor '{expected.Name}' holds a non-finite value ({target[bad]}) at index {bad}");
+                for (int i = 0; i < target.Length; i++) target[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float)));
         }
-        foreach (SafeTensorInfo tensor in file.Tensors)
-            if (!known.Contains(tensor.Name))
-                throw new CnnDataException(source, $"tensor '{tensor.Name}' does not belong to this model (its tensors are {string.Join(", ", known)})");
-        scratch.CopyTo(model.Parameters);
     }
+
+    private static ReadOnlySpan<byte> Data(ReadOnlySpan<byte> bytes, long dataStart, SafeTensorInfo tensor) =>
+        bytes.Slice((int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin));
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
-        for (int i = 0; i < values.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // NaN and the infinities are the floats whose exponent bits are all ones. The vector loop stops at the
+            // first block holding one, and the scalar loop below finds its index.
+            var exponent = new Vector<int>(0x7F800000);
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+                if (Vector.EqualsAny(Vector.AsVectorInt32(new Vector<float>(values.Slice(i))) & exponent, exponent)) break;
+        }
+        for (; i < values.Length; i++)
             if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    private static int IndexOfNonFiniteLittleEndian(ReadOnlySpan<byte> data)
+    {
+        for (int i = 0; i < data.Length / sizeof(float); i++)
+            if (!float.IsFinite(BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float))))) return i;
         return -1;
     }
 }

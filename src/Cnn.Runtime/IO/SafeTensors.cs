@@ -101,6 +101,19 @@ public sealed class SafeTensorsFile
     /// <summary>Validates <paramref name="bytes"/> (kept, not copied).</summary>
     public static SafeTensorsFile Parse(byte[] bytes, string source = "<stream>")
     {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        List<SafeTensorInfo> tensors = ParseHeader(bytes, source, metadata, out long dataStart);
+        return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Validates the header of the file <paramref name="bytes"/> as <see cref="Parse"/> does, without keeping the
+    /// bytes: the tensors in header order, the metadata added to <paramref name="metadata"/>, and where the data
+    /// starts. For readers of memory that is not an array (the weights compiled into an executable, read in place).
+    /// </summary>
+    internal static List<SafeTensorInfo> ParseHeader(ReadOnlySpan<byte> bytes, string source, Dictionary<string, string> metadata, out long dataStart)
+    {
         if (bytes.Length < 8)
             throw new CnnDataException(source, $"the file has {bytes.Length} bytes, too short for the 8-byte header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -109,13 +122,12 @@ public sealed class SafeTensorsFile
         if (8 + (long)headerLength > bytes.Length)
             throw new CnnDataException(source, $"the header length {headerLength} goes beyond the end of the {bytes.Length}-byte file (truncated?)");
 
-        long dataStart = 8 + (long)headerLength;
+        dataStart = 8 + (long)headerLength;
         long dataLength = bytes.Length - dataStart;
         var tensors = new List<SafeTensorInfo>();
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            var reader = new Utf8JsonReader(bytes.AsSpan(8, (int)headerLength), new JsonReaderOptions { MaxDepth = MaxHeaderDepth });
+            var reader = new Utf8JsonReader(bytes.Slice(8, (int)headerLength), new JsonReaderOptions { MaxDepth = MaxHeaderDepth });
             using JsonDocument document = JsonDocument.ParseValue(ref reader);
             // The header is one JSON object, padded with spaces. ParseValue stops after the object: reading on makes
             // the reader reject anything else after it (as invalid JSON), instead of silently ignoring it.
@@ -163,7 +175,7 @@ public sealed class SafeTensorsFile
         }
         if (covered != dataLength)
             throw new CnnDataException(source, $"the tensors use {covered} bytes of data, but the file holds {dataLength} after the header (truncated, or extra data)");
-        return new SafeTensorsFile(source, bytes, dataStart, tensors, metadata);
+        return tensors;
     }
 
     private static void ReadMetadata(string source, JsonElement element, Dictionary<string, string> metadata)
