@@ -14,7 +14,7 @@ public class GradientCheckTests
         nameof(CheckPoolingDropout), nameof(CheckNonSquarePool), nameof(TinyConv), nameof(StridedSame), nameof(IrisMlp), nameof(CheckWide), nameof(CheckWideInput),
         nameof(CheckManyFilters), nameof(CheckBigWindow), nameof(CheckGraph),
         nameof(CheckDilatedConv), nameof(CheckDilatedConvWide), nameof(CheckDepthwise), nameof(CheckDepthwiseWide),
-        nameof(CheckSeparable), nameof(CheckSeparableWide), nameof(CheckUnusedEdges), nameof(CheckConv1D), nameof(CheckConv1DWide),
+        nameof(CheckSeparable), nameof(CheckSeparableWide), nameof(CheckUnusedEdges), nameof(CheckStridePhases), nameof(CheckStrideByPixel), nameof(CheckConv1D), nameof(CheckConv1DWide),
         nameof(CheckReLUVariants), nameof(CheckGlobalMax), nameof(CheckSequencePooling), nameof(CheckSequenceMaxPooling),
     };
 
@@ -22,6 +22,8 @@ public class GradientCheckTests
     {
         nameof(CheckConvStrided) => new CheckConvStrided(),
         nameof(CheckUnusedEdges) => new CheckUnusedEdges(),
+        nameof(CheckStridePhases) => new CheckStridePhases(),
+        nameof(CheckStrideByPixel) => new CheckStrideByPixel(),
         nameof(CheckConvSame) => new CheckConvSame(),
         nameof(CheckStandaloneActivations) => new CheckStandaloneActivations(),
         nameof(CheckPoolingDropout) => new CheckPoolingDropout(),

@@ -36,6 +36,58 @@ public class KernelTests
     }
 
     [Theory]
+    [InlineData(3, 3, 2, 2)]
+    [InlineData(5, 4, 3, 2)]   // 2 or 1 taps per axis, and a phase row of 1 tap
+    [InlineData(1, 1, 2, 2)]   // three phases without taps
+    [InlineData(3, 2, 1, 3)]   // stride 1 in one axis: every tap there
+    public void FlipAndTransposePhase_GivesEveryTapToExactlyOnePhase(int kh, int kw, int strideHeight, int strideWidth)
+    {
+        const int channels = 3, filters = 2;
+        float[] kernel = Values(kh * kw * channels * filters, 5);
+        var seen = new int[kernel.Length];
+        for (int row = 0; row < strideHeight; row++)
+        for (int column = 0; column < strideWidth; column++)
+        {
+            int rows = Kernels.PhaseTaps(kh, strideHeight, row), columns = Kernels.PhaseTaps(kw, strideWidth, column);
+            Assert.Equal(Enumerable.Range(0, kh).Count(ky => ky % strideHeight == row), rows);
+            var phase = new float[rows * columns * channels * filters];
+            Kernels.FlipAndTransposePhase(kernel, phase, kh, kw, channels, filters, strideHeight, strideWidth, row, column);
+            for (int j = 0; j < rows; j++)
+            for (int i = 0; i < columns; i++)
+            for (int f = 0; f < filters; f++)
+            for (int c = 0; c < channels; c++)
+            {
+                // phase[j, i, f, c] = kernel[row + sh·(rows - 1 - j), column + sw·(columns - 1 - i), c, f]
+                int source = (((row + strideHeight * (rows - 1 - j)) * kw + column + strideWidth * (columns - 1 - i)) * channels + c) * filters + f;
+                Assert.Equal(kernel[source], phase[((j * columns + i) * filters + f) * channels + c]);
+                seen[source]++;
+            }
+        }
+        Assert.All(seen, count => Assert.Equal(1, count));
+        Assert.Throws<ArgumentException>(() => Kernels.FlipAndTransposePhase(kernel, new float[1], kh, kw, channels, filters, strideHeight, strideWidth, 0, 0));
+    }
+
+    [Fact]
+    public void ScatterPhase_PutsEachPixelAtItsStride_AndDropsThoseOnThePadding()
+    {
+        const int channels = 2, height = 5, width = 4;
+        float[] phase = Values(3 * 3 * channels, 9);
+        var dx = new float[height * width * channels];
+        // Phase pixels (q, r) go to (−1 + 2q, 1 + 2r): row −1 is padding above, column 5 is past the input.
+        Kernels.ScatterPhase(phase, dx, 3, 3, channels, firstRow: -1, firstColumn: 1, 2, 2, height, width);
+        var expected = new float[dx.Length];
+        for (int q = 0; q < 3; q++)
+        for (int r = 0; r < 3; r++)
+        {
+            int iy = -1 + 2 * q, ix = 1 + 2 * r;
+            if (iy < 0 || iy >= height || ix >= width) continue;
+            for (int c = 0; c < channels; c++) expected[(iy * width + ix) * channels + c] = phase[(q * 3 + r) * channels + c];
+        }
+        Assert.Equal(expected, dx);
+        Assert.Throws<ArgumentException>(() => Kernels.ScatterPhase(phase, new float[3], 3, 3, channels, 0, 0, 2, 2, height, width));
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(31)]
     [InlineData(64)]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
@@ -325,7 +326,9 @@ internal static class Conv2DEmitter
             SimdKernels.EmitKernelGradient(k, $"KernelGradient_{context.MethodSuffix}", Geometry(c), path, $"The kernel gradient of {c.Name}");
             k.Line();
         }
-        if (!strided)
+        if (strided)
+            EmitStridedInputGradientKernels(k, context, c);
+        else
         {
             ConvGeometry g = InputGradientGeometry(c);
             foreach (VectorPath path in Paths(context, c))
@@ -368,8 +371,119 @@ internal static class Conv2DEmitter
             w.Line($"paddedGradient.Slice((iy + {c.PadTop}) * {wp * ch} + {c.PadLeft * ch}, {columns * ch}).CopyTo(dx.Slice(iy * {c.Input.Width * ch}, {columns * ch}));");
     }
 
-    /// <summary>Strides above 1: per output pixel and kernel row, dx row += kernel row · dy (vector dot products).</summary>
+    /// <summary>
+    /// One phase of a strided input gradient: the (padded) input positions (<see cref="Row"/> + sh·q,
+    /// <see cref="Column"/> + sw·r) for q &lt; <see cref="Rows"/>, r &lt; <see cref="Columns"/>, which meet only the
+    /// <see cref="TapRows"/> x <see cref="TapColumns"/> kernel taps ky ≡ Row (mod sh), kx ≡ Column (mod sw).
+    /// </summary>
+    private readonly record struct StridePhase(int Row, int Column, int TapRows, int TapColumns, int Rows, int Columns)
+    {
+        public string Name => $"{Row}_{Column}";
+    }
+
+    /// <summary>Taps of a kernel axis that meet the positions ≡ phase (mod stride): as <c>Kernels.PhaseTaps</c>.</summary>
+    private static int PhaseTaps(int kernelSize, int stride, int phase) => phase >= kernelSize ? 0 : (kernelSize - phase + stride - 1) / stride;
+
+    private static int CeilingDivide(long value, int divisor) => (int)((value + divisor - 1) / divisor);
+
+    /// <summary>
+    /// The most phases that get a kernel each (strides up to 3x3): beyond, the generated code would grow by a kernel per
+    /// phase and vector width, and the input gradient is computed pixel by pixel instead.
+    /// </summary>
+    private const int MostStridePhases = 9;
+
+    /// <summary>The phases of a strided input gradient that meet at least one tap (those that meet none get zeros).</summary>
+    private static List<StridePhase> StridePhases(Conv2DSpec c)
+    {
+        var phases = new List<StridePhase>();
+        // Phases from the kernel size on meet no tap (a stride may be far larger than the kernel).
+        for (int row = 0; row < Math.Min(c.StrideHeight, c.KernelHeight); row++)
+            for (int column = 0; column < Math.Min(c.StrideWidth, c.KernelWidth); column++)
+            {
+                int tapRows = PhaseTaps(c.KernelHeight, c.StrideHeight, row), tapColumns = PhaseTaps(c.KernelWidth, c.StrideWidth, column);
+                if (tapRows > 0 && tapColumns > 0)
+                    phases.Add(new StridePhase(row, column, tapRows, tapColumns,
+                        CeilingDivide(c.PaddedHeight - row, c.StrideHeight), CeilingDivide(c.PaddedWidth - column, c.StrideWidth)));
+            }
+        return phases;
+    }
+
+    /// <summary>
+    /// dy inside the frame every phase reads: ⌈kh / sh⌉ − 1 zero rows above (the most taps a phase has, less one) and
+    /// enough below for the phase with the most rows; likewise for columns.
+    /// </summary>
+    private static (int Height, int Width, int TopRows, int LeftColumns) StrideFrame(Conv2DSpec c)
+    {
+        int top = PhaseTaps(c.KernelHeight, c.StrideHeight, 0) - 1, left = PhaseTaps(c.KernelWidth, c.StrideWidth, 0) - 1;
+        return (CeilingDivide(c.PaddedHeight, c.StrideHeight) + top, CeilingDivide(c.PaddedWidth, c.StrideWidth) + left, top, left);
+    }
+
+    /// <summary>A phase as a valid stride-1 convolution of the frame (read from the phase's first row and column on).</summary>
+    private static ConvGeometry PhaseGeometry(Conv2DSpec c, StridePhase phase)
+    {
+        var frame = StrideFrame(c);
+        return new ConvGeometry(frame.Height - (frame.TopRows + 1 - phase.TapRows), frame.Width, c.Filters, phase.Rows, phase.Columns, c.Input.Channels,
+            phase.TapRows, phase.TapColumns, 1, 1);
+    }
+
+    /// <summary>Rows of a phase's input known to be zero at its top and at its bottom (the frame), for the kernel to skip.</summary>
+    private static int PhaseZeroRows(Conv2DSpec c, StridePhase phase, ConvGeometry g) =>
+        Math.Max(0, Math.Min(phase.TapRows - 1, g.InHeight - (phase.TapRows - 1) - c.Output.Height));
+
+    /// <summary>
+    /// Strides above 1: the input gradient split into stride-height x stride-width phases, each a register-blocked stride-1
+    /// convolution of the framed dy with the taps that reach it (no multiply by an inserted zero), put in place.
+    /// </summary>
     private static void EmitStridedInputGradient(SourceWriter w, LayerContext context, Conv2DSpec c)
+    {
+        int sh = c.StrideHeight, sw = c.StrideWidth, f = c.Filters, ch = c.Input.Channels;
+        List<StridePhase> phases = StridePhases(c);
+        if (phases.Count > MostStridePhases)
+        {
+            EmitStridedInputGradientByPixel(w, context, c);
+            return;
+        }
+        var frame = StrideFrame(c);
+        static string Zeros(int count, string what) => $"{count} zero {what}{(count == 1 ? "" : "s")}";
+        if (c.Sequence)
+        {
+            w.Line($"// dx[t, c] = Σ_k Σ_f dy[o, f] · kernel[k, c, f] where t{(c.PadTop > 0 ? $" + {c.PadTop}" : "")} = o·{sh} + k. The (padded) steps t ≡ a (mod {sh}) only");
+            w.Line($"// meet the taps k ≡ a: each such phase is a stride-1 convolution of dy, after {Zeros(frame.TopRows, "step")}, with its taps flipped and transposed.");
+        }
+        else
+        {
+            w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[oy, ox, f] · kernel[ky, kx, c, f] where iy{(c.PadTop > 0 ? $" + {c.PadTop}" : "")} = oy·{sh} + ky and ix{(c.PadLeft > 0 ? $" + {c.PadLeft}" : "")} = ox·{sw} + kx.");
+            w.Line($"// The (padded) input rows ≡ a (mod {sh}) and columns ≡ b (mod {sw}) only meet the taps ky ≡ a, kx ≡ b: each such phase is a");
+            w.Line($"// stride-1 convolution of dy, framed by {Zeros(frame.TopRows, "row")} and {Zeros(frame.LeftColumns, "column")}, with its taps flipped and transposed.");
+        }
+        w.Line(context.Buffers.Declare("framed", (long)frame.Height * frame.Width * f, $"{c.Name}_backward"));
+        w.Line($"{Names.Kernels}.CopyIntoFrame(dy, framed, rows: {c.Output.Height}, rowLength: {c.Output.Width * f}, xRowStride: {c.Output.Width * f}, paddedRowStride: {frame.Width * f}, offset: {(frame.TopRows * frame.Width + frame.LeftColumns) * f});");
+        w.Line(context.Buffers.Declare("phaseKernel", phases.Max(q => (long)q.TapRows * q.TapColumns * f * ch), $"{c.Name}_backward"));
+        w.Line(context.Buffers.Declare("phaseGradient", phases.Max(q => (long)q.Rows * q.Columns * ch), $"{c.Name}_backward"));
+        // Every input position lies in a phase with taps, and inside the windows, unless a kernel is smaller than its stride
+        // or Valid windows leave the last rows or columns out: only then do some positions keep a zero gradient.
+        bool covered = phases.Count == (long)sh * sw && c.PaddedHeight - c.PadTop >= c.Input.Height && c.PaddedWidth - c.PadLeft >= c.Input.Width;
+        if (!covered) w.Line("dx.Clear();");
+        w.Line($"{Names.ReadOnlySpan} kernel = p.Slice({context.Offset("kernel")}, {c.KernelSize}); // [{c.KernelHeight}, {c.KernelWidth}, {ch}, {f}]");
+        foreach (StridePhase phase in phases)
+        {
+            int taps = phase.TapRows * phase.TapColumns * f * ch, pixels = phase.Rows * phase.Columns * ch;
+            int start = ((frame.TopRows + 1 - phase.TapRows) * frame.Width + frame.LeftColumns + 1 - phase.TapColumns) * f;
+            w.Line(c.Sequence
+                ? $"// Phase {phase.Row}: {phase.TapRows} taps, {phase.Rows} steps."
+                : $"// Phase ({phase.Row}, {phase.Column}): {phase.TapRows}x{phase.TapColumns} taps, {phase.Rows}x{phase.Columns} input positions.");
+            w.Line($"{Names.Kernels}.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, {taps}), {c.KernelHeight}, {c.KernelWidth}, {ch}, {f}, {sh}, {sw}, {phase.Row}, {phase.Column});");
+            SimdKernels.EmitDispatch(w, $"PhaseInputGradient_{context.MethodSuffix}_{phase.Name}",
+                $"{(start == 0 ? Ref("framed") : $"ref Unsafe.Add({Ref("framed")}, {start})")}, {Ref("phaseKernel")}, {Ref("phaseKernel")}, {Ref("phaseGradient")}", Paths(context, c));
+            w.Line($"{Names.Kernels}.ScatterPhase(phaseGradient.Slice(0, {pixels}), dx, {phase.Rows}, {phase.Columns}, {ch}, {phase.Row - c.PadTop}, {phase.Column - c.PadLeft}, {sh}, {sw}, {c.Input.Height}, {c.Input.Width});");
+        }
+    }
+
+    /// <summary>
+    /// Strides above 1 with more than <see cref="MostStridePhases"/> phases: per output pixel and kernel row,
+    /// dx row += kernel row · dy (vector dot products), instead of a kernel per phase.
+    /// </summary>
+    private static void EmitStridedInputGradientByPixel(SourceWriter w, LayerContext context, Conv2DSpec c)
     {
         int h = c.Input.Height, wd = c.Input.Width, ch = c.Input.Channels, f = c.Filters, kw = c.KernelWidth;
         int rowWeights = kw * ch * f;
@@ -394,6 +508,24 @@ internal static class Conv2DEmitter
                     string call = $"{Names.Kernels}.MultiplyTransposedAccumulate(kernel.Slice({kStart}, {kLength}), g, dx.Slice({xStart}, {xLength}));";
                     w.Line(clips ? $"if ((uint){Group(Plus("iy", ky))} < {h}u) {call}" : call);
                 }
+            }
+        }
+    }
+
+    /// <summary>The kernels of <see cref="EmitStridedInputGradient"/>: one per phase and vector width.</summary>
+    private static void EmitStridedInputGradientKernels(SourceWriter k, LayerContext context, Conv2DSpec c)
+    {
+        List<StridePhase> phases = StridePhases(c);
+        if (phases.Count > MostStridePhases) return;
+        foreach (StridePhase phase in phases)
+        {
+            ConvGeometry g = PhaseGeometry(c, phase);
+            foreach (VectorPath path in Paths(context, c))
+            {
+                SimdKernels.EmitConvolution(k, $"PhaseInputGradient_{context.MethodSuffix}_{phase.Name}", g, path, bias: false, relu: false,
+                    $"Phase ({phase.Row}, {phase.Column}) of the input gradient of {c.Name}: the framed dy convolved with its {phase.TapRows}x{phase.TapColumns} taps, flipped and transposed -> {g.OutHeight}x{g.OutWidth}x{g.Filters}",
+                    zeroRows: PhaseZeroRows(c, phase, g));
+                k.Line();
             }
         }
     }

@@ -483,6 +483,69 @@ public static class Kernels
     }
 
     /// <summary>
+    /// The taps of one phase of a strided convolution's input gradient, flipped and transposed. With strides sh, sw the
+    /// input rows iy ≡ <paramref name="phaseRow"/> (mod sh) and columns ix ≡ <paramref name="phaseColumn"/> (mod sw)
+    /// of the (padded) input only meet the kernel taps ky = phaseRow + sh·j, kx = phaseColumn + sw·i; there are
+    /// nh = ⌈(kh − phaseRow) / sh⌉ by nw = ⌈(kw − phaseColumn) / sw⌉ of them, and
+    /// phase[j', i', f, c] = kernel[phaseRow + sh·(nh − 1 − j'), phaseColumn + sw·(nw − 1 − i'), c, f]: the kernel of a
+    /// stride-1 convolution of the framed output gradient that gives that phase's input gradient.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length is not the kernel's, or the phase's taps.</exception>
+    public static void FlipAndTransposePhase(ReadOnlySpan<float> kernel, Span<float> phase, int kernelHeight, int kernelWidth, int channels, int filters,
+        int strideHeight, int strideWidth, int phaseRow, int phaseColumn)
+    {
+        int size = kernelHeight * kernelWidth * channels * filters;
+        if (kernel.Length != size) ThrowLength(kernel.Length, size, nameof(kernel));
+        int rows = PhaseTaps(kernelHeight, strideHeight, phaseRow), columns = PhaseTaps(kernelWidth, strideWidth, phaseColumn);
+        int block = channels * filters;
+        if (phase.Length != rows * columns * block) ThrowLength(phase.Length, rows * columns * block, nameof(phase));
+        for (int j = 0; j < rows; j++)
+        {
+            int ky = phaseRow + strideHeight * (rows - 1 - j);
+            for (int i = 0; i < columns; i++)
+            {
+                int kx = phaseColumn + strideWidth * (columns - 1 - i);
+                ReadOnlySpan<float> source = kernel.Slice((ky * kernelWidth + kx) * block, block);
+                Span<float> target = phase.Slice((j * columns + i) * block, block);
+                for (int c = 0; c < channels; c++)
+                {
+                    ReadOnlySpan<float> row = source.Slice(c * filters, filters);
+                    for (int f = 0; f < filters; f++)
+                        target[f * channels + c] = row[f];
+                }
+            }
+        }
+    }
+
+    /// <summary>The kernel taps along one axis that meet the input positions ≡ <paramref name="phase"/> (mod stride): ⌈(k − phase) / stride⌉.</summary>
+    public static int PhaseTaps(int kernelSize, int stride, int phase) => phase >= kernelSize ? 0 : (kernelSize - phase + stride - 1) / stride;
+
+    /// <summary>
+    /// Puts the input gradient of one phase of a strided convolution in place: pixel (q, r) of <paramref name="phase"/>
+    /// (<paramref name="rows"/> x <paramref name="columns"/> pixels of <paramref name="channels"/>) goes to
+    /// dx[firstRow + strideHeight·q, firstColumn + strideWidth·r], where that lies inside the
+    /// <paramref name="height"/> x <paramref name="width"/> input (the rest fell on the zero padding).
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than the pixels it describes.</exception>
+    public static void ScatterPhase(ReadOnlySpan<float> phase, Span<float> dx, int rows, int columns, int channels,
+        int firstRow, int firstColumn, int strideHeight, int strideWidth, int height, int width)
+    {
+        if ((long)rows * columns * channels > phase.Length) ThrowLength(phase.Length, rows * columns * channels, nameof(phase));
+        if ((long)height * width * channels > dx.Length) ThrowLength(dx.Length, height * width * channels, nameof(dx));
+        for (int q = 0; q < rows; q++)
+        {
+            int iy = firstRow + strideHeight * q;
+            if ((uint)iy >= (uint)height) continue;
+            for (int r = 0; r < columns; r++)
+            {
+                int ix = firstColumn + strideWidth * r;
+                if ((uint)ix >= (uint)width) continue;
+                phase.Slice((q * columns + r) * channels, channels).CopyTo(dx.Slice((iy * width + ix) * channels, channels));
+            }
+        }
+    }
+
+    /// <summary>
     /// Writes the transpose of the 8x8 tile at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart)
     /// to <paramref name="target"/> (rows <paramref name="targetStride"/> apart): three rounds of AVX shuffles.
     /// </summary>

@@ -279,3 +279,24 @@ public partial class WideMaxPool1D;
 [Flatten]
 [Dense(2)]
 public partial class CheckUnusedEdges;
+
+/// <summary>
+/// The phases of a strided input gradient: a 5x5 kernel with stride 3 meets each input position with 2 or 1 taps per
+/// axis (phases of 2x2, 2x1, 1x2 and 1x1 taps), Valid windows leave the last rows and columns out, and 20 input
+/// channels make the phase kernels' filters more than one vector (with a remainder); a 1x1 kernel with stride 2
+/// leaves three of its four phases without taps.
+/// </summary>
+[Model(13, 12, 3, Loss = Loss.MeanSquaredError)]
+[Conv2D(20, 3, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Conv2D(6, 5, Stride = 3, Activation = Activation.Tanh)]
+[Conv2D(5, 1, Stride = 2, Padding = Padding.Same)]
+[Flatten]
+[Dense(2)]
+public partial class CheckStridePhases;
+
+/// <summary>A 4x4 kernel with stride 4: sixteen phases, more than get a kernel each, so the input gradient goes pixel by pixel.</summary>
+[Model(9, 10, 2, Loss = Loss.MeanSquaredError)]
+[Conv2D(3, 4, Stride = 4, Padding = Padding.Same, Activation = Activation.Tanh)]
+[Flatten]
+[Dense(2)]
+public partial class CheckStrideByPixel;

@@ -353,6 +353,456 @@ namespace Samples
             }
         }
 
+        /// <summary>Phase (0, 0) of the input gradient of conv2d: the framed dy convolved with its 2x2 taps, flipped and transposed -> 5x5x3 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_0_0_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 15);
+                // Input rows above 1 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 5 - oy);
+                // filters 0 .. 1: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f;
+                    var a4_0 = 0f; var a4_1 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1;
+                }
+                // filters 2 .. 2: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_0;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_0;
+                }
+            }
+        }
+
+        /// <summary>Phase (0, 0) of the input gradient of conv2d: the framed dy convolved with its 2x2 taps, flipped and transposed -> 5x5x3 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_0_0_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 15);
+                // Input rows above 1 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 5 - oy);
+                // all filters: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                    var a4_0 = 0f; var a4_1 = 0f; var a4_2 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = global::System.MathF.FusedMultiplyAdd(x4, w2, a4_2);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1; Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_2;
+                }
+            }
+        }
+
+        /// <summary>Phase (0, 1) of the input gradient of conv2d: the framed dy convolved with its 2x1 taps, flipped and transposed -> 5x4x3 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_0_1_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 12);
+                // Input rows above 1 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 5 - oy);
+                // filters 0 .. 1: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1;
+                }
+                // filters 2 .. 2: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_0;
+                }
+            }
+        }
+
+        /// <summary>Phase (0, 1) of the input gradient of conv2d: the framed dy convolved with its 2x1 taps, flipped and transposed -> 5x4x3 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_0_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 5; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 12);
+                // Input rows above 1 and from 5 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 5 - oy);
+                // all filters: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 0) of the input gradient of conv2d: the framed dy convolved with its 1x2 taps, flipped and transposed -> 4x5x3 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_1_0_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 15);
+                // filters 0 .. 1: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f;
+                    var a4_0 = 0f; var a4_1 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1;
+                }
+                // filters 2 .. 2: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    var a4_0 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_0;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_0;
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 0) of the input gradient of conv2d: the framed dy convolved with its 1x2 taps, flipped and transposed -> 4x5x3 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_1_0_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 15);
+                // all filters: 5 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                    var a4_0 = 0f; var a4_1 = 0f; var a4_2 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 48);
+                        for (int r = 0; r < 16; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                            var x4 = Unsafe.Add(ref xr, 32); a4_0 = global::System.MathF.FusedMultiplyAdd(x4, w0, a4_0); a4_1 = global::System.MathF.FusedMultiplyAdd(x4, w1, a4_1); a4_2 = global::System.MathF.FusedMultiplyAdd(x4, w2, a4_2);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                    Unsafe.Add(ref yRow, (ox + 4) * 3) = a4_0; Unsafe.Add(ref yRow, (ox + 4) * 3 + 1) = a4_1; Unsafe.Add(ref yRow, (ox + 4) * 3 + 2) = a4_2;
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 1) of the input gradient of conv2d: the framed dy convolved with its 1x1 taps, flipped and transposed -> 4x4x3 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_1_1_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 12);
+                // filters 0 .. 1: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1;
+                }
+                // filters 2 .. 2: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f;
+                    var a1_0 = 0f;
+                    var a2_0 = 0f;
+                    var a3_0 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3 + 2) = a0_0;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_0;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_0;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_0;
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 1) of the input gradient of conv2d: the framed dy convolved with its 1x1 taps, flipped and transposed -> 4x4x3 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv2d_1_1_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 4; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 12);
+                // all filters: 4 output pixels at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = 0f; var a0_1 = 0f; var a0_2 = 0f;
+                    var a1_0 = 0f; var a1_1 = 0f; var a1_2 = 0f;
+                    var a2_0 = 0f; var a2_1 = 0f; var a2_2 = 0f;
+                    var a3_0 = 0f; var a3_1 = 0f; var a3_2 = 0f;
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 24);
+                        for (int r = 0; r < 8; r++)
+                        {
+                            var w0 = kr; var w1 = Unsafe.Add(ref kr, 1); var w2 = Unsafe.Add(ref kr, 2);
+                            var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1); a0_2 = global::System.MathF.FusedMultiplyAdd(x0, w2, a0_2);
+                            var x1 = Unsafe.Add(ref xr, 8); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1); a1_2 = global::System.MathF.FusedMultiplyAdd(x1, w2, a1_2);
+                            var x2 = Unsafe.Add(ref xr, 16); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1); a2_2 = global::System.MathF.FusedMultiplyAdd(x2, w2, a2_2);
+                            var x3 = Unsafe.Add(ref xr, 24); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1); a3_2 = global::System.MathF.FusedMultiplyAdd(x3, w2, a3_2);
+                            xr = ref Unsafe.Add(ref xr, 1);
+                            kr = ref Unsafe.Add(ref kr, 3);
+                        }
+                    }
+                    Unsafe.Add(ref yRow, ox * 3) = a0_0; Unsafe.Add(ref yRow, ox * 3 + 1) = a0_1; Unsafe.Add(ref yRow, ox * 3 + 2) = a0_2;
+                    Unsafe.Add(ref yRow, (ox + 1) * 3) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 3 + 1) = a1_1; Unsafe.Add(ref yRow, (ox + 1) * 3 + 2) = a1_2;
+                    Unsafe.Add(ref yRow, (ox + 2) * 3) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 3 + 1) = a2_1; Unsafe.Add(ref yRow, (ox + 2) * 3 + 2) = a2_2;
+                    Unsafe.Add(ref yRow, (ox + 3) * 3) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 3 + 1) = a3_1; Unsafe.Add(ref yRow, (ox + 3) * 3 + 2) = a3_2;
+                }
+            }
+        }
+
         /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector256 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_depthwise_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)

@@ -913,21 +913,34 @@ ________________________________________________________________________________
             }
             if (!dx.IsEmpty)
             {
+                // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[oy, ox, f] · kernel[ky, kx, c, f] where iy = oy·2 + ky and ix = ox·2 + kx.
+                // The (padded) input rows ≡ a (mod 2) and columns ≡ b (mod 2) only meet the taps ky ≡ a, kx ≡ b: each such phase is a
+                // stride-1 convolution of dy, framed by 1 zero row and 1 zero column, with its taps flipped and transposed.
+                global::System.Span<float> framed = stackalloc float[288];
+                global::Cnn.Kernels.CopyIntoFrame(dy, framed, rows: 4, rowLength: 32, xRowStride: 32, paddedRowStride: 48, offset: 56);
+                global::System.Span<float> phaseKernel = stackalloc float[96];
+                global::System.Span<float> phaseGradient = stackalloc float[75];
                 global::System.ReadOnlySpan<float> kernel = p.Slice(Offset_conv2d__kernel, 216); // [3, 3, 3, 8]
-                dx.Clear();
-                for (int oy = 0; oy < 4; oy++)
-                {
-                    int iy = oy * 2;
-                    for (int ox = 0; ox < 4; ox++)
-                    {
-                        int ix = ox * 2;
-                        global::System.ReadOnlySpan<float> g = dy.Slice((oy * 4 + ox) * 8, 8);
-                        int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(3, 8 - ix), columns = kx1 - kx0;
-                        if ((uint)iy < 8u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(kx0 * 24, columns * 24), g, dx.Slice(iy * 24 + (ix + kx0) * 3, columns * 3));
-                        if ((uint)(iy + 1) < 8u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(72 + kx0 * 24, columns * 24), g, dx.Slice((iy + 1) * 24 + (ix + kx0) * 3, columns * 3));
-                        if ((uint)(iy + 2) < 8u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(144 + kx0 * 24, columns * 24), g, dx.Slice((iy + 2) * 24 + (ix + kx0) * 3, columns * 3));
-                    }
-                }
+                // Phase (0, 0): 2x2 taps, 5x5 input positions.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 96), 3, 3, 3, 8, 2, 2, 0, 0);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv2d_0_0_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv2d_0_0_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 75), dx, 5, 5, 3, 0, 0, 2, 2, 8, 8);
+                // Phase (0, 1): 2x1 taps, 5x4 input positions.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 48), 3, 3, 3, 8, 2, 2, 0, 1);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv2d_0_1_256(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 8), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv2d_0_1_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 8), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 60), dx, 5, 4, 3, 0, 1, 2, 2, 8, 8);
+                // Phase (1, 0): 1x2 taps, 4x5 input positions.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 48), 3, 3, 3, 8, 2, 2, 1, 0);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv2d_1_0_256(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 48), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv2d_1_0_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 48), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 60), dx, 4, 5, 3, 1, 0, 2, 2, 8, 8);
+                // Phase (1, 1): 1x1 taps, 4x4 input positions.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 24), 3, 3, 3, 8, 2, 2, 1, 1);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv2d_1_1_256(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 56), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv2d_1_1_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 56), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 48), dx, 4, 4, 3, 1, 1, 2, 2, 8, 8);
             }
         }
 

@@ -481,6 +481,206 @@ namespace Samples
             }
         }
 
+        /// <summary>Phase (0, 0) of the input gradient of conv1d_1: the framed dy convolved with its 2x1 taps, flipped and transposed -> 9x1x8 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv1d_1_0_0_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 9; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // Input rows above 1 and from 9 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 9 - oy);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f);
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 64);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 8; r += 4)
+                        {
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr);
+                                var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                                var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(16));
+                                var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                                var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0));
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8));
+                }
+            }
+        }
+
+        /// <summary>Phase (0, 0) of the input gradient of conv1d_1: the framed dy convolved with its 2x1 taps, flipped and transposed -> 9x1x8 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv1d_1_0_0_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 9; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // Input rows above 1 and from 9 on are zeros: skip the kernel rows that meet only them.
+                int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 9 - oy);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                    for (int ky = ky0; ky < ky1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 64);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 8; r += 4)
+                        {
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1));
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 0) of the input gradient of conv1d_1: the framed dy convolved with its 1x1 taps, flipped and transposed -> 8x1x8 (Vector256 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv1d_1_1_0_256(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 8; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V256.Create(0f);
+                    var a1_0 = V256.Create(0f);
+                    var a2_0 = V256.Create(0f);
+                    var a3_0 = V256.Create(0f);
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 64);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 8; r += 4)
+                        {
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr);
+                                var x0 = V256.Create(xr); a0_0 = V256.FusedMultiplyAdd(x0, w0, a0_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(8));
+                                var x1 = V256.Create(Unsafe.Add(ref xr, 1)); a1_0 = V256.FusedMultiplyAdd(x1, w0, a1_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(16));
+                                var x2 = V256.Create(Unsafe.Add(ref xr, 2)); a2_0 = V256.FusedMultiplyAdd(x2, w0, a2_0);
+                            }
+                            {
+                                var w0 = V256.LoadUnsafe(ref kr, (nuint)(24));
+                                var x3 = V256.Create(Unsafe.Add(ref xr, 3)); a3_0 = V256.FusedMultiplyAdd(x3, w0, a3_0);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0));
+                    V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8));
+                }
+            }
+        }
+
+        /// <summary>Phase (1, 0) of the input gradient of conv1d_1: the framed dy convolved with its 1x1 taps, flipped and transposed -> 8x1x8 (Vector128 version).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void PhaseInputGradient_conv1d_1_1_0_128(ref float x, ref float k, ref float b, ref float y)
+        {
+            for (int oy = 0; oy < 8; oy++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, oy * 8);
+                ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                // all filters: 1 output pixel at a time
+                {
+                    const int ox = 0;
+                    ref float window = ref Unsafe.Add(ref xRow, ox * 8);
+                    var a0_0 = V128.Create(0f); var a0_1 = V128.Create(0f);
+                    var a1_0 = V128.Create(0f); var a1_1 = V128.Create(0f);
+                    var a2_0 = V128.Create(0f); var a2_1 = V128.Create(0f);
+                    var a3_0 = V128.Create(0f); var a3_1 = V128.Create(0f);
+                    for (int ky = 0; ky < 1; ky++)
+                    {
+                        ref float xr = ref Unsafe.Add(ref window, ky * 8);
+                        ref float kr = ref Unsafe.Add(ref k, ky * 64);
+                        // 4 partial sums, over taps r + 0 .. r + 3
+                        for (int r = 0; r < 8; r += 4)
+                        {
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                var x0 = V128.Create(xr); a0_0 = V128.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = V128.FusedMultiplyAdd(x0, w1, a0_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
+                                var x1 = V128.Create(Unsafe.Add(ref xr, 1)); a1_0 = V128.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = V128.FusedMultiplyAdd(x1, w1, a1_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
+                                var x2 = V128.Create(Unsafe.Add(ref xr, 2)); a2_0 = V128.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = V128.FusedMultiplyAdd(x2, w1, a2_1);
+                            }
+                            {
+                                var w0 = V128.LoadUnsafe(ref kr, (nuint)(24)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(28));
+                                var x3 = V128.Create(Unsafe.Add(ref xr, 3)); a3_0 = V128.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = V128.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            xr = ref Unsafe.Add(ref xr, 4);
+                            kr = ref Unsafe.Add(ref kr, 32);
+                        }
+                    }
+                    a0_0 = ((a0_0 + a1_0) + (a2_0 + a3_0)); a0_1 = ((a0_1 + a1_1) + (a2_1 + a3_1));
+                    V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
+                }
+            }
+        }
+
         /// <summary>x·kernel + bias for dense (Vector128 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Multiply_dense_128(ref float x, ref float k, ref float b, ref float y)

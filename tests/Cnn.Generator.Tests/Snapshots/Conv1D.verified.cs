@@ -714,21 +714,24 @@ __________________________________________________________________";
             }
             if (!dx.IsEmpty)
             {
-                global::System.ReadOnlySpan<float> kernel = p.Slice(Offset_conv1d_1__kernel, 192); // [3, 1, 8, 8]
+                // dx[t, c] = Σ_k Σ_f dy[o, f] · kernel[k, c, f] where t + 2 = o·2 + k. The (padded) steps t ≡ a (mod 2) only
+                // meet the taps k ≡ a: each such phase is a stride-1 convolution of dy, after 1 zero step, with its taps flipped and transposed.
+                global::System.Span<float> framed = stackalloc float[80];
+                global::Cnn.Kernels.CopyIntoFrame(dy, framed, rows: 8, rowLength: 8, xRowStride: 8, paddedRowStride: 8, offset: 8);
+                global::System.Span<float> phaseKernel = stackalloc float[128];
+                global::System.Span<float> phaseGradient = stackalloc float[72];
                 dx.Clear();
-                for (int oy = 0; oy < 8; oy++)
-                {
-                    int iy = oy * 2 - 2;
-                    for (int ox = 0; ox < 1; ox++)
-                    {
-                        int ix = ox;
-                        global::System.ReadOnlySpan<float> g = dy.Slice((oy * 1 + ox) * 8, 8);
-                        int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(1, 1 - ix), columns = kx1 - kx0;
-                        if ((uint)iy < 16u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(kx0 * 64, columns * 64), g, dx.Slice(iy * 8 + (ix + kx0) * 8, columns * 8));
-                        if ((uint)(iy + 1) < 16u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(64 + kx0 * 64, columns * 64), g, dx.Slice((iy + 1) * 8 + (ix + kx0) * 8, columns * 8));
-                        if ((uint)(iy + 2) < 16u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(128 + kx0 * 64, columns * 64), g, dx.Slice((iy + 2) * 8 + (ix + kx0) * 8, columns * 8));
-                    }
-                }
+                global::System.ReadOnlySpan<float> kernel = p.Slice(Offset_conv1d_1__kernel, 192); // [3, 1, 8, 8]
+                // Phase 0: 2 taps, 9 steps.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 128), 3, 1, 8, 8, 2, 1, 0, 0);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv1d_1_0_0_256(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv1d_1_0_0_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 72), dx, 9, 1, 8, -2, 0, 2, 1, 16, 1);
+                // Phase 1: 1 taps, 8 steps.
+                global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 64), 3, 1, 8, 8, 2, 1, 1, 0);
+                if (global::Cnn.Kernels.VectorWidth >= 256) PhaseInputGradient_conv1d_1_1_0_256(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 8), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                else PhaseInputGradient_conv1d_1_1_0_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 8), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 64), dx, 8, 1, 8, -1, 0, 2, 1, 16, 1);
             }
         }
 

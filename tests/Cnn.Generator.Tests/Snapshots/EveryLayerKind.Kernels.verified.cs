@@ -145,6 +145,238 @@ namespace Samples
                 }
             }
 
+            /// <summary>Phase (0, 0) of the input gradient of first: the framed dy convolved with its 2x1 taps, flipped and transposed -> 6x4x2 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PhaseInputGradient_first_0_0_128(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 6; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 16);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                    // Input rows above 1 and from 6 on are zeros: skip the kernel rows that meet only them.
+                    int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 6 - oy);
+                    // all filters: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 8);
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 8); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 12); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 2); var w1 = Unsafe.Add(ref kr, 3);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 9); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 13); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 4); var w1 = Unsafe.Add(ref kr, 5);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 10); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 14); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 11); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 15); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 2) = a0_0; Unsafe.Add(ref yRow, ox * 2 + 1) = a0_1;
+                        Unsafe.Add(ref yRow, (ox + 1) * 2) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 2 + 1) = a1_1;
+                        Unsafe.Add(ref yRow, (ox + 2) * 2) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 2 + 1) = a2_1;
+                        Unsafe.Add(ref yRow, (ox + 3) * 2) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 2 + 1) = a3_1;
+                    }
+                }
+            }
+
+            /// <summary>Phase (0, 1) of the input gradient of first: the framed dy convolved with its 2x1 taps, flipped and transposed -> 6x4x2 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PhaseInputGradient_first_0_1_128(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 6; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 16);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                    // Input rows above 1 and from 6 on are zeros: skip the kernel rows that meet only them.
+                    int ky0 = global::System.Math.Max(0, 1 - oy), ky1 = global::System.Math.Min(2, 6 - oy);
+                    // all filters: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 8);
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 8); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 12); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 2); var w1 = Unsafe.Add(ref kr, 3);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 9); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 13); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 4); var w1 = Unsafe.Add(ref kr, 5);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 10); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 14); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 11); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 15); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 2) = a0_0; Unsafe.Add(ref yRow, ox * 2 + 1) = a0_1;
+                        Unsafe.Add(ref yRow, (ox + 1) * 2) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 2 + 1) = a1_1;
+                        Unsafe.Add(ref yRow, (ox + 2) * 2) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 2 + 1) = a2_1;
+                        Unsafe.Add(ref yRow, (ox + 3) * 2) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 2 + 1) = a3_1;
+                    }
+                }
+            }
+
+            /// <summary>Phase (1, 0) of the input gradient of first: the framed dy convolved with its 1x1 taps, flipped and transposed -> 5x4x2 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PhaseInputGradient_first_1_0_128(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 5; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 16);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                    // all filters: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 8);
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 8); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 12); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 2); var w1 = Unsafe.Add(ref kr, 3);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 9); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 13); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 4); var w1 = Unsafe.Add(ref kr, 5);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 10); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 14); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 11); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 15); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 2) = a0_0; Unsafe.Add(ref yRow, ox * 2 + 1) = a0_1;
+                        Unsafe.Add(ref yRow, (ox + 1) * 2) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 2 + 1) = a1_1;
+                        Unsafe.Add(ref yRow, (ox + 2) * 2) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 2 + 1) = a2_1;
+                        Unsafe.Add(ref yRow, (ox + 3) * 2) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 2 + 1) = a3_1;
+                    }
+                }
+            }
+
+            /// <summary>Phase (1, 1) of the input gradient of first: the framed dy convolved with its 1x1 taps, flipped and transposed -> 5x4x2 (Vector128 version).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void PhaseInputGradient_first_1_1_128(ref float x, ref float k, ref float b, ref float y)
+            {
+                for (int oy = 0; oy < 5; oy++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, oy * 16);
+                    ref float yRow = ref Unsafe.Add(ref y, oy * 8);
+                    // all filters: 4 output pixels at a time
+                    {
+                        const int ox = 0;
+                        ref float window = ref Unsafe.Add(ref xRow, ox * 4);
+                        var a0_0 = 0f; var a0_1 = 0f;
+                        var a1_0 = 0f; var a1_1 = 0f;
+                        var a2_0 = 0f; var a2_1 = 0f;
+                        var a3_0 = 0f; var a3_1 = 0f;
+                        for (int ky = 0; ky < 1; ky++)
+                        {
+                            ref float xr = ref Unsafe.Add(ref window, ky * 16);
+                            ref float kr = ref Unsafe.Add(ref k, ky * 8);
+                            {
+                                var w0 = kr; var w1 = Unsafe.Add(ref kr, 1);
+                                var x0 = xr; a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 4); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 8); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 12); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 2); var w1 = Unsafe.Add(ref kr, 3);
+                                var x0 = Unsafe.Add(ref xr, 1); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 5); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 9); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 13); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 4); var w1 = Unsafe.Add(ref kr, 5);
+                                var x0 = Unsafe.Add(ref xr, 2); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 6); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 10); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 14); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                            {
+                                var w0 = Unsafe.Add(ref kr, 6); var w1 = Unsafe.Add(ref kr, 7);
+                                var x0 = Unsafe.Add(ref xr, 3); a0_0 = global::System.MathF.FusedMultiplyAdd(x0, w0, a0_0); a0_1 = global::System.MathF.FusedMultiplyAdd(x0, w1, a0_1);
+                                var x1 = Unsafe.Add(ref xr, 7); a1_0 = global::System.MathF.FusedMultiplyAdd(x1, w0, a1_0); a1_1 = global::System.MathF.FusedMultiplyAdd(x1, w1, a1_1);
+                                var x2 = Unsafe.Add(ref xr, 11); a2_0 = global::System.MathF.FusedMultiplyAdd(x2, w0, a2_0); a2_1 = global::System.MathF.FusedMultiplyAdd(x2, w1, a2_1);
+                                var x3 = Unsafe.Add(ref xr, 15); a3_0 = global::System.MathF.FusedMultiplyAdd(x3, w0, a3_0); a3_1 = global::System.MathF.FusedMultiplyAdd(x3, w1, a3_1);
+                            }
+                        }
+                        Unsafe.Add(ref yRow, ox * 2) = a0_0; Unsafe.Add(ref yRow, ox * 2 + 1) = a0_1;
+                        Unsafe.Add(ref yRow, (ox + 1) * 2) = a1_0; Unsafe.Add(ref yRow, (ox + 1) * 2 + 1) = a1_1;
+                        Unsafe.Add(ref yRow, (ox + 2) * 2) = a2_0; Unsafe.Add(ref yRow, (ox + 2) * 2 + 1) = a2_1;
+                        Unsafe.Add(ref yRow, (ox + 3) * 2) = a3_0; Unsafe.Add(ref yRow, (ox + 3) * 2 + 1) = a3_1;
+                    }
+                }
+            }
+
             /// <summary>The convolution of conv2d over the input, 3x2x4 -> 3x2x3; when fused, re_lu applied on the way out (Vector128 version).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             private static void Convolve_conv2d_128(ref float x, ref float k, ref float b, ref float y, bool fused)

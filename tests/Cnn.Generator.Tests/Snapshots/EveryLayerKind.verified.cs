@@ -893,21 +893,30 @@ _____________________________________________________________________________";
                 }
                 if (!dx.IsEmpty)
                 {
+                    // dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[oy, ox, f] · kernel[ky, kx, c, f] where iy + 1 = oy·2 + ky and ix = ox·2 + kx.
+                    // The (padded) input rows ≡ a (mod 2) and columns ≡ b (mod 2) only meet the taps ky ≡ a, kx ≡ b: each such phase is a
+                    // stride-1 convolution of dy, framed by 1 zero row and 0 zero columns, with its taps flipped and transposed.
+                    global::System.Span<float> framed = stackalloc float[112];
+                    global::Cnn.Kernels.CopyIntoFrame(dy, framed, rows: 5, rowLength: 16, xRowStride: 16, paddedRowStride: 16, offset: 16);
+                    global::System.Span<float> phaseKernel = stackalloc float[16];
+                    global::System.Span<float> phaseGradient = stackalloc float[48];
                     global::System.ReadOnlySpan<float> kernel = p.Slice(Offset_first__kernel, 48); // [3, 2, 2, 4]
-                    dx.Clear();
-                    for (int oy = 0; oy < 5; oy++)
-                    {
-                        int iy = oy * 2 - 1;
-                        for (int ox = 0; ox < 4; ox++)
-                        {
-                            int ix = ox * 2;
-                            global::System.ReadOnlySpan<float> g = dy.Slice((oy * 4 + ox) * 4, 4);
-                            int kx0 = global::System.Math.Max(0, -ix), kx1 = global::System.Math.Min(2, 8 - ix), columns = kx1 - kx0;
-                            if ((uint)iy < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(kx0 * 8, columns * 8), g, dx.Slice(iy * 16 + (ix + kx0) * 2, columns * 2));
-                            if ((uint)(iy + 1) < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(16 + kx0 * 8, columns * 8), g, dx.Slice((iy + 1) * 16 + (ix + kx0) * 2, columns * 2));
-                            if ((uint)(iy + 2) < 9u) global::Cnn.Kernels.MultiplyTransposedAccumulate(kernel.Slice(32 + kx0 * 8, columns * 8), g, dx.Slice((iy + 2) * 16 + (ix + kx0) * 2, columns * 2));
-                        }
-                    }
+                    // Phase (0, 0): 2x1 taps, 6x4 input positions.
+                    global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 16), 3, 2, 2, 4, 2, 2, 0, 0);
+                    PhaseInputGradient_first_0_0_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                    global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 48), dx, 6, 4, 2, -1, 0, 2, 2, 9, 8);
+                    // Phase (0, 1): 2x1 taps, 6x4 input positions.
+                    global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 16), 3, 2, 2, 4, 2, 2, 0, 1);
+                    PhaseInputGradient_first_0_1_128(ref MemoryMarshal.GetReference(framed), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                    global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 48), dx, 6, 4, 2, -1, 1, 2, 2, 9, 8);
+                    // Phase (1, 0): 1x1 taps, 5x4 input positions.
+                    global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 8), 3, 2, 2, 4, 2, 2, 1, 0);
+                    PhaseInputGradient_first_1_0_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 16), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                    global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 40), dx, 5, 4, 2, 0, 0, 2, 2, 9, 8);
+                    // Phase (1, 1): 1x1 taps, 5x4 input positions.
+                    global::Cnn.Kernels.FlipAndTransposePhase(kernel, phaseKernel.Slice(0, 8), 3, 2, 2, 4, 2, 2, 1, 1);
+                    PhaseInputGradient_first_1_1_128(ref Unsafe.Add(ref MemoryMarshal.GetReference(framed), 16), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseKernel), ref MemoryMarshal.GetReference(phaseGradient));
+                    global::Cnn.Kernels.ScatterPhase(phaseGradient.Slice(0, 40), dx, 5, 4, 2, 0, 1, 2, 2, 9, 8);
                 }
             }
 
