@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using Cnn.Generator.Model;
+using Cnn.Generator.Validation;
+using C = Cnn.Attributes.Convolution2DAttribute;
 
 namespace Cnn.Generator.Layers;
 
@@ -67,3 +69,29 @@ internal sealed class AttributeArguments
 /// <param name="AttributeName">The attribute's class name in namespace <c>Cnn</c> (<c>Conv2DAttribute</c>).</param>
 /// <param name="Read">Turns the attribute's arguments into the layer, unchecked; <c>Name</c> is set by the caller.</param>
 internal sealed record LayerKind(string AttributeName, Func<AttributeArguments, LayerSpec> Read);
+
+/// <summary>
+/// The options every 2-D convolution takes alike (<c>Convolution2DAttribute</c>'s), read once for Conv2D,
+/// DepthwiseConv2D and SeparableConv2D: the strides (<c>Stride</c>, overridden per axis), padding, activation, bias, dilation.
+/// </summary>
+internal readonly record struct ConvolutionOptions(int StrideHeight, int StrideWidth, Padding Padding, Activation Activation, bool UseBias, int DilationRate)
+{
+    public static ConvolutionOptions Read(AttributeArguments a)
+    {
+        int stride = a.NamedInt(nameof(C.Stride)) ?? 1;
+        return new ConvolutionOptions(a.NamedInt(nameof(C.StrideHeight)) ?? stride, a.NamedInt(nameof(C.StrideWidth)) ?? stride,
+            (Padding)(a.NamedInt(nameof(C.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(C.Activation)) ?? 0),
+            a.NamedBool(nameof(C.UseBias), true), a.NamedInt(nameof(C.DilationRate)) ?? 1);
+    }
+
+    /// <summary>The checks of those options (CNN0003): strides of at least 1, a 2-D padding, an activation, a dilation only with stride 1.</summary>
+    public static void Check(LayerChecker check, int strideHeight, int strideWidth, Padding padding, Activation activation, int dilation)
+    {
+        check.AtLeastOne(strideHeight, nameof(C.StrideHeight), "the vertical stride");
+        // A stride written once is reported once.
+        if (strideWidth != strideHeight) check.AtLeastOne(strideWidth, nameof(C.StrideWidth), "the horizontal stride");
+        check.Padding(padding, nameof(C.Padding), causal: false);
+        check.Activation(activation, nameof(C.Activation));
+        check.Dilation(dilation, strideHeight, strideWidth, nameof(C.DilationRate));
+    }
+}

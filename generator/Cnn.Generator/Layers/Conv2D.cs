@@ -26,11 +26,10 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     /// <summary>Reads <c>[Conv2D(filters, kernel)]</c> or <c>[Conv2D(filters, kernelHeight, kernelWidth)]</c> and its named arguments.</summary>
     public static readonly LayerKind Kind = new(nameof(Attributes.Conv2DAttribute), static a =>
     {
-        int kernelHeight = a.Int(1), stride = a.NamedInt(nameof(A.Stride)) ?? 1;
+        int kernelHeight = a.Int(1);
+        var o = ConvolutionOptions.Read(a);
         return new Conv2DSpec(a.Int(0), kernelHeight, a.Count > 2 ? a.Int(2) : kernelHeight,
-            a.NamedInt(nameof(A.StrideHeight)) ?? stride, a.NamedInt(nameof(A.StrideWidth)) ?? stride,
-            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0), a.NamedBool(nameof(A.UseBias), true),
-            a.NamedInt(nameof(A.DilationRate)) ?? 1);
+            o.StrideHeight, o.StrideWidth, o.Padding, o.Activation, o.UseBias, o.DilationRate);
     });
 
     /// <summary>
@@ -109,11 +108,7 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         // A square kernel written once is reported once.
         if (KernelWidth != KernelHeight) check.AtLeastOne(KernelWidth, "kernelWidth", "the kernel width");
         check.WindowCells(KernelHeight, KernelWidth, "kernelHeight", "kernel");
-        check.AtLeastOne(StrideHeight, nameof(A.StrideHeight), "the vertical stride");
-        if (StrideWidth != StrideHeight) check.AtLeastOne(StrideWidth, nameof(A.StrideWidth), "the horizontal stride");
-        check.Padding(Padding, nameof(A.Padding), causal: false);
-        check.Enum<Activation>((int)Activation, nameof(A.Activation));
-        check.Dilation(DilationRate, StrideHeight, StrideWidth, nameof(A.DilationRate));
+        ConvolutionOptions.Check(check, StrideHeight, StrideWidth, Padding, Activation, DilationRate);
     }
 
     /// <inheritdoc/>

@@ -28,11 +28,10 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
     /// <summary>Reads <c>[DepthwiseConv2D(kernel)]</c> or <c>[DepthwiseConv2D(kernelHeight, kernelWidth)]</c> and its named arguments.</summary>
     public static readonly LayerKind Kind = new(nameof(Attributes.DepthwiseConv2DAttribute), static a =>
     {
-        int kernelHeight = a.Int(0), stride = a.NamedInt(nameof(A.Stride)) ?? 1;
+        int kernelHeight = a.Int(0);
+        var o = ConvolutionOptions.Read(a);
         return new DepthwiseConv2DSpec(kernelHeight, a.Count > 1 ? a.Int(1) : kernelHeight, a.NamedInt(nameof(A.DepthMultiplier)) ?? 1,
-            a.NamedInt(nameof(A.StrideHeight)) ?? stride, a.NamedInt(nameof(A.StrideWidth)) ?? stride,
-            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0),
-            a.NamedBool(nameof(A.UseBias), true), a.NamedInt(nameof(A.DilationRate)) ?? 1);
+            o.StrideHeight, o.StrideWidth, o.Padding, o.Activation, o.UseBias, o.DilationRate);
     });
 
     /// <summary>Where the windows land (set by <see cref="Infer"/>).</summary>
@@ -243,11 +242,7 @@ internal static class DepthwiseEmitter
         if (kw != kh) check.AtLeastOne(kw, "kernelWidth", "the kernel width");
         check.WindowCells(kh, kw, "kernelHeight", "kernel");
         check.AtLeastOne(multiplier, nameof(A.DepthMultiplier), "the depth multiplier");
-        check.AtLeastOne(sh, nameof(A.StrideHeight), "the vertical stride");
-        if (sw != sh) check.AtLeastOne(sw, nameof(A.StrideWidth), "the horizontal stride");
-        check.Padding(padding, nameof(A.Padding), causal: false);
-        check.Activation(activation, nameof(A.Activation));
-        check.Dilation(dilation, sh, sw, nameof(A.DilationRate));
+        ConvolutionOptions.Check(check, sh, sw, padding, activation, dilation);
     }
 
     /// <summary>Shape inference of a depthwise convolution, or null after a CNN0004.</summary>

@@ -29,11 +29,10 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
     /// <summary>Reads <c>[SeparableConv2D(filters, kernel)]</c> or <c>[SeparableConv2D(filters, kernelHeight, kernelWidth)]</c> and its named arguments.</summary>
     public static readonly LayerKind Kind = new(nameof(Attributes.SeparableConv2DAttribute), static a =>
     {
-        int kernelHeight = a.Int(1), stride = a.NamedInt(nameof(A.Stride)) ?? 1;
+        int kernelHeight = a.Int(1);
+        var o = ConvolutionOptions.Read(a);
         return new SeparableConv2DSpec(a.Int(0), kernelHeight, a.Count > 2 ? a.Int(2) : kernelHeight, a.NamedInt(nameof(A.DepthMultiplier)) ?? 1,
-            a.NamedInt(nameof(A.StrideHeight)) ?? stride, a.NamedInt(nameof(A.StrideWidth)) ?? stride,
-            (Padding)(a.NamedInt(nameof(A.Padding)) ?? 0), (Activation)(a.NamedInt(nameof(A.Activation)) ?? 0),
-            a.NamedBool(nameof(A.UseBias), true), a.NamedInt(nameof(A.DilationRate)) ?? 1);
+            o.StrideHeight, o.StrideWidth, o.Padding, o.Activation, o.UseBias, o.DilationRate);
     });
 
     /// <summary>Where the depthwise windows land (set by <see cref="Infer"/>).</summary>

@@ -24,8 +24,30 @@ public abstract class LayerAttribute : Attribute
     public string? Input { get; set; }
 }
 
+/// <summary>
+/// What the 2-D convolutions (<see cref="Conv2DAttribute"/>, <see cref="DepthwiseConv2DAttribute"/> and
+/// <see cref="SeparableConv2DAttribute"/>) take alike, as Keras names it: strides, padding, activation, bias, dilation.
+/// </summary>
+public abstract class Convolution2DAttribute : LayerAttribute
+{
+    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
+    public int Stride { get; set; } = 1;
+    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
+    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
+    public Padding Padding { get; set; }
+    /// <summary>Activation applied to the output (default none).</summary>
+    public Activation Activation { get; set; }
+    /// <summary>Whether the layer adds a bias per output channel (default true).</summary>
+    public bool UseBias { get; set; } = true;
+    /// <summary>Dilation in both directions (default 1): kernel taps <c>DilationRate</c> pixels apart, an effective kernel of (k - 1)·d + 1. Above 1 the stride must be 1.</summary>
+    public int DilationRate { get; set; } = 1;
+}
+
 /// <summary>2D convolution over a <c>[height, width, channels]</c> input (Keras <c>Conv2D</c>).</summary>
-public sealed class Conv2DAttribute : LayerAttribute
+public sealed class Conv2DAttribute : Convolution2DAttribute
 {
     /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> convolution with <paramref name="filters"/> output channels.</summary>
     public Conv2DAttribute(int filters, int kernel) : this(filters, kernel, kernel) { }
@@ -44,27 +66,13 @@ public sealed class Conv2DAttribute : LayerAttribute
     public int KernelHeight { get; }
     /// <summary>Kernel width.</summary>
     public int KernelWidth { get; }
-    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
-    public int Stride { get; set; } = 1;
-    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideHeight { get; set; }
-    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideWidth { get; set; }
-    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
-    public Padding Padding { get; set; }
-    /// <summary>Activation applied to the output (default none).</summary>
-    public Activation Activation { get; set; }
-    /// <summary>Whether the layer adds a bias per filter (default true).</summary>
-    public bool UseBias { get; set; } = true;
-    /// <summary>Dilation in both directions (default 1): kernel taps <c>DilationRate</c> pixels apart, an effective kernel of (k - 1)·d + 1. Above 1 the stride must be 1.</summary>
-    public int DilationRate { get; set; } = 1;
 }
 
 /// <summary>
 /// Depthwise 2D convolution (Keras <c>DepthwiseConv2D</c>): each input channel convolved with its own
 /// <see cref="DepthMultiplier"/> kernels; output channel ci·m + j. Kernel <c>depthwise_kernel [kh, kw, c, m]</c>, bias <c>[c·m]</c>.
 /// </summary>
-public sealed class DepthwiseConv2DAttribute : LayerAttribute
+public sealed class DepthwiseConv2DAttribute : Convolution2DAttribute
 {
     /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> depthwise convolution.</summary>
     public DepthwiseConv2DAttribute(int kernel) : this(kernel, kernel) { }
@@ -82,20 +90,6 @@ public sealed class DepthwiseConv2DAttribute : LayerAttribute
     public int KernelWidth { get; }
     /// <summary>Output channels per input channel (default 1).</summary>
     public int DepthMultiplier { get; set; } = 1;
-    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
-    public int Stride { get; set; } = 1;
-    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideHeight { get; set; }
-    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideWidth { get; set; }
-    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
-    public Padding Padding { get; set; }
-    /// <summary>Activation applied to the output (default none).</summary>
-    public Activation Activation { get; set; }
-    /// <summary>Whether the layer adds a bias per output channel (default true).</summary>
-    public bool UseBias { get; set; } = true;
-    /// <summary>Dilation in both directions (default 1); above 1 the stride must be 1.</summary>
-    public int DilationRate { get; set; } = 1;
 }
 
 /// <summary>
@@ -103,7 +97,7 @@ public sealed class DepthwiseConv2DAttribute : LayerAttribute
 /// (<see cref="DepthMultiplier"/>, no bias), then a 1x1 convolution to <see cref="Filters"/> channels, then the bias and
 /// the activation. Tensors <c>depthwise_kernel [kh, kw, c, m]</c>, <c>pointwise_kernel [1, 1, c·m, filters]</c>, <c>bias [filters]</c>.
 /// </summary>
-public sealed class SeparableConv2DAttribute : LayerAttribute
+public sealed class SeparableConv2DAttribute : Convolution2DAttribute
 {
     /// <summary>A square <paramref name="kernel"/> x <paramref name="kernel"/> separable convolution with <paramref name="filters"/> output channels.</summary>
     public SeparableConv2DAttribute(int filters, int kernel) : this(filters, kernel, kernel) { }
@@ -124,20 +118,6 @@ public sealed class SeparableConv2DAttribute : LayerAttribute
     public int KernelWidth { get; }
     /// <summary>Depthwise channels per input channel (default 1).</summary>
     public int DepthMultiplier { get; set; } = 1;
-    /// <summary>Stride in both directions (default 1); <see cref="StrideHeight"/>/<see cref="StrideWidth"/> override it.</summary>
-    public int Stride { get; set; } = 1;
-    /// <summary>Vertical stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideHeight { get; set; }
-    /// <summary>Horizontal stride; defaults to <see cref="Stride"/>.</summary>
-    public int StrideWidth { get; set; }
-    /// <summary>Border handling (default <see cref="Cnn.Padding.Valid"/>).</summary>
-    public Padding Padding { get; set; }
-    /// <summary>Activation applied to the output (default none).</summary>
-    public Activation Activation { get; set; }
-    /// <summary>Whether the layer adds a bias per filter (default true).</summary>
-    public bool UseBias { get; set; } = true;
-    /// <summary>Dilation in both directions (default 1); above 1 the stride must be 1.</summary>
-    public int DilationRate { get; set; } = 1;
 }
 
 /// <summary>
