@@ -4,9 +4,10 @@
 RMSprop with Keras's defaults (lr 0.001, rho 0.9, epsilon 1e-7), batch 64, pixels / 255, the test set evaluated after
 every epoch. As Keras builds the model: Glorot-uniform kernels and zero biases, BatchNormalization with momentum 0.9 as
 the sample sets it (PyTorch's momentum 0.1) and Keras's epsilon 0.001, 'same' padding with the odd row or column at the bottom or right (F.pad).
-Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT] [SEED]   (Debian python3-torch, dataset-fashion-mnist)
+Usage: /usr/bin/python3 bench/pytorch/fashion_resnet.py THREADS [EPOCHS] [LIMIT] [SEED] [LAST_LR]   (Debian python3-torch, dataset-fashion-mnist)
   LIMIT: train on the first LIMIT training images only (the sample's --limit; 0: all)
   SEED: torch.manual_seed (default 0), for the spread over several seeds (the sample's --seed)
+  LAST_LR: the learning rate of the last epoch (the sample's --last-epoch-lr; default: 0.001 throughout)
 Prints per epoch: training throughput (img/s, the optimizer steps only, as the sample's figure), the training pass's loss and
 accuracy (as Keras reports them), and the test accuracy."""
 import gzip, math, struct, sys, time
@@ -15,6 +16,7 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 threads = int(sys.argv[1]); epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 limit = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+last_lr = float(sys.argv[5]) if len(sys.argv) > 5 else None
 torch.set_num_threads(threads); torch.manual_seed(seed)
 D = "/usr/share/datasets/fashion-mnist/"
 def idx(name):
@@ -75,6 +77,9 @@ print(f"torch {torch.__version__} threads={threads} seed={seed} FashionResNet {p
 opt = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)  # Keras defaults
 lossf = nn.CrossEntropyLoss()
 for ep in range(epochs):
+    if last_lr is not None and ep == epochs - 1:
+        for group in opt.param_groups: group["lr"] = last_lr
+        print(f"learning rate {last_lr} for the last epoch")
     model.train()
     perm = torch.randperm(len(xtr)); t = time.perf_counter(); n = 0; loss_sum = 0.0; correct = 0
     for i in range(0, len(xtr), 64):
