@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -80,7 +79,7 @@ public static class EmbeddedWeights
             if (actual.DType != SafeTensorsDType.F32)
                 throw new CnnDataException(source, $"tensor '{expected.Name}' is {actual.DType}; embedded weights must be F32");
             ReadOnlySpan<byte> data = Data(bytes, dataStart, actual);
-            int bad = BitConverter.IsLittleEndian ? IndexOfNonFinite(MemoryMarshal.Cast<byte, float>(data)) : IndexOfNonFiniteLittleEndian(data);
+            int bad = BitConverter.IsLittleEndian ? Kernels.IndexOfNonFinite(MemoryMarshal.Cast<byte, float>(data)) : IndexOfNonFiniteLittleEndian(data);
             if (bad >= 0)
                 throw new CnnDataException(source, $"tensor '{expected.Name}' holds a non-finite value ({BinaryPrimitives.ReadSingleLittleEndian(data.Slice(bad * sizeof(float)))}) at index {bad}");
             matched[k] = actual;
@@ -106,22 +105,6 @@ public static class EmbeddedWeights
 
     private static ReadOnlySpan<byte> Data(ReadOnlySpan<byte> bytes, long dataStart, SafeTensorInfo tensor) =>
         bytes.Slice((int)(dataStart + tensor.Begin), (int)(tensor.End - tensor.Begin));
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            // NaN and the infinities are the floats whose exponent bits are all ones. The vector loop stops at the
-            // first block holding one, and the scalar loop below finds its index.
-            var exponent = new Vector<int>(0x7F800000);
-            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-                if (Vector.EqualsAny(Vector.AsVectorInt32(new Vector<float>(values.Slice(i))) & exponent, exponent)) break;
-        }
-        for (; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) return i;
-        return -1;
-    }
 
     private static int IndexOfNonFiniteLittleEndian(ReadOnlySpan<byte> data)
     {

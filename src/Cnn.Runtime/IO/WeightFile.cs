@@ -54,9 +54,9 @@ public static class WeightFile
                 throw new CnnDataException(file.Source, $"tensor '{expected.Name}' has shape {actual.ShapeText} but the model needs [{string.Join(", ", expected.Shape)}]");
             Span<float> target = scratch.AsSpan(expected.Offset, expected.Length);
             file.ReadInto(expected.Name, target);
-            for (int i = 0; i < target.Length; i++)
-                if (!float.IsFinite(target[i]))
-                    throw new CnnDataException(file.Source, $"tensor '{expected.Name}' holds a non-finite value ({target[i]}) at index {i}");
+            int bad = Kernels.IndexOfNonFinite(target);
+            if (bad >= 0)
+                throw new CnnDataException(file.Source, $"tensor '{expected.Name}' holds a non-finite value ({target[bad]}) at index {bad}");
         }
         var known = new HashSet<string>(model.ParameterTensors.Select(t => t.Name), StringComparer.Ordinal);
         foreach (SafeTensorInfo tensor in file.Tensors)

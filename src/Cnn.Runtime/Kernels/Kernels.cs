@@ -450,36 +450,47 @@ public static class Kernels
         if (kernel.Length != size) ThrowLength(kernel.Length, size, nameof(kernel));
         if (flipped.Length != size) ThrowLength(flipped.Length, size, nameof(flipped));
         int taps = kernelHeight * kernelWidth, block = channels * filters;
+        // Flipping both axes reverses the order of the taps; each tap's [channels, filters] block is transposed.
         for (int tap = 0; tap < taps; tap++)
+            TransposeBlock(kernel.Slice((taps - 1 - tap) * block, block), flipped.Slice(tap * block, block), channels, filters);
+    }
+
+    /// <summary>target[f, c] = source[c, f] for one tap's [channels, filters] block: 8x8 (AVX) or 4x4 (NEON) tiles, then the rest.</summary>
+    private static void TransposeBlock(ReadOnlySpan<float> source, Span<float> target, int channels, int filters)
+    {
+        int c8 = 0, f8 = 0;
+        if (X86Avx.IsSupported)
         {
-            // Flipping both axes reverses the order of the taps; each tap's [channels, filters] block is transposed.
-            ReadOnlySpan<float> source = kernel.Slice((taps - 1 - tap) * block, block);
-            Span<float> target = flipped.Slice(tap * block, block);
-            int c8 = 0, f8 = 0;
-            if (X86Avx.IsSupported)
-            {
-                c8 = channels & ~7;
-                f8 = filters & ~7;
-                for (int c = 0; c < c8; c += 8)
-                    for (int f = 0; f < f8; f += 8)
-                        Transpose8x8(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
-            }
-            else if (ArmSimd.IsSupported)
-            {
-                c8 = channels & ~3;
-                f8 = filters & ~3;
-                for (int c = 0; c < c8; c += 4)
-                    for (int f = 0; f < f8; f += 4)
-                        Transpose4x4(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
-            }
-            // What the tiles left: the last channels % 8 (or 4) rows, and the last filters % 8 (or 4) columns of the others.
-            for (int c = 0; c < channels; c++)
-            {
-                ReadOnlySpan<float> row = source.Slice(c * filters, filters);
-                for (int f = c < c8 ? f8 : 0; f < filters; f++)
-                    target[f * channels + c] = row[f];
-            }
+            c8 = channels & ~7;
+            f8 = filters & ~7;
+            for (int c = 0; c < c8; c += 8)
+                for (int f = 0; f < f8; f += 8)
+                    Transpose8x8(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
         }
+        else if (ArmSimd.IsSupported)
+        {
+            c8 = channels & ~3;
+            f8 = filters & ~3;
+            for (int c = 0; c < c8; c += 4)
+                for (int f = 0; f < f8; f += 4)
+                    Transpose4x4(ref Unsafe.AsRef(in source[c * filters + f]), filters, ref target[f * channels + c], channels);
+        }
+        // What the tiles left: the last channels % 8 (or 4) rows, and the last filters % 8 (or 4) columns of the others.
+        for (int c = 0; c < channels; c++)
+        {
+            ReadOnlySpan<float> row = source.Slice(c * filters, filters);
+            for (int f = c < c8 ? f8 : 0; f < filters; f++)
+                target[f * channels + c] = row[f];
+        }
+    }
+
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1 (a vector check first, the index only on failure).</summary>
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        if (TensorPrimitives.IsFiniteAll(values)) return -1;
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     /// <summary>
@@ -505,14 +516,7 @@ public static class Kernels
             for (int i = 0; i < columns; i++)
             {
                 int kx = phaseColumn + strideWidth * (columns - 1 - i);
-                ReadOnlySpan<float> source = kernel.Slice((ky * kernelWidth + kx) * block, block);
-                Span<float> target = phase.Slice((j * columns + i) * block, block);
-                for (int c = 0; c < channels; c++)
-                {
-                    ReadOnlySpan<float> row = source.Slice(c * filters, filters);
-                    for (int f = 0; f < filters; f++)
-                        target[f * channels + c] = row[f];
-                }
+                TransposeBlock(kernel.Slice((ky * kernelWidth + kx) * block, block), phase.Slice((j * columns + i) * block, block), channels, filters);
             }
         }
     }

@@ -227,7 +227,7 @@ public static class Trainer
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count);
                 if (!TensorPrimitives.IsFiniteAll(gradient))
                 {
-                    int at = IndexOfNonFinite(gradient);
+                    int at = Kernels.IndexOfNonFinite(gradient);
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count,
                         FormattableString.Invariant($"the loss is {batchLoss / count} but the gradient of {Describe(model, at)} is {gradient[at]}"));
                 }
@@ -241,7 +241,7 @@ public static class Trainer
                 options.Optimizer.Step(model.Parameters, gradient, model.ParameterTensors);
                 if (!TensorPrimitives.IsFiniteAll(model.Parameters))
                 {
-                    int at = IndexOfNonFinite(model.Parameters);
+                    int at = Kernels.IndexOfNonFinite(model.Parameters);
                     float value = model.Parameters[at];
                     before.CopyTo(model.Parameters);
                     throw new TrainingDivergedException(epoch, batch + 1, batchLoss / count,
@@ -290,13 +290,6 @@ public static class Trainer
         double sum = 0;
         foreach (float v in values) sum += (double)v * v;
         return Math.Sqrt(sum);
-    }
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) return i;
-        return -1;
     }
 
     /// <summary>"parameter 1234 (dense.kernel[56])".</summary>
