@@ -387,19 +387,20 @@ internal static class Conv2DEmitter
     /// </summary>
     private const int MostStridePhases = 9;
 
-    /// <summary>The phases of a strided input gradient that meet at least one tap (those that meet none get zeros).</summary>
-    private static List<StridePhase> StridePhases(Conv2DSpec c)
+    /// <summary>
+    /// The phases of a strided input gradient that meet at least one tap (the others get zeros), each to get its own
+    /// kernel; null when there are more than <see cref="MostStridePhases"/>.
+    /// </summary>
+    private static List<StridePhase>? PhaseKernels(Conv2DSpec c)
     {
+        // Phases from the kernel size on meet no tap (a stride may be far larger than the kernel); those below meet some.
+        int rows = Math.Min(c.StrideHeight, c.KernelHeight), columns = Math.Min(c.StrideWidth, c.KernelWidth);
+        if ((long)rows * columns > MostStridePhases) return null;
         var phases = new List<StridePhase>();
-        // Phases from the kernel size on meet no tap (a stride may be far larger than the kernel).
-        for (int row = 0; row < Math.Min(c.StrideHeight, c.KernelHeight); row++)
-            for (int column = 0; column < Math.Min(c.StrideWidth, c.KernelWidth); column++)
-            {
-                int tapRows = PhaseTaps(c.KernelHeight, c.StrideHeight, row), tapColumns = PhaseTaps(c.KernelWidth, c.StrideWidth, column);
-                if (tapRows > 0 && tapColumns > 0)
-                    phases.Add(new StridePhase(row, column, tapRows, tapColumns,
-                        CeilingDivide(c.PaddedHeight - row, c.StrideHeight), CeilingDivide(c.PaddedWidth - column, c.StrideWidth)));
-            }
+        for (int row = 0; row < rows; row++)
+            for (int column = 0; column < columns; column++)
+                phases.Add(new StridePhase(row, column, PhaseTaps(c.KernelHeight, c.StrideHeight, row), PhaseTaps(c.KernelWidth, c.StrideWidth, column),
+                    CeilingDivide(c.PaddedHeight - row, c.StrideHeight), CeilingDivide(c.PaddedWidth - column, c.StrideWidth)));
         return phases;
     }
 
@@ -432,8 +433,7 @@ internal static class Conv2DEmitter
     private static void EmitStridedInputGradient(SourceWriter w, LayerContext context, Conv2DSpec c)
     {
         int sh = c.StrideHeight, sw = c.StrideWidth, f = c.Filters, ch = c.Input.Channels;
-        List<StridePhase> phases = StridePhases(c);
-        if (phases.Count > MostStridePhases)
+        if (PhaseKernels(c) is not { } phases)
         {
             EmitStridedInputGradientByPixel(w, context, c);
             return;
@@ -510,9 +510,7 @@ internal static class Conv2DEmitter
     /// <summary>The kernels of <see cref="EmitStridedInputGradient"/>: one per phase and vector width.</summary>
     private static void EmitStridedInputGradientKernels(SourceWriter k, LayerContext context, Conv2DSpec c)
     {
-        List<StridePhase> phases = StridePhases(c);
-        if (phases.Count > MostStridePhases) return;
-        foreach (StridePhase phase in phases)
+        foreach (StridePhase phase in PhaseKernels(c) ?? new List<StridePhase>())
         {
             ConvGeometry g = PhaseGeometry(c, phase);
             foreach (VectorPath path in Paths(context, c))
