@@ -10,7 +10,7 @@ namespace Cnn.Generator.IntegrationTests;
 /// </summary>
 public class OutputFusionTests
 {
-    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs) };
+    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution) };
 
     private static ICnnModel Create(string name) => name switch
     {
@@ -19,6 +19,7 @@ public class OutputFusionTests
         nameof(FusedMidConvolution) => new FusedMidConvolution(),
         nameof(FusedSequence) => new FusedSequence(),
         nameof(FusedReLUs) => new FusedReLUs(),
+        nameof(ChunkedConvolution) => new ChunkedConvolution(),
         _ => throw new ArgumentException(name),
     };
 
@@ -89,13 +90,15 @@ public class OutputFusionTests
     }
 
     /// <summary>
-    /// The convolutions whose weights outgrow L1 (blocks of half the filters, twice the pixels; above 1 MiB one block of
-    /// filters at a time over every row) against the formula in double: valid convolution, bias, the normalisation with
-    /// the moving statistics, ReLU.
+    /// The convolutions whose weights outgrow L1 (blocks of half the filters, twice the pixels; above 1 MiB read in chunks
+    /// of taps, each over every filter block and pixel) against the formula in double: valid convolution, bias, the
+    /// normalisation with the moving statistics, ReLU, as far as the model has them. The fused models are read through
+    /// Forward; <see cref="ChunkedConvolution"/>, whose convolution is followed by a Dense layer, through LayerOutput.
     /// </summary>
     [Theory]
     [InlineData(nameof(FusedWideConvolution))]
     [InlineData(nameof(FusedMidConvolution))]
+    [InlineData(nameof(ChunkedConvolution))]
     public void Forward_OfConvolutionsWithLargeWeights_IsTheFormula(string name)
     {
         ICnnModel model = Create(name);
@@ -106,8 +109,10 @@ public class OutputFusionTests
         var input = new float[model.InputSize];
         var random = new RandomSource(32);
         for (int i = 0; i < input.Length; i++) input[i] = 2f * random.NextSingle() - 1f;
-        var output = new float[model.OutputSize];
-        model.Forward(input, output);
+        bool fused = model.Layers.Any(layer => layer.Name == "bn");
+        var output = new float[fused ? model.OutputSize : oh * ow * f];
+        if (fused) model.Forward(input, output);
+        else model.LayerOutput(input, 0, output);
 
         float[] parameters = model.Parameters.ToArray();
         float[] Tensor(string tensor)
@@ -115,8 +120,8 @@ public class OutputFusionTests
             ParameterTensorInfo info = model.ParameterTensors.Single(t => t.Name == tensor);
             return parameters.AsSpan(info.Offset, info.Length).ToArray();
         }
-        float[] kernel = Tensor("wide.kernel"), bias = Tensor("wide.bias"), gamma = Tensor("bn.gamma"), beta = Tensor("bn.beta"),
-            mean = Tensor("bn.moving_mean"), variance = Tensor("bn.moving_variance");
+        float[] kernel = Tensor("wide.kernel");
+        float[] bias = model.ParameterTensors.Any(t => t.Name == "wide.bias") ? Tensor("wide.bias") : new float[f];
         for (int oy = 0; oy < oh; oy++)
             for (int ox = 0; ox < ow; ox++)
                 for (int k = 0; k < f; k++)
@@ -126,10 +131,49 @@ public class OutputFusionTests
                         for (int kx = 0; kx < 3; kx++)
                             for (int ci = 0; ci < c; ci++)
                                 sum += (double)input[((oy + ky) * w + ox + kx) * c + ci] * kernel[((ky * 3 + kx) * c + ci) * f + k];
-                    double normalised = gamma[k] * (sum - mean[k]) / Math.Sqrt(variance[k] + 0.001) + beta[k];
-                    double expected = Math.Max(0, normalised);
+                    double expected = sum;
+                    if (fused)
+                    {
+                        float gamma = Tensor("bn.gamma")[k], beta = Tensor("bn.beta")[k], mean = Tensor("bn.moving_mean")[k], variance = Tensor("bn.moving_variance")[k];
+                        expected = Math.Max(0, gamma * (sum - mean) / Math.Sqrt(variance + 0.001) + beta);
+                    }
                     float actual = output[(oy * ow + ox) * f + k];
                     Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"{name} y[{oy}, {ox}, {k}] = {actual}, expected {expected}");
                 }
+    }
+
+    /// <summary>
+    /// The input gradient of <see cref="ChunkedConvolution"/>: its backward pass is a convolution of the zero-framed
+    /// output gradient with as many weights, read in chunks of taps, kernel rows that meet only the frame skipped.
+    /// </summary>
+    [Fact]
+    public void InputGradient_OfAConvolutionReadInChunks_MatchesFiniteDifferences()
+    {
+        ICnnModel model = new ChunkedConvolution();
+        model.InitializeParameters(41);
+        var random = new RandomSource(42);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = 2f * random.NextSingle() - 1f;
+        var output = new float[model.OutputSize];
+        var gradient = new float[model.InputSize];
+        var numeric = new double[model.InputSize];
+        const float h = 1e-3f;
+        for (int k = 0; k < model.OutputSize; k++)
+        {
+            model.InputGradient(input, k, gradient);
+            for (int i = 0; i < input.Length; i++)
+            {
+                float saved = input[i];
+                input[i] = saved + h;
+                model.Forward(input, output);
+                double plus = output[k];
+                input[i] = saved - h;
+                model.Forward(input, output);
+                input[i] = saved;
+                numeric[i] = (plus - output[k]) / (2 * h);
+            }
+            model.Forward(input, output);
+            GradientCheckTests.AssertClose(gradient, numeric, output[k], $"ChunkedConvolution d output[{k}] / d input");
+        }
     }
 }

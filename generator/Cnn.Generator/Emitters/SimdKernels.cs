@@ -316,9 +316,16 @@ internal static partial class SimdKernels
                 $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
             }.Where(part => part.Length > 0));
             int perBlock = wideBlocks ? WideBlockRegisters(g, path) : path.FilterRegisters;
+            if (ReadsInChunks(g))
+            {
+                // The weights outgrow the L2 cache: read them once, in order, a chunk of taps at a time.
+                EmitTapChunks(w, g, path, perBlock, bias, relu, zeroRows, epilogue);
+                return;
+            }
             if (FiltersOutside(g, path, perBlock) is int registers)
             {
-                // The weights outgrow the L2 cache: each block of filters, its weights kept in cache, runs over all rows.
+                // The same with a horizontal dilation (kernel rows are not contiguous runs of taps): each block of filters,
+                // its weights kept in cache, runs over all rows.
                 w.Line($"// {Format.Thousands((long)g.KernelHeight * g.Taps * g.Filters * 4 / 1024)} KiB of weights: one block of filters at a time over every output row, so that its weights stay in cache.");
                 EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers), Move("y"),
                     (block, inLoop) =>
@@ -362,7 +369,7 @@ internal static partial class SimdKernels
         return weightBytes > L1WeightBytes && morePixels ? Math.Max(1, path.FilterRegisters / 2) : path.FilterRegisters;
     }
 
-    /// <summary>Weights beyond this many bytes (an L2 cache of today's x64 and ARM64 cores) are walked one block of filters at a time over all rows.</summary>
+    /// <summary>Weights beyond this many bytes (an L2 cache of today's x64 and ARM64 cores) are read in chunks of taps (<see cref="EmitTapChunks"/>), or one block of filters at a time over all rows.</summary>
     private const long CachedWeightBytes = 1024 * 1024;
 
     /// <summary>The most weight bytes one such block of filters may have, so that it stays in L2 with the input rows beside it.</summary>

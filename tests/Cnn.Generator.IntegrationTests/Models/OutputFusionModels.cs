@@ -34,8 +34,8 @@ namespace Cnn.Generator.IntegrationTests.Models;
 public partial class FusedChains;
 
 /// <summary>
-/// A convolution with more than 1 MiB of weights (3x3x128x256) over several output rows of 6 pixels, whose kernel walks
-/// blocks of half the usual filters over all rows, with BatchNormalization and ReLU fused; the ReLU is the model's output. Its training buffers
+/// A convolution with more than 1 MiB of weights (3x3x128x256) over several output rows of 6 pixels, whose kernel reads
+/// them in two chunks of taps per kernel row, each over all filter blocks and rows, with BatchNormalization and ReLU fused; the ReLU is the model's output. Its training buffers
 /// are over the stack budget, so its scratch (the scale and shift too) is in per-thread arrays, as CNN0007 says.
 /// </summary>
 #pragma warning disable CNN0007
@@ -72,6 +72,20 @@ public partial class FusedSequence;
 [ReLU(Name = "r4")]
 [Conv2D(5, 3, Name = "c3")]
 public partial class FusedReLUs;
+
+/// <summary>
+/// A convolution with 1,065 KiB of weights (3x3x101x300), no bias and no activation, read in two chunks of taps of
+/// unequal length (152 and 151 of 303), its 300 filters a loop of blocks and a narrower block after it; then a Dense
+/// layer of two outputs, so that the input gradient (a convolution with as many weights, in two chunks of 450 taps,
+/// over the zero-framed output gradient) can be checked by finite differences.
+/// </summary>
+#pragma warning disable CNN0007
+[Model(4, 7, 101, Loss = Loss.MeanSquaredError)]
+[Conv2D(300, 3, UseBias = false, Name = "wide")]
+[Flatten]
+[Dense(2, Name = "d")]
+public partial class ChunkedConvolution;
+#pragma warning restore CNN0007
 
 /// <summary>
 /// A convolution with 108 KiB of weights (3x3x32x96, more than SimdKernels' L1 bound, less than its L2 one) over rows of 7
