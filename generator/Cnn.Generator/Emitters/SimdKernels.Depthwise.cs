@@ -9,13 +9,32 @@ namespace Cnn.Generator.Emitters;
 /// A valid (unpadded) depthwise convolution that the SIMD kernels compute: every one of <see cref="Channels"/>
 /// channels convolved with its own kh x kw kernel, <c>y[oy, ox, o] = Σ_ky Σ_kx x[oy·sh + ky·dh, ox·sw + kx·dw, o] · k[ky, kx, o]</c>.
 /// The input is already padded (and, for a depth multiplier m, each input channel already repeated m times, so that
-/// output channel o = ci·m + j reads input channel o).
+/// output channel o = ci·m + j reads input channel o), or, with <see cref="PadTop"/> and <see cref="PadLeft"/>, the
+/// windows start that far above and left of the input and the taps outside it read zeros (<see cref="Framed"/>).
 /// </summary>
 internal readonly record struct DepthwiseGeometry(int InHeight, int InWidth, int Channels, int OutHeight, int OutWidth,
-    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int DilationHeight, int DilationWidth)
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int DilationHeight, int DilationWidth, int PadTop = 0, int PadLeft = 0)
 {
     /// <summary>Floats in one input row.</summary>
     public int InRow => InWidth * Channels;
+
+    /// <summary>Whether some window reaches outside the input (its taps there read zeros).</summary>
+    public bool Framed => PadTop > 0 || PadLeft > 0
+        || (OutHeight - 1) * StrideHeight + (KernelHeight - 1) * DilationHeight + 1 - PadTop > InHeight
+        || (OutWidth - 1) * StrideWidth + (KernelWidth - 1) * DilationWidth + 1 - PadLeft > InWidth;
+
+    /// <summary>Output columns whose windows start left of the input: ox·sw &lt; pl.</summary>
+    public int LeftColumns => Math.Min(OutWidth, (PadLeft + StrideWidth - 1) / StrideWidth);
+
+    /// <summary>The first output column, from <see cref="LeftColumns"/> on, whose window ends right of the input.</summary>
+    public int RightColumn
+    {
+        get
+        {
+            int last = InWidth - 1 - (KernelWidth - 1) * DilationWidth + PadLeft; // the last window start that fits, plus pl
+            return Math.Max(LeftColumns, Math.Min(OutWidth, last < 0 ? 0 : last / StrideWidth + 1));
+        }
+    }
 }
 
 internal static partial class SimdKernels
@@ -55,6 +74,11 @@ internal static partial class SimdKernels
     /// </summary>
     public static void EmitDepthwise(SourceWriter w, string name, DepthwiseGeometry g, VectorPath path, bool bias, bool relu, string summary, Epilogue? epilogue = null)
     {
+        if (g.Framed)
+        {
+            EmitFramedDepthwise(w, name, g, path, bias, relu, summary, epilogue);
+            return;
+        }
         int c = g.Channels;
         int width = path.Lanes;
         w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
@@ -93,14 +117,113 @@ internal static partial class SimdKernels
                             }
                         }
                     }
-                    epilogue?.Emit(w, block, pixels, "scale", "shift", At(c0, 0));
-                    for (int p = 0; p < pixels; p++)
-                    {
-                        string index = At(c0, 0) == "0" ? (p == 0 ? $"ox * {c}" : $"(ox + {p}) * {c}") : (p == 0 ? $"ox * {c} + c0" : $"(ox + {p}) * {c} + c0");
-                        w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", "yRow", index))));
-                    }
+                    DepthwiseStores(w, c, block, c0, pixels, relu, epilogue);
                 });
             });
+        }
+    }
+
+    /// <summary>
+    /// The depthwise kernel over an input whose windows reach outside it (<see cref="DepthwiseGeometry.Framed"/>: Same
+    /// padding), read in place instead of copied into a frame of zeros: each output row walks only the kernel rows that meet
+    /// input rows, the columns whose windows lie inside the input run in blocks of pixels as in <see cref="EmitDepthwise"/>,
+    /// and the few at the left and right edges one at a time over the kernel columns inside. The taps skipped would have
+    /// read zeros, so the sums are those of the framed kernel (the same bits: each sum adds the same products in order).
+    /// </summary>
+    private static void EmitFramedDepthwise(SourceWriter w, string name, DepthwiseGeometry g, VectorPath path, bool bias, bool relu, string summary, Epilogue? epilogue)
+    {
+        int c = g.Channels;
+        w.Line($"/// <summary>{summary} ({path.TypeName} version).</summary>");
+        EmitOptimizedAtOnce(w);
+        using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y{Epilogue.Parameters(epilogue)})"))
+        using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
+        {
+            w.Line($"// The window starts at input row iy (above the input when negative): kernel rows ky0 .. ky1 - 1 meet the input, the others only zeros.");
+            w.Line($"int iy = {EmitHelpers.Minus(EmitHelpers.Times("oy", g.StrideHeight), g.PadTop)};");
+            w.Line($"int ky0 = iy >= 0 ? 0 : {CeilingOver("-iy", g.DilationHeight)}, ky1 = global::System.Math.Min({g.KernelHeight}, {CeilingOver($"{g.InHeight} - iy", g.DilationHeight)});");
+            w.Line($"int xRow = iy * {g.InRow}; // an offset into x, valid once a kernel row ky0 or below is added");
+            w.Line($"ref float yRow = ref Unsafe.Add(ref y, oy * {g.OutWidth * c});");
+            EmitChannelBlocks(w, c, path.Lanes, path.FilterRegisters, (block, c0) =>
+            {
+                string channels = c0 == "0" ? $"{block[0].Offset} .. {block[block.Count - 1].Offset + block[block.Count - 1].Width - 1}" : $"c0 .. c0 + {block.Sum(x => x.Width) - 1}";
+                w.Line($"ref float kc = ref {(c0 == "0" ? "k" : "Unsafe.Add(ref k, c0)")};");
+                if (g.LeftColumns > 0)
+                    FramedEdgeColumns(w, g, block, c0, bias, relu, epilogue, 0, g.LeftColumns, $"channels {channels}: {Columns(0, g.LeftColumns)} start{(g.LeftColumns == 1 ? "s" : "")} left of the input");
+                int inside = g.RightColumn - g.LeftColumns;
+                if (inside > 0)
+                {
+                    List<StepRun> steps = Steps(inside, PixelsPerBlock(block.Count, path, inside))
+                        .Select(run => run with { First = run.First + g.LeftColumns }).ToList();
+                    w.Line($"// channels {channels}, {Columns(g.LeftColumns, g.RightColumn)} (windows inside the input): {Describe(steps, "output pixel")}");
+                    EmitSteps(w, "ox", steps, pixels =>
+                    {
+                        w.Line($"int window = xRow + {EmitHelpers.Group(EmitHelpers.Minus(EmitHelpers.Times("ox", g.StrideWidth), g.PadLeft))} * {c}{(c0 == "0" ? "" : " + c0")};");
+                        for (int p = 0; p < pixels; p++)
+                            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+                        using (w.Block("for (int ky = ky0; ky < ky1; ky++)"))
+                        {
+                            w.Line($"ref float xr = ref Unsafe.Add(ref x, window + ky * {g.DilationHeight * g.InRow});");
+                            w.Line($"ref float kr = ref Unsafe.Add(ref kc, ky * {g.KernelWidth * c});");
+                            if (g.KernelWidth <= UnrollColumns)
+                            {
+                                for (int kx = 0; kx < g.KernelWidth; kx++)
+                                    DepthwiseTap(w, g, block, pixels, kx * g.DilationWidth * c, kx * c);
+                            }
+                            else
+                            {
+                                using (w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)"))
+                                {
+                                    DepthwiseTap(w, g, block, pixels, 0, 0);
+                                    w.Line($"xr = ref Unsafe.Add(ref xr, {g.DilationWidth * c});");
+                                    w.Line($"kr = ref Unsafe.Add(ref kr, {c});");
+                                }
+                            }
+                        }
+                        DepthwiseStores(w, c, block, c0, pixels, relu, epilogue);
+                    });
+                }
+                if (g.RightColumn < g.OutWidth)
+                    FramedEdgeColumns(w, g, block, c0, bias, relu, epilogue, g.RightColumn, g.OutWidth, $"channels {channels}: {Columns(g.RightColumn, g.OutWidth)} end{(g.OutWidth - g.RightColumn == 1 ? "s" : "")} right of the input");
+            });
+        }
+    }
+
+    /// <summary>"output column 3", "output columns 1 .. 2".</summary>
+    private static string Columns(int first, int end) => end - first == 1 ? $"output column {first}" : $"output columns {first} .. {end - 1}";
+
+    /// <summary>⌈<paramref name="value"/> / <paramref name="divisor"/>⌉ as C# for a positive value: the value itself when the divisor is 1.</summary>
+    private static string CeilingOver(string value, int divisor) => divisor == 1 ? value : $"({value} + {divisor - 1}) / {divisor}";
+
+    /// <summary>Output columns [<paramref name="first"/>, <paramref name="end"/>) one at a time, each over the kernel columns that meet the input.</summary>
+    private static void FramedEdgeColumns(SourceWriter w, DepthwiseGeometry g, List<LaneGroup> block, string c0, bool bias, bool relu, Epilogue? epilogue, int first, int end, string comment)
+    {
+        int c = g.Channels;
+        w.Line($"// {comment}: one at a time, over kernel columns kx0 .. kx1 - 1");
+        using (w.Block($"for (int ox = {first}; ox < {end}; ox++)"))
+        {
+            w.Line($"int ix = {EmitHelpers.Minus(EmitHelpers.Times("ox", g.StrideWidth), g.PadLeft)};");
+            w.Line($"int kx0 = ix >= 0 ? 0 : {CeilingOver("-ix", g.DilationWidth)}, kx1 = global::System.Math.Min({g.KernelWidth}, {CeilingOver($"{g.InWidth} - ix", g.DilationWidth)});");
+            w.Line($"int window = xRow + ix * {c}{(c0 == "0" ? "" : " + c0")};");
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a0_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+            using (w.Block("for (int ky = ky0; ky < ky1; ky++)"))
+            using (w.Block("for (int kx = kx0; kx < kx1; kx++)"))
+            {
+                w.Line($"ref float xr = ref Unsafe.Add(ref x, window + ky * {g.DilationHeight * g.InRow} + kx * {g.DilationWidth * c});");
+                w.Line($"ref float kr = ref Unsafe.Add(ref kc, ky * {g.KernelWidth * c} + kx * {c});");
+                DepthwiseTap(w, g, block, 1, 0, 0);
+            }
+            DepthwiseStores(w, c, block, c0, 1, relu, epilogue);
+        }
+    }
+
+    /// <summary>The epilogue (when fused) and the stores of a block of <paramref name="pixels"/> output pixels from ox on.</summary>
+    private static void DepthwiseStores(SourceWriter w, int c, List<LaneGroup> block, string c0, int pixels, bool relu, Epilogue? epilogue)
+    {
+        epilogue?.Emit(w, block, pixels, "scale", "shift", At(c0, 0));
+        for (int p = 0; p < pixels; p++)
+        {
+            string index = At(c0, 0) == "0" ? (p == 0 ? $"ox * {c}" : $"(ox + {p}) * {c}") : (p == 0 ? $"ox * {c} + c0" : $"(ox + {p}) * {c} + c0");
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", "yRow", index))));
         }
     }
 

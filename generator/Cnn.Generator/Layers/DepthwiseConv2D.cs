@@ -174,13 +174,17 @@ internal readonly record struct DepthwisePlan(TensorShape Input, int Multiplier,
     public bool Copied => Padded || Multiplier > 1;
 
     /// <summary>
-    /// Whether the forward kernel reads the input itself: no channel is repeated and no window reaches past the input (no
-    /// zeros needed), so Valid windows that leave its last rows or columns unused walk the input's own rows.
+    /// Whether the forward kernel reads the input itself: no channel is repeated. Valid windows that leave its last rows or
+    /// columns unused walk the input's own rows; windows that reach past it (Same padding) skip the taps outside, which
+    /// would have read zeros, instead of reading a copy in a frame of zeros (mobilenet_v2 at 224 spent 11 % of its time in
+    /// those copies).
     /// </summary>
-    public bool ForwardReadsInput => Multiplier == 1 && Input.Contains(PadTop, PadLeft, PaddedHeight, PaddedWidth);
+    public bool ForwardReadsInput => Multiplier == 1;
 
     /// <summary>The forward kernel's geometry: over the input itself (<see cref="ForwardReadsInput"/>) or over the copy.</summary>
-    public DepthwiseGeometry ForwardGeometry => ForwardReadsInput ? Geometry with { InHeight = Input.Height, InWidth = Input.Width } : Geometry;
+    public DepthwiseGeometry ForwardGeometry => ForwardReadsInput
+        ? Geometry with { InHeight = Input.Height, InWidth = Input.Width, PadTop = PadTop, PadLeft = PadLeft }
+        : Geometry;
 
     /// <summary>Whether a stride is above 1 (the input gradient is then scattered, not gathered).</summary>
     public bool Strided => StrideHeight > 1 || StrideWidth > 1;

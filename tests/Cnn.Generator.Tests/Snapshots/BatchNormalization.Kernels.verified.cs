@@ -803,48 +803,69 @@ namespace Samples
             }
         }
 
-        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector256 version).</summary>
+        /// <summary>The depthwise convolution of depthwise_conv2d over the input, 4x4x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector256 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_depthwise_conv2d_256(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                // The window starts at input row iy (above the input when negative): kernel rows ky0 .. ky1 - 1 meet the input, the others only zeros.
+                int iy = oy - 1;
+                int ky0 = iy >= 0 ? 0 : -iy, ky1 = global::System.Math.Min(3, 4 - iy);
+                int xRow = iy * 32; // an offset into x, valid once a kernel row ky0 or below is added
                 ref float yRow = ref Unsafe.Add(ref y, oy * 32);
                 {
-                    // channels 0 .. 7: 4 output pixels at a time
+                    ref float kc = ref k;
+                    // channels 0 .. 7: output column 0 starts left of the input: one at a time, over kernel columns kx0 .. kx1 - 1
+                    for (int ox = 0; ox < 1; ox++)
                     {
-                        const int ox = 0;
-                        ref float window = ref Unsafe.Add(ref xRow, ox * 8);
-                        ref float kc = ref k;
+                        int ix = ox - 1;
+                        int kx0 = ix >= 0 ? 0 : -ix, kx1 = global::System.Math.Min(3, 4 - ix);
+                        int window = xRow + ix * 8;
+                        var a0_0 = V256.LoadUnsafe(ref b);
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                ref float xr = ref Unsafe.Add(ref x, window + ky * 32 + kx * 8);
+                                ref float kr = ref Unsafe.Add(ref kc, ky * 24 + kx * 8);
+                                {
+                                    var w0 = V256.LoadUnsafe(ref kr);
+                                    a0_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr), w0, a0_0);
+                                }
+                            }
+                        }
+                        if (fused)
+                        {
+                            var scale0 = V256.LoadUnsafe(ref scale); var shift0 = V256.LoadUnsafe(ref shift);
+                            a0_0 = V256.Max(V256.Create(0f), a0_0 * scale0 + shift0);
+                        }
+                        V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8));
+                    }
+                    // channels 0 .. 7, output columns 1 .. 2 (windows inside the input): 2 output pixels at a time
+                    {
+                        const int ox = 1;
+                        int window = xRow + (ox - 1) * 8;
                         var a0_0 = V256.LoadUnsafe(ref b);
                         var a1_0 = V256.LoadUnsafe(ref b);
-                        var a2_0 = V256.LoadUnsafe(ref b);
-                        var a3_0 = V256.LoadUnsafe(ref b);
-                        for (int ky = 0; ky < 3; ky++)
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                            ref float xr = ref Unsafe.Add(ref x, window + ky * 32);
                             ref float kr = ref Unsafe.Add(ref kc, ky * 24);
                             {
                                 var w0 = V256.LoadUnsafe(ref kr);
                                 a0_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr), w0, a0_0);
                                 a1_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(8)), w0, a1_0);
-                                a2_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(16)), w0, a2_0);
-                                a3_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(24)), w0, a3_0);
                             }
                             {
                                 var w0 = V256.LoadUnsafe(ref kr, (nuint)(8));
                                 a0_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(8)), w0, a0_0);
                                 a1_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(16)), w0, a1_0);
-                                a2_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(24)), w0, a2_0);
-                                a3_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(32)), w0, a3_0);
                             }
                             {
                                 var w0 = V256.LoadUnsafe(ref kr, (nuint)(16));
                                 a0_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(16)), w0, a0_0);
                                 a1_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(24)), w0, a1_0);
-                                a2_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(32)), w0, a2_0);
-                                a3_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr, (nuint)(40)), w0, a3_0);
                             }
                         }
                         if (fused)
@@ -852,60 +873,103 @@ namespace Samples
                             var scale0 = V256.LoadUnsafe(ref scale); var shift0 = V256.LoadUnsafe(ref shift);
                             a0_0 = V256.Max(V256.Create(0f), a0_0 * scale0 + shift0);
                             a1_0 = V256.Max(V256.Create(0f), a1_0 * scale0 + shift0);
-                            a2_0 = V256.Max(V256.Create(0f), a2_0 * scale0 + shift0);
-                            a3_0 = V256.Max(V256.Create(0f), a3_0 * scale0 + shift0);
                         }
                         V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8));
                         V256.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 8));
-                        V256.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 8));
-                        V256.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 8));
+                    }
+                    // channels 0 .. 7: output column 3 ends right of the input: one at a time, over kernel columns kx0 .. kx1 - 1
+                    for (int ox = 3; ox < 4; ox++)
+                    {
+                        int ix = ox - 1;
+                        int kx0 = ix >= 0 ? 0 : -ix, kx1 = global::System.Math.Min(3, 4 - ix);
+                        int window = xRow + ix * 8;
+                        var a0_0 = V256.LoadUnsafe(ref b);
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                ref float xr = ref Unsafe.Add(ref x, window + ky * 32 + kx * 8);
+                                ref float kr = ref Unsafe.Add(ref kc, ky * 24 + kx * 8);
+                                {
+                                    var w0 = V256.LoadUnsafe(ref kr);
+                                    a0_0 = V256.FusedMultiplyAdd(V256.LoadUnsafe(ref xr), w0, a0_0);
+                                }
+                            }
+                        }
+                        if (fused)
+                        {
+                            var scale0 = V256.LoadUnsafe(ref scale); var shift0 = V256.LoadUnsafe(ref shift);
+                            a0_0 = V256.Max(V256.Create(0f), a0_0 * scale0 + shift0);
+                        }
+                        V256.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8));
                     }
                 }
             }
         }
 
-        /// <summary>The depthwise convolution of depthwise_conv2d over the copied input, 6x6x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector128 version).</summary>
+        /// <summary>The depthwise convolution of depthwise_conv2d over the input, 4x4x8 -> 4x4x8; when fused, batch_normalization_1 and re_lu_1 applied on the way out (Vector128 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseConvolve_depthwise_conv2d_128(ref float x, ref float k, ref float b, ref float y, ref float scale, ref float shift, bool fused)
         {
             for (int oy = 0; oy < 4; oy++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, oy * 48);
+                // The window starts at input row iy (above the input when negative): kernel rows ky0 .. ky1 - 1 meet the input, the others only zeros.
+                int iy = oy - 1;
+                int ky0 = iy >= 0 ? 0 : -iy, ky1 = global::System.Math.Min(3, 4 - iy);
+                int xRow = iy * 32; // an offset into x, valid once a kernel row ky0 or below is added
                 ref float yRow = ref Unsafe.Add(ref y, oy * 32);
                 {
-                    // channels 0 .. 7: 4 output pixels at a time
+                    ref float kc = ref k;
+                    // channels 0 .. 7: output column 0 starts left of the input: one at a time, over kernel columns kx0 .. kx1 - 1
+                    for (int ox = 0; ox < 1; ox++)
                     {
-                        const int ox = 0;
-                        ref float window = ref Unsafe.Add(ref xRow, ox * 8);
-                        ref float kc = ref k;
+                        int ix = ox - 1;
+                        int kx0 = ix >= 0 ? 0 : -ix, kx1 = global::System.Math.Min(3, 4 - ix);
+                        int window = xRow + ix * 8;
+                        var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                ref float xr = ref Unsafe.Add(ref x, window + ky * 32 + kx * 8);
+                                ref float kr = ref Unsafe.Add(ref kc, ky * 24 + kx * 8);
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                    a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1);
+                                }
+                            }
+                        }
+                        if (fused)
+                        {
+                            var scale0 = V128.LoadUnsafe(ref scale); var shift0 = V128.LoadUnsafe(ref shift); var scale1 = V128.LoadUnsafe(ref scale, (nuint)(4)); var shift1 = V128.LoadUnsafe(ref shift, (nuint)(4));
+                            a0_0 = V128.Max(V128.Create(0f), a0_0 * scale0 + shift0); a0_1 = V128.Max(V128.Create(0f), a0_1 * scale1 + shift1);
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
+                    }
+                    // channels 0 .. 7, output columns 1 .. 2 (windows inside the input): 2 output pixels at a time
+                    {
+                        const int ox = 1;
+                        int window = xRow + (ox - 1) * 8;
                         var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
                         var a1_0 = V128.LoadUnsafe(ref b); var a1_1 = V128.LoadUnsafe(ref b, (nuint)(4));
-                        var a2_0 = V128.LoadUnsafe(ref b); var a2_1 = V128.LoadUnsafe(ref b, (nuint)(4));
-                        var a3_0 = V128.LoadUnsafe(ref b); var a3_1 = V128.LoadUnsafe(ref b, (nuint)(4));
-                        for (int ky = 0; ky < 3; ky++)
+                        for (int ky = ky0; ky < ky1; ky++)
                         {
-                            ref float xr = ref Unsafe.Add(ref window, ky * 48);
+                            ref float xr = ref Unsafe.Add(ref x, window + ky * 32);
                             ref float kr = ref Unsafe.Add(ref kc, ky * 24);
                             {
                                 var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
                                 a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1);
                                 a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(8)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(12)), w1, a1_1);
-                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a2_1);
-                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w1, a3_1);
                             }
                             {
                                 var w0 = V128.LoadUnsafe(ref kr, (nuint)(8)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(12));
                                 a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(8)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(12)), w1, a0_1);
                                 a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a1_1);
-                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w1, a2_1);
-                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a3_1);
                             }
                             {
                                 var w0 = V128.LoadUnsafe(ref kr, (nuint)(16)); var w1 = V128.LoadUnsafe(ref kr, (nuint)(20));
                                 a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(16)), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(20)), w1, a0_1);
                                 a1_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(24)), w0, a1_0); a1_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(28)), w1, a1_1);
-                                a2_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(32)), w0, a2_0); a2_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(36)), w1, a2_1);
-                                a3_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(40)), w0, a3_0); a3_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(44)), w1, a3_1);
                             }
                         }
                         if (fused)
@@ -913,13 +977,35 @@ namespace Samples
                             var scale0 = V128.LoadUnsafe(ref scale); var shift0 = V128.LoadUnsafe(ref shift); var scale1 = V128.LoadUnsafe(ref scale, (nuint)(4)); var shift1 = V128.LoadUnsafe(ref shift, (nuint)(4));
                             a0_0 = V128.Max(V128.Create(0f), a0_0 * scale0 + shift0); a0_1 = V128.Max(V128.Create(0f), a0_1 * scale1 + shift1);
                             a1_0 = V128.Max(V128.Create(0f), a1_0 * scale0 + shift0); a1_1 = V128.Max(V128.Create(0f), a1_1 * scale1 + shift1);
-                            a2_0 = V128.Max(V128.Create(0f), a2_0 * scale0 + shift0); a2_1 = V128.Max(V128.Create(0f), a2_1 * scale1 + shift1);
-                            a3_0 = V128.Max(V128.Create(0f), a3_0 * scale0 + shift0); a3_1 = V128.Max(V128.Create(0f), a3_1 * scale1 + shift1);
                         }
                         V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
                         V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 8)); V128.StoreUnsafe(a1_1, ref yRow, (nuint)((ox + 1) * 8 + 4));
-                        V128.StoreUnsafe(a2_0, ref yRow, (nuint)((ox + 2) * 8)); V128.StoreUnsafe(a2_1, ref yRow, (nuint)((ox + 2) * 8 + 4));
-                        V128.StoreUnsafe(a3_0, ref yRow, (nuint)((ox + 3) * 8)); V128.StoreUnsafe(a3_1, ref yRow, (nuint)((ox + 3) * 8 + 4));
+                    }
+                    // channels 0 .. 7: output column 3 ends right of the input: one at a time, over kernel columns kx0 .. kx1 - 1
+                    for (int ox = 3; ox < 4; ox++)
+                    {
+                        int ix = ox - 1;
+                        int kx0 = ix >= 0 ? 0 : -ix, kx1 = global::System.Math.Min(3, 4 - ix);
+                        int window = xRow + ix * 8;
+                        var a0_0 = V128.LoadUnsafe(ref b); var a0_1 = V128.LoadUnsafe(ref b, (nuint)(4));
+                        for (int ky = ky0; ky < ky1; ky++)
+                        {
+                            for (int kx = kx0; kx < kx1; kx++)
+                            {
+                                ref float xr = ref Unsafe.Add(ref x, window + ky * 32 + kx * 8);
+                                ref float kr = ref Unsafe.Add(ref kc, ky * 24 + kx * 8);
+                                {
+                                    var w0 = V128.LoadUnsafe(ref kr); var w1 = V128.LoadUnsafe(ref kr, (nuint)(4));
+                                    a0_0 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr), w0, a0_0); a0_1 = V128.FusedMultiplyAdd(V128.LoadUnsafe(ref xr, (nuint)(4)), w1, a0_1);
+                                }
+                            }
+                        }
+                        if (fused)
+                        {
+                            var scale0 = V128.LoadUnsafe(ref scale); var shift0 = V128.LoadUnsafe(ref shift); var scale1 = V128.LoadUnsafe(ref scale, (nuint)(4)); var shift1 = V128.LoadUnsafe(ref shift, (nuint)(4));
+                            a0_0 = V128.Max(V128.Create(0f), a0_0 * scale0 + shift0); a0_1 = V128.Max(V128.Create(0f), a0_1 * scale1 + shift1);
+                        }
+                        V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 8)); V128.StoreUnsafe(a0_1, ref yRow, (nuint)(ox * 8 + 4));
                     }
                 }
             }

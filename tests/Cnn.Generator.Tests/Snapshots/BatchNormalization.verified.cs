@@ -1006,15 +1006,12 @@ ________________________________________________________________________________
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_depthwise_conv2d__depthwise_kernel); // [3, 3, 8, 1]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_depthwise_conv2d__bias); // [8]
-            // The input inside a 6x6 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
-            global::System.Span<float> source = stackalloc float[288];
-            global::Cnn.Kernels.CopyIntoFrame(x, source, rows: 4, rowLength: 32, xRowStride: 32, paddedRowStride: 48, offset: 56);
             // fused: batch_normalization_1 (its moving statistics as y·scale + shift per channel) and then re_lu_1, applied by the kernel.
             global::System.Span<float> scale = stackalloc float[8];
             global::System.Span<float> shift = stackalloc float[8];
             if (fused) global::Cnn.BatchNormalizationKernels.ScaleAndShift(default, p.Slice(Offset_batch_normalization_1__beta, 8), p.Slice(Offset_batch_normalization_1__moving_mean, 8), p.Slice(Offset_batch_normalization_1__moving_variance, 8), 0.001f, scale, shift);
-            if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
-            else DepthwiseConvolve_depthwise_conv2d_128(ref MemoryMarshal.GetReference(source), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
+            if (global::Cnn.Kernels.VectorWidth >= 256) DepthwiseConvolve_depthwise_conv2d_256(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
+            else DepthwiseConvolve_depthwise_conv2d_128(ref MemoryMarshal.GetReference(x), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift), fused);
         }
 
         /// <summary>Backward pass of depthwise_conv2d: adds its parameter gradients into <paramref name="gradients"/> (unless empty) and writes the input gradient into <paramref name="dx"/> (unless empty).</summary>
