@@ -376,7 +376,8 @@ internal static partial class SimdKernels
     private const long BlockWeightBytes = 640 * 1024;
 
     /// <summary>
-    /// For a convolution whose weights exceed <see cref="CachedWeightBytes"/> and which has more than one output row: the
+    /// For a convolution whose weights exceed <see cref="CachedWeightBytes"/>, which has more than one output row and does not
+    /// read them in chunks of taps (<see cref="ReadsInChunks"/>: a horizontal dilation, or kernel rows shorter than a chunk): the
     /// filter registers per block, <paramref name="perBlock"/> halved while one block's weights exceed <see cref="BlockWeightBytes"/>; else null
     /// (rows outside, filter blocks inside, as for small layers, where every weight is in cache anyway).
     /// </summary>

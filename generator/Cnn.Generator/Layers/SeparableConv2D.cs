@@ -118,8 +118,8 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
     private void EmitDepthwise(SourceWriter w, LayerContext context, string direction)
     {
         string source = DepthwiseEmitter.EmitSource(w, context, Plan, "x", direction);
-        // The forward kernel walks the input itself when no zeros are needed (the backward pass still copies it, for the
-        // kernel gradient's geometry).
+        // The forward kernel walks the input itself unless channels are repeated, skipping the taps of a Same padding's
+        // zeros (the backward pass still copies it into its frame, for the kernel gradient's geometry).
         if (Plan.ForwardReadsInput) source = "x";
         w.Line("// The depthwise half: each channel with its own kernels, no bias.");
         w.Line(context.Buffers.Declare("depthwise", Plan.OutputSize, $"{Name}_{direction}"));
