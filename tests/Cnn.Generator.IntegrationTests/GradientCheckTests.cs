@@ -135,7 +135,12 @@ public class GradientCheckTests
     {
         ICnnModel model = Create(name);
         model.InitializeParameters(13);
-        float[] input = RandomValues(model.InputSize, 17);
+        AssertInputGradientsMatchFiniteDifferences(model, RandomValues(model.InputSize, 17), name);
+    }
+
+    /// <summary>The input gradient of each output of <paramref name="model"/> at <paramref name="input"/> against central finite differences of <c>Forward</c>.</summary>
+    internal static void AssertInputGradientsMatchFiniteDifferences(ICnnModel model, float[] input, string name)
+    {
         var output = new float[model.OutputSize];
         var gradient = new float[model.InputSize];
         const float h = 1e-3f;

@@ -154,26 +154,6 @@ public class OutputFusionTests
         var random = new RandomSource(42);
         var input = new float[model.InputSize];
         for (int i = 0; i < input.Length; i++) input[i] = 2f * random.NextSingle() - 1f;
-        var output = new float[model.OutputSize];
-        var gradient = new float[model.InputSize];
-        var numeric = new double[model.InputSize];
-        const float h = 1e-3f;
-        for (int k = 0; k < model.OutputSize; k++)
-        {
-            model.InputGradient(input, k, gradient);
-            for (int i = 0; i < input.Length; i++)
-            {
-                float saved = input[i];
-                input[i] = saved + h;
-                model.Forward(input, output);
-                double plus = output[k];
-                input[i] = saved - h;
-                model.Forward(input, output);
-                input[i] = saved;
-                numeric[i] = (plus - output[k]) / (2 * h);
-            }
-            model.Forward(input, output);
-            GradientCheckTests.AssertClose(gradient, numeric, output[k], $"ChunkedConvolution d output[{k}] / d input");
-        }
+        GradientCheckTests.AssertInputGradientsMatchFiniteDifferences(model, input, nameof(ChunkedConvolution));
     }
 }

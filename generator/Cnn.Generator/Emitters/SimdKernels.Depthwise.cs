@@ -96,26 +96,11 @@ internal static partial class SimdKernels
                 {
                     w.Line($"ref float window = ref Unsafe.Add(ref xRow, {(c0 == "0" ? $"ox * {g.StrideWidth * c}" : $"ox * {g.StrideWidth * c} + c0")});");
                     w.Line($"ref float kc = ref {(c0 == "0" ? "k" : "Unsafe.Add(ref k, c0)")};");
-                    for (int p = 0; p < pixels; p++)
-                        w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+                    DepthwiseSums(w, block, c0, pixels, bias);
                     using (w.Block($"for (int ky = 0; ky < {g.KernelHeight}; ky++)"))
                     {
                         w.Line($"ref float xr = ref Unsafe.Add(ref window, ky * {g.DilationHeight * g.InRow});");
-                        w.Line($"ref float kr = ref Unsafe.Add(ref kc, ky * {g.KernelWidth * c});");
-                        if (g.KernelWidth <= UnrollColumns)
-                        {
-                            for (int kx = 0; kx < g.KernelWidth; kx++)
-                                DepthwiseTap(w, g, block, pixels, kx * g.DilationWidth * c, kx * c);
-                        }
-                        else
-                        {
-                            using (w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)"))
-                            {
-                                DepthwiseTap(w, g, block, pixels, 0, 0);
-                                w.Line($"xr = ref Unsafe.Add(ref xr, {g.DilationWidth * c});");
-                                w.Line($"kr = ref Unsafe.Add(ref kr, {c});");
-                            }
-                        }
+                        DepthwiseKernelRow(w, g, block, pixels);
                     }
                     DepthwiseStores(w, c, block, c0, pixels, relu, epilogue);
                 });
@@ -158,26 +143,11 @@ internal static partial class SimdKernels
                     EmitSteps(w, "ox", steps, pixels =>
                     {
                         w.Line($"int window = xRow + {EmitHelpers.Group(EmitHelpers.Minus(EmitHelpers.Times("ox", g.StrideWidth), g.PadLeft))} * {c}{(c0 == "0" ? "" : " + c0")};");
-                        for (int p = 0; p < pixels; p++)
-                            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+                        DepthwiseSums(w, block, c0, pixels, bias);
                         using (w.Block("for (int ky = ky0; ky < ky1; ky++)"))
                         {
                             w.Line($"ref float xr = ref Unsafe.Add(ref x, window + ky * {g.DilationHeight * g.InRow});");
-                            w.Line($"ref float kr = ref Unsafe.Add(ref kc, ky * {g.KernelWidth * c});");
-                            if (g.KernelWidth <= UnrollColumns)
-                            {
-                                for (int kx = 0; kx < g.KernelWidth; kx++)
-                                    DepthwiseTap(w, g, block, pixels, kx * g.DilationWidth * c, kx * c);
-                            }
-                            else
-                            {
-                                using (w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)"))
-                                {
-                                    DepthwiseTap(w, g, block, pixels, 0, 0);
-                                    w.Line($"xr = ref Unsafe.Add(ref xr, {g.DilationWidth * c});");
-                                    w.Line($"kr = ref Unsafe.Add(ref kr, {c});");
-                                }
-                            }
+                            DepthwiseKernelRow(w, g, block, pixels);
                         }
                         DepthwiseStores(w, c, block, c0, pixels, relu, epilogue);
                     });
@@ -204,7 +174,7 @@ internal static partial class SimdKernels
             w.Line($"int ix = {EmitHelpers.Minus(EmitHelpers.Times("ox", g.StrideWidth), g.PadLeft)};");
             w.Line($"int kx0 = ix >= 0 ? 0 : {CeilingOver("-ix", g.DilationWidth)}, kx1 = global::System.Math.Min({g.KernelWidth}, {CeilingOver($"{g.InWidth} - ix", g.DilationWidth)});");
             w.Line($"int window = xRow + ix * {c}{(c0 == "0" ? "" : " + c0")};");
-            w.Line(string.Join(" ", block.Select((grp, j) => $"var a0_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+            DepthwiseSums(w, block, c0, 1, bias);
             using (w.Block("for (int ky = ky0; ky < ky1; ky++)"))
             using (w.Block("for (int kx = kx0; kx < kx1; kx++)"))
             {
@@ -213,6 +183,35 @@ internal static partial class SimdKernels
                 DepthwiseTap(w, g, block, 1, 0, 0);
             }
             DepthwiseStores(w, c, block, c0, 1, relu, epilogue);
+        }
+    }
+
+    /// <summary>The sums of a block of <paramref name="pixels"/> output pixels, each starting from the bias (or zero).</summary>
+    private static void DepthwiseSums(SourceWriter w, List<LaneGroup> block, string c0, int pixels, bool bias)
+    {
+        for (int p = 0; p < pixels; p++)
+            w.Line(string.Join(" ", block.Select((grp, j) => $"var a{p}_{j} = {(bias ? grp.Load("b", At(c0, 0)) : grp.Zero)};")));
+    }
+
+    /// <summary>
+    /// The taps of kernel row ky for a block of pixels, from <c>xr</c> (the row's first input value) and <c>kc</c>: the kernel
+    /// columns unrolled up to <see cref="UnrollColumns"/>, else a loop over them.
+    /// </summary>
+    private static void DepthwiseKernelRow(SourceWriter w, DepthwiseGeometry g, List<LaneGroup> block, int pixels)
+    {
+        int c = g.Channels;
+        w.Line($"ref float kr = ref Unsafe.Add(ref kc, ky * {g.KernelWidth * c});");
+        if (g.KernelWidth <= UnrollColumns)
+        {
+            for (int kx = 0; kx < g.KernelWidth; kx++)
+                DepthwiseTap(w, g, block, pixels, kx * g.DilationWidth * c, kx * c);
+            return;
+        }
+        using (w.Block($"for (int kx = 0; kx < {g.KernelWidth}; kx++)"))
+        {
+            DepthwiseTap(w, g, block, pixels, 0, 0);
+            w.Line($"xr = ref Unsafe.Add(ref xr, {g.DilationWidth * c});");
+            w.Line($"kr = ref Unsafe.Add(ref kr, {c});");
         }
     }
 
