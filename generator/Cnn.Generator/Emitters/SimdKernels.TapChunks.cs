@@ -56,15 +56,8 @@ internal static partial class SimdKernels
             if (!even) w.Line($"int r1 = global::System.Math.Min(r0 + {taps}, {g.Taps});");
             w.Line($"ref float xc = ref Unsafe.Add(ref x, ky * {g.DilationHeight * g.InRow} + r0);");
             w.Line($"ref float kc = ref Unsafe.Add(ref k, (ky * {g.Taps} + r0) * {g.Filters});");
-            string move = string.Join(" ", new[]
-            {
-                "ref float kf = ref Unsafe.Add(ref kc, f0);",
-                bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
-                epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
-                "ref float yf = ref Unsafe.Add(ref y, f0);",
-            }.Where(part => part.Length > 0));
             (int registers, int sums) = ChunkBlocks(path, perBlock);
-            EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers), move, (block, inLoop) =>
+            EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, registers), MoveToFilter("kc", "y", bias, epilogue), (block, inLoop) =>
             {
                 using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
                 {
@@ -102,12 +95,7 @@ internal static partial class SimdKernels
         {
             w.Line("ref float xr = ref window;");
             w.Line($"ref float kr = ref {refs.Kernel};");
-            using (w.Block($"for (int r = 0; r < {count}; r++)"))
-            {
-                ConvolutionTap(w, g, block, pixels, 0);
-                w.Line("xr = ref Unsafe.Add(ref xr, 1);");
-                w.Line($"kr = ref Unsafe.Add(ref kr, {g.Filters});");
-            }
+            TapLoop(w, g, block, pixels, count);
         }
         if (epilogue is not null || relu)
         {

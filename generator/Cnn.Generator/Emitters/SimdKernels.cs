@@ -308,13 +308,7 @@ internal static partial class SimdKernels
         EmitOptimizedAtOnce(w);
         using (w.Block($"private static void {name}{path.Suffix}(ref float x, ref float k, ref float b, ref float y{Epilogue.Parameters(epilogue)})"))
         {
-            string Move(string output) => string.Join(" ", new[]
-            {
-                "ref float kf = ref Unsafe.Add(ref k, f0);",
-                bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
-                epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
-                $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
-            }.Where(part => part.Length > 0));
+            string Move(string output) => MoveToFilter("k", output, bias, epilogue);
             int perBlock = wideBlocks ? WideBlockRegisters(g, path) : path.FilterRegisters;
             if (ReadsInChunks(g))
             {
@@ -389,6 +383,18 @@ internal static partial class SimdKernels
         while (registers > 1 && perFilter * registers * path.Lanes > BlockWeightBytes) registers /= 2;
         return registers;
     }
+
+    /// <summary>
+    /// The references a loop over filter blocks moves to its block's first filter f0: <c>kf</c> from <paramref name="kernel"/>,
+    /// <c>bf</c> (with a bias), <c>sf</c> and <c>tf</c> (with a normalisation on the way out), <c>yf</c> from <paramref name="output"/>.
+    /// </summary>
+    private static string MoveToFilter(string kernel, string output, bool bias, Epilogue? epilogue) => string.Join(" ", new[]
+    {
+        $"ref float kf = ref Unsafe.Add(ref {kernel}, f0);",
+        bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
+        epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
+        $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
+    }.Where(part => part.Length > 0));
 
     /// <summary>The references to output row oy's first input row and first output (from <paramref name="output"/>), and its kernel-row bounds.</summary>
     private static void ConvolutionRow(SourceWriter w, ConvGeometry g, int zeroRows, string output)
@@ -539,6 +545,17 @@ internal static partial class SimdKernels
         }
     }
 
+    /// <summary><paramref name="count"/> consecutive taps from <c>xr</c> and <c>kr</c> on, both moved along as they go.</summary>
+    private static void TapLoop(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int pixels, string count)
+    {
+        using (w.Block($"for (int r = 0; r < {count}; r++)"))
+        {
+            ConvolutionTap(w, g, block, pixels, 0);
+            w.Line("xr = ref Unsafe.Add(ref xr, 1);");
+            w.Line($"kr = ref Unsafe.Add(ref kr, {g.Filters});");
+        }
+    }
+
     /// <summary>Tap <paramref name="tap"/> after <c>xr</c> and <c>kr</c> of a single output pixel, into partial sum <paramref name="tap"/>.</summary>
     private static void PartialSumTap(SourceWriter w, ConvGeometry g, List<LaneGroup> block, int tap)
     {
@@ -627,12 +644,7 @@ internal static partial class SimdKernels
             }
             else
             {
-                using (w.Block($"for (int r = 0; r < {g.RunTaps}; r++)"))
-                {
-                    ConvolutionTap(w, g, block, pixels, 0);
-                    w.Line("xr = ref Unsafe.Add(ref xr, 1);");
-                    w.Line($"kr = ref Unsafe.Add(ref kr, {g.Filters});");
-                }
+                TapLoop(w, g, block, pixels, Format.Int(g.RunTaps));
             }
         }
         if (split > 1)
