@@ -109,7 +109,7 @@ public sealed partial class CnnGenerator
                     });
                     offset += (int)spec.Layers[i].ParameterCount;
                 }
-                Layers = OutputFusion.Apply(Layers);
+                Layers = PaddingFusion.Apply(OutputFusion.Apply(Layers));
                 Summary = SummaryTable.Build(spec);
             }
 

@@ -3,14 +3,20 @@ using Cnn.Generator.IntegrationTests.Models;
 namespace Cnn.Generator.IntegrationTests;
 
 /// <summary>
-/// Forward applies a BatchNormalization (and a ReLU after it), or a ReLU alone, in the convolution's kernel on the way out, and runs
-/// activations in place; every other pass runs each layer by itself. Both must give the same bits, on every vector
-/// width (CI runs these under CNN_VECTOR_WIDTH=512, 256 and 128): Forward against LayerOutput of the last layer, with
-/// moving statistics, gammas and betas far from their initial values so that a skipped or doubled normalisation shows.
+/// Forward applies a BatchNormalization, the Add of a residual block and a ReLU, as far as they follow, in the convolution's
+/// kernel on the way out, reads a ZeroPadding2D's input in place in the depthwise kernel after it
+/// (<see cref="PaddedDepthwise"/>), and runs activations in place; every other pass runs each layer by itself. Both must
+/// give the same bits, on every vector width (CI runs these under CNN_VECTOR_WIDTH=512, 256 and 128): Forward against
+/// LayerOutput of the last layer, with moving statistics, gammas and betas far from their initial values so that a
+/// skipped or doubled normalisation shows.
 /// </summary>
 public class OutputFusionTests
 {
-    public static TheoryData<string> Models => new() { nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution) };
+    public static TheoryData<string> Models => new()
+    {
+        nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution),
+        nameof(PaddedDepthwise), nameof(FusedResidualBlocks), nameof(ChunkedResidual),
+    };
 
     private static ICnnModel Create(string name) => name switch
     {
@@ -20,6 +26,9 @@ public class OutputFusionTests
         nameof(FusedSequence) => new FusedSequence(),
         nameof(FusedReLUs) => new FusedReLUs(),
         nameof(ChunkedConvolution) => new ChunkedConvolution(),
+        nameof(PaddedDepthwise) => new PaddedDepthwise(),
+        nameof(FusedResidualBlocks) => new FusedResidualBlocks(),
+        nameof(ChunkedResidual) => new ChunkedResidual(),
         _ => throw new ArgumentException(name),
     };
 

@@ -47,13 +47,19 @@ internal sealed class ActivationPlan
         if (!Computes(context, training)) return;
         if (_fused is not null && context.FusedInto >= 0)
         {
-            w.Line($"// (applied by {_fused[context.FusedInto].Layer.Name}'s kernel above, on the way out)");
+            LayerContext into = _fused[context.FusedInto];
+            w.Line(into.FusedPadding?.Index == context.Index
+                ? $"// (no copy: {into.Layer.Name}'s kernel below reads this layer's input in place and skips the zeros)"
+                : $"// (applied by {into.Layer.Name}'s kernel above, on the way out)");
             return;
         }
         if (_fused is not null && context.Layer.ForwardInPlace && Output(context.Index) == Input(context))
             w.Line("// in place, in its input's buffer: no later layer reads that input");
-        if (_fused is not null && context.Fused is { } fused)
-            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, fused: true); // {fused.Names} too");
+        if (_fused is not null && context.FusesInForward)
+        {
+            string residual = context.Fused?.Residual is null ? "" : $", residual: {Output(context.Fused.ResidualSource)}";
+            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, fused: true{residual}); // {OutputFusion.CallComment(context)}");
+        }
         else if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
         else context.Layer.EmitForwardCall(w, context, Input(context), Output(context.Index), training);
     }
@@ -110,14 +116,16 @@ internal sealed class ActivationPlan
     public static ActivationPlan Reuse(IReadOnlyList<LayerContext> layers, BufferPlan buffers, string owner)
     {
         var plan = new ActivationPlan(layers.Count, layers);
-        // Which computing layer's value each layer's output is (identity layers, and layers that a convolution's kernel
-        // applies on the way out, pass their source's on).
+        // Which computing layer's value each layer's output is (identity layers, layers that a convolution's kernel
+        // applies on the way out, and paddings that the next kernel reads through, pass their source's on).
         var value = new int[layers.Count];
         int lastComputing = -1;
         foreach (LayerContext context in layers)
         {
             bool computes = Computes(context, training: false) && context.FusedInto < 0;
-            value[context.Index] = computes ? context.Index : context.Source < 0 ? -1 : value[context.Source];
+            value[context.Index] = computes ? context.Index
+                : context.FusedInto >= 0 && context.FusedInto < context.Index ? context.FusedInto // applied by an earlier layer's kernel
+                : context.Source < 0 ? -1 : value[context.Source];
             if (computes) lastComputing = context.Index;
         }
         var lastUse = new int[layers.Count];
@@ -134,7 +142,8 @@ internal sealed class ActivationPlan
             int i = context.Index;
             if (value[i] != i)
             {
-                plan._outputs[i] = plan.Input(context);
+                // The span of the value it stands for (an earlier layer's, assigned above; a fused layer's source need not be it).
+                plan._outputs[i] = value[i] < 0 ? "input" : plan._outputs[value[i]];
                 continue;
             }
             if (i == lastComputing)

@@ -48,8 +48,20 @@ internal sealed record LayerContext(LayerSpec Layer, int Index, int ParameterOff
     /// </summary>
     public FusedOutput? Fused { get; init; }
 
-    /// <summary>In <c>Forward</c>: the index of the layer whose kernel applies this one on the way out, or -1.</summary>
+    /// <summary>
+    /// In <c>Forward</c>: the ZeroPadding2D that alone feeds this layer and whose input this layer's kernel reads in place,
+    /// the padding's zeros skipped (<see cref="PaddingFusion"/>), or null.
+    /// </summary>
+    public LayerContext? FusedPadding { get; init; }
+
+    /// <summary>
+    /// In <c>Forward</c>: the index of the layer whose kernel applies this one on the way out, or that reads this
+    /// ZeroPadding2D's input in place; -1 when the layer runs by itself.
+    /// </summary>
     public int FusedInto { get; init; } = -1;
+
+    /// <summary>Whether <c>Forward</c> calls the layer's <c>Forward_</c> method with <c>fused: true</c> (<see cref="Fused"/> or <see cref="FusedPadding"/>).</summary>
+    public bool FusesInForward => Fused is not null || FusedPadding is not null;
 
     /// <summary>Writes <c>[SkipLocalsInit]</c> when allowed: a stack buffer the code fills anyway need not be zeroed first.</summary>
     public void EmitSkipLocalsInit(SourceWriter w)

@@ -62,7 +62,7 @@ internal static partial class SimdKernels
                 using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
                 {
                     w.Line($"ref float xRow = ref Unsafe.Add(ref xc, oy * {g.StrideHeight * g.InRow});");
-                    w.Line($"ref float yRow = ref Unsafe.Add(ref {(inLoop ? "yf" : "y")}, oy * {g.OutWidth * g.Filters});");
+                    OutputRow(w, g, inLoop ? "yf" : "y", epilogue);
                     if (zeroRows > 0)
                     {
                         w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: kernel row ky meets only them for some oy.");
@@ -86,11 +86,8 @@ internal static partial class SimdKernels
     {
         w.Line($"ref float window = ref Unsafe.Add(ref xRow, ox * {g.StrideWidth * g.InChannels});");
         for (int p = 0; p < pixels; p++)
-        {
-            string pixel = p == 0 ? "ox" : $"(ox + {p})";
             w.Line(string.Join(" ", block.Select((grp, j) =>
-                $"var a{p}_{j} = first ? {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)} : {grp.Load(refs.Output, $"{pixel} * {g.Filters}")};")));
-        }
+                $"var a{p}_{j} = first ? {(bias ? grp.Load(refs.Bias, "0") : grp.Zero)} : {grp.Load(refs.Output, OutputIndex(g, p))};")));
         using (rowBounds ? w.Block("if (inside)") : w.Block())
         {
             w.Line("ref float xr = ref window;");
@@ -101,16 +98,13 @@ internal static partial class SimdKernels
         {
             using (w.Block("if (last)"))
             {
-                epilogue?.Emit(w, block, pixels, refs.Scale, refs.Shift, "0");
+                epilogue?.Emit(w, block, pixels, refs.Scale, refs.Shift, "0", refs.Output, p => OutputIndex(g, p));
                 if (relu)
                     for (int p = 0; p < pixels; p++)
                         w.Line(string.Join(" ", block.Select((grp, j) => $"a{p}_{j} = {grp.ReLU($"a{p}_{j}")};")));
             }
         }
         for (int p = 0; p < pixels; p++)
-        {
-            string pixel = p == 0 ? "ox" : $"(ox + {p})";
-            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"a{p}_{j}", refs.Output, $"{pixel} * {g.Filters}"))));
-        }
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store($"a{p}_{j}", refs.Output, OutputIndex(g, p)))));
     }
 }

@@ -92,8 +92,10 @@ internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InCh
 /// <summary>
 /// What a kernel does on the way out when its caller passes <c>fused</c> (<see cref="OutputFusion"/>): with
 /// <see cref="Normalize"/> the sums become sum·scale + shift per channel (a BatchNormalization's moving statistics,
-/// multiplied then added, as that layer does), then with <see cref="ReLU"/> max(0, y) when <see cref="Plain"/> or else
-/// y &lt; 0 ? slope·y : min(y, cap), as the ReLU layer computes them.
+/// multiplied then added, as that layer does), then with <see cref="Residual"/> y + r from the residual input at the
+/// same place (an Add's other input, read through <c>res</c> and the references moved along with y's: <c>resf</c>,
+/// <c>resRow</c>), then with <see cref="ReLU"/> max(0, y) when <see cref="Plain"/> or else y &lt; 0 ? slope·y : min(y,
+/// cap), as the ReLU layer computes them.
 /// </summary>
 /// <param name="Normalize">Whether a BatchNormalization is applied (the kernel then takes its scale and shift).</param>
 /// <param name="ReLU">Whether a ReLU is applied after it.</param>
@@ -102,16 +104,25 @@ internal readonly record struct ConvGeometry(int InHeight, int InWidth, int InCh
 /// <param name="Cap">The cap, as C# (<c>6f</c>, <c>float.PositiveInfinity</c>).</param>
 internal sealed record Epilogue(bool Normalize, bool ReLU, bool Plain, string Slope, string Cap)
 {
-    /// <summary>The kernel's extra parameters: <c>, ref float scale, ref float shift, bool fused</c>, <c>, bool fused</c>, or none.</summary>
-    public static string Parameters(Epilogue? epilogue) =>
-        epilogue is null ? "" : epilogue.Normalize ? ", ref float scale, ref float shift, bool fused" : ", bool fused";
+    /// <summary>Whether an Add's other input is added (the kernel then takes <c>ref float res</c>, laid out as y).</summary>
+    public bool Residual { get; init; }
+
+    /// <summary>The kernel's extra parameters: <c>, ref float scale, ref float shift, ref float res, bool fused</c> as far as used, or none.</summary>
+    public static string Parameters(Epilogue? epilogue) => epilogue is null ? ""
+        : $"{(epilogue.Normalize ? ", ref float scale, ref float shift" : "")}{(epilogue.Residual ? ", ref float res" : "")}, bool fused";
+
+    /// <summary>The residual reference that moves along with output reference <paramref name="output"/>: y → res, yf → resf, yRow → resRow.</summary>
+    public static string ResidualOf(string output) => "res" + output.Substring(1);
 
     /// <summary>
     /// Writes <c>if (fused) { ... }</c> over accumulators a{p}_{j} of <paramref name="pixels"/> pixels, the scale and
-    /// shift of each lane group read from <paramref name="scale"/> and <paramref name="shift"/> at <paramref name="index"/>.
+    /// shift of each lane group read from <paramref name="scale"/> and <paramref name="shift"/> at <paramref name="index"/>,
+    /// the residual of pixel p from <see cref="ResidualOf"/>(<paramref name="output"/>) at <paramref name="outputIndex"/>(p),
+    /// where the pixel's sums are stored.
     /// </summary>
-    public void Emit(SourceWriter w, List<LaneGroup> block, int pixels, string scale, string shift, string index)
+    public void Emit(SourceWriter w, List<LaneGroup> block, int pixels, string scale, string shift, string index, string output = "", Func<int, string>? outputIndex = null)
     {
+        if (Residual && outputIndex is null) throw new InvalidOperationException("a residual epilogue needs the output's index");
         using (w.Block("if (fused)"))
         {
             if (Normalize)
@@ -120,6 +131,7 @@ internal sealed record Epilogue(bool Normalize, bool ReLU, bool Plain, string Sl
                 w.Line(string.Join(" ", block.Select((grp, j) =>
                 {
                     string value = Normalize ? $"a{p}_{j} * scale{j} + shift{j}" : $"a{p}_{j}";
+                    if (Residual) value = $"{(Normalize ? $"({value})" : value)} + {grp.Load(ResidualOf(output), outputIndex!(p))}";
                     return $"a{p}_{j} = {(ReLU ? Activate(grp, value) : value)};";
                 })));
         }
@@ -326,7 +338,7 @@ internal static partial class SimdKernels
                     {
                         using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
                         {
-                            ConvolutionRow(w, g, zeroRows, inLoop ? "yf" : "y");
+                            ConvolutionRow(w, g, zeroRows, inLoop ? "yf" : "y", epilogue);
                             ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
                                 inLoop ? ConvRefs.Moved("yRow") : ConvRefs.Whole("yRow"), epilogue, blockLoop: inLoop);
                         }
@@ -335,7 +347,7 @@ internal static partial class SimdKernels
             }
             using (w.Block($"for (int oy = 0; oy < {g.OutHeight}; oy++)"))
             {
-                ConvolutionRow(w, g, zeroRows, "y");
+                ConvolutionRow(w, g, zeroRows, "y", epilogue);
                 EmitFilterBlocks(w, path, Blocks(g.Filters, path.Lanes, g.OutWidth == 1 ? path.AccumulatorBudget : perBlock), Move("yRow"),
                     (block, inLoop) => ConvolutionPixels(w, g, block, path, bias, relu, zeroRows > 0,
                         inLoop ? ConvRefs.Moved("yf") : ConvRefs.Whole("yRow"), epilogue, blockLoop: inLoop));
@@ -394,13 +406,22 @@ internal static partial class SimdKernels
         bias ? "ref float bf = ref Unsafe.Add(ref b, f0);" : "",
         epilogue is { Normalize: true } ? "ref float sf = ref Unsafe.Add(ref scale, f0); ref float tf = ref Unsafe.Add(ref shift, f0);" : "",
         $"ref float yf = ref Unsafe.Add(ref {output}, f0);",
+        epilogue is { Residual: true } ? $"ref float resf = ref Unsafe.Add(ref {Epilogue.ResidualOf(output)}, f0);" : "",
     }.Where(part => part.Length > 0));
 
+    /// <summary>Output row oy's reference from <paramref name="output"/> (<c>yRow</c>), and the residual's beside it when the epilogue adds one.</summary>
+    private static void OutputRow(SourceWriter w, ConvGeometry g, string output, Epilogue? epilogue)
+    {
+        w.Line($"ref float yRow = ref Unsafe.Add(ref {output}, oy * {g.OutWidth * g.Filters});");
+        if (epilogue is { Residual: true })
+            w.Line($"ref float resRow = ref Unsafe.Add(ref {Epilogue.ResidualOf(output)}, oy * {g.OutWidth * g.Filters});");
+    }
+
     /// <summary>The references to output row oy's first input row and first output (from <paramref name="output"/>), and its kernel-row bounds.</summary>
-    private static void ConvolutionRow(SourceWriter w, ConvGeometry g, int zeroRows, string output)
+    private static void ConvolutionRow(SourceWriter w, ConvGeometry g, int zeroRows, string output, Epilogue? epilogue)
     {
         w.Line($"ref float xRow = ref Unsafe.Add(ref x, oy * {g.StrideHeight * g.InRow});");
-        w.Line($"ref float yRow = ref Unsafe.Add(ref {output}, oy * {g.OutWidth * g.Filters});");
+        OutputRow(w, g, output, epilogue);
         if (zeroRows > 0)
         {
             w.Line($"// Input rows above {zeroRows} and from {g.InHeight - zeroRows} on are zeros: skip the kernel rows that meet only them.");
@@ -442,6 +463,9 @@ internal static partial class SimdKernels
             }
         }
     }
+
+    /// <summary>Where pixel ox + <paramref name="p"/> of an output row starts: <c>(ox + p) * filters</c>.</summary>
+    private static string OutputIndex(ConvGeometry g, int p) => $"{(p == 0 ? "ox" : $"(ox + {p})")} * {g.Filters}";
 
     /// <summary>The names of the kernel, bias, output-row, scale and shift references a convolution block reads and writes.</summary>
     private readonly record struct ConvRefs(string Kernel, string Bias, string Output, string Scale, string Shift)
@@ -649,12 +673,9 @@ internal static partial class SimdKernels
         }
         if (split > 1)
             w.Line(string.Join(" ", block.Select((grp, j) => $"a0_{j} = {PairwiseSum(Enumerable.Range(0, split).Select(s => $"a{s}_{j}").ToList())};")));
-        epilogue?.Emit(w, block, pixels, refs.Scale, refs.Shift, "0");
+        epilogue?.Emit(w, block, pixels, refs.Scale, refs.Shift, "0", refs.Output, p => OutputIndex(g, p));
         for (int p = 0; p < pixels; p++)
-        {
-            string pixel = p == 0 ? "ox" : $"(ox + {p})";
-            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", refs.Output, $"{pixel} * {g.Filters}"))));
-        }
+            w.Line(string.Join(" ", block.Select((grp, j) => grp.Store(relu ? grp.ReLU($"a{p}_{j}") : $"a{p}_{j}", refs.Output, OutputIndex(g, p)))));
     }
 
     /// <summary>

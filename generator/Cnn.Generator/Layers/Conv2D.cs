@@ -87,6 +87,9 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
     public override bool TakesNormalization => Activation == Activation.None;
 
     /// <inheritdoc/>
+    public override bool TakesResidual => true;
+
+    /// <inheritdoc/>
     public override IReadOnlyList<ParameterTensor> Tensors
     {
         get

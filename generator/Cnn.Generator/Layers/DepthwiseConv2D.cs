@@ -66,6 +66,9 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
     public override long ScratchSize => Plan.ScratchSize;
 
     /// <inheritdoc/>
+    public override bool ReadsPaddingInPlace => Plan.ForwardReadsInput;
+
+    /// <inheritdoc/>
     public override void CheckArguments(LayerChecker check) =>
         DepthwiseEmitter.CheckArguments(check, KernelHeight, KernelWidth, DepthMultiplier, StrideHeight, StrideWidth, Padding, Activation, DilationRate);
 
@@ -112,12 +115,26 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
                 : "ref float bias = ref kernel; // no bias: not read");
             string source = DepthwiseEmitter.EmitSource(code, context, plan, "x", "forward");
             string fused = OutputFusion.EmitScaleAndShift(code, context);
-            SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y){fused}", plan.Paths(context.Target));
+            string arguments = $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y){fused}";
+            if (context.FusedPadding is { } padding)
+            {
+                code.Line($"// fused: x is {padding.Layer.Name}'s input, {padding.Layer.Input}, and the windows start {Count(Behind(padding).PadTop, "row")} above and {Count(Behind(padding).PadLeft, "column")} left of it");
+                using (code.Block("if (fused)"))
+                    SimdKernels.EmitDispatch(code, $"DepthwiseConvolveUnpadded_{suffix}", arguments, plan.Paths(context.Target));
+                using (code.Block("else"))
+                    SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target));
+            }
+            else
+            {
+                SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target));
+            }
             if (!relu && ActivationCall(Activation, "y") is { } activation)
                 code.Line(activation);
         }
         code.Line();
         DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolve_{suffix}", UseBias, relu, Name, context.Fused);
+        if (context.FusedPadding is { } fusedPadding)
+            DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolveUnpadded_{suffix}", UseBias, relu, Name, context.Fused, Behind(fusedPadding));
 
         code.Line($"/// <summary>Backward pass of {Name}: adds its parameter gradients into <paramref name=\"gradients\"/> (unless empty) and writes the input gradient into <paramref name=\"dx\"/> (unless empty).</summary>");
         context.EmitSkipLocalsInit(code);
@@ -141,6 +158,11 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
         code.Line();
         DepthwiseEmitter.EmitBackwardKernels(kernels, context, plan, suffix, Name);
     }
+
+    /// <summary>The forward kernel's geometry over the input of the ZeroPadding2D <paramref name="padding"/> before the layer.</summary>
+    private DepthwiseGeometry Behind(LayerContext padding) => Plan.ForwardGeometryBehind((ZeroPadding2DSpec)padding.Layer);
+
+    private static string Count(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
     /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training) =>
@@ -185,6 +207,15 @@ internal readonly record struct DepthwisePlan(TensorShape Input, int Multiplier,
     public DepthwiseGeometry ForwardGeometry => ForwardReadsInput
         ? Geometry with { InHeight = Input.Height, InWidth = Input.Width, PadTop = PadTop, PadLeft = PadLeft }
         : Geometry;
+
+    /// <summary>
+    /// The forward kernel's geometry over the input of a ZeroPadding2D before the layer (<see cref="ForwardReadsInput"/>):
+    /// the padding's rows and columns added to the windows' own offsets, its zeros skipped as the Same padding's are.
+    /// </summary>
+    public DepthwiseGeometry ForwardGeometryBehind(ZeroPadding2DSpec padding) => ForwardGeometry with
+    {
+        InHeight = padding.Input.Height, InWidth = padding.Input.Width, PadTop = PadTop + padding.Top, PadLeft = PadLeft + padding.Left,
+    };
 
     /// <summary>Whether a stride is above 1 (the input gradient is then scattered, not gathered).</summary>
     public bool Strided => StrideHeight > 1 || StrideWidth > 1;
@@ -319,14 +350,19 @@ internal static class DepthwiseEmitter
         return "source";
     }
 
-    /// <summary>Writes the kernels of the forward pass.</summary>
-    public static void EmitForwardKernels(SourceWriter k, LayerContext context, DepthwisePlan plan, string name, bool bias, bool relu, string layer, FusedOutput? fused = null)
+    /// <summary>
+    /// Writes the kernels of the forward pass: over the layer's own input, or with <paramref name="behind"/> over the input of
+    /// the ZeroPadding2D before it (<see cref="DepthwisePlan.ForwardGeometryBehind"/>).
+    /// </summary>
+    public static void EmitForwardKernels(SourceWriter k, LayerContext context, DepthwisePlan plan, string name, bool bias, bool relu, string layer, FusedOutput? fused = null,
+        DepthwiseGeometry? behind = null)
     {
-        DepthwiseGeometry g = plan.ForwardGeometry;
+        DepthwiseGeometry g = behind ?? plan.ForwardGeometry;
+        string over = behind is not null ? $"input of {context.FusedPadding?.Layer.Name} (its zeros skipped)" : plan.Copied && !plan.ForwardReadsInput ? "copied input" : "input";
         foreach (VectorPath width in plan.Paths(context.Target))
         {
             SimdKernels.EmitDepthwise(k, name, g, width, bias, relu,
-                $"The depthwise convolution of {layer} over the {(plan.Copied && !plan.ForwardReadsInput ? "copied " : "")}input, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when fused, {fused.Names} applied on the way out")}",
+                $"The depthwise convolution of {layer} over the {over}, {g.InHeight}x{g.InWidth}x{g.Channels} -> {g.OutHeight}x{g.OutWidth}x{g.Channels}{(relu ? ", ReLU applied on the way out" : "")}{(fused is null ? "" : $"; when fused, {fused.Names} applied on the way out")}",
                 fused?.Epilogue);
             k.Line();
         }

@@ -98,6 +98,19 @@ internal abstract record LayerSpec
     /// </summary>
     public virtual bool TakesNormalization => false;
 
+    /// <summary>
+    /// Whether the layer's <c>Forward</c> kernel can read the input of a ZeroPadding2D that feeds it alone in place,
+    /// skipping the taps on the zeros (<see cref="Emitters.PaddingFusion"/>). Such a layer's <c>Forward_</c> method takes
+    /// <c>bool fused = false</c> and reads <see cref="Emitters.LayerContext.FusedPadding"/>.
+    /// </summary>
+    public virtual bool ReadsPaddingInPlace => false;
+
+    /// <summary>
+    /// Whether the layer's <c>Forward</c> kernel can also apply an Add after it (<see cref="Emitters.OutputFusion"/>), adding
+    /// the Add's other input on the way out; its <c>Forward_</c> method then takes <c>ReadOnlySpan&lt;float&gt; residual</c>.
+    /// </summary>
+    public virtual bool TakesResidual => false;
+
     /// <summary>Floats of scratch the layer's methods may hold at once beyond its output (an upper bound, for the stack budget).</summary>
     public virtual long ScratchSize => 0;
 

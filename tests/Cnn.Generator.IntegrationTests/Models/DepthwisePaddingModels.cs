@@ -17,3 +17,27 @@ public partial class DepthwiseDilatedSame;
 [Model(10, 13, 4, Loss = Loss.MeanSquaredError)]
 [DepthwiseConv2D(4, 3, Stride = 3, Padding = Padding.Same, UseBias = false, Name = "dw")]
 public partial class DepthwiseStridedSame;
+
+// A ZeroPadding2D read by a depthwise convolution alone: in Forward the kernel reads the padding's input in place
+// (PaddingFusion), in the other passes the padding runs by itself.
+
+/// <summary>
+/// ZeroPadding2D before a Valid stride-2 depthwise convolution, as the importer writes PyTorch's symmetric padding of a
+/// stride-2 layer; uneven pads (1 row above, 2 below, 2 columns left, none right), a BatchNormalization and a ReLU fused on
+/// the way out too, 20 channels (16 + 4 lanes).
+/// </summary>
+[Model(9, 10, 20, Loss = Loss.MeanSquaredError)]
+[ZeroPadding2D(1, 2, 2, 0, Name = "pad")]
+[DepthwiseConv2D(3, Stride = 2, Name = "dw")]
+[BatchNormalization(Name = "bn")]
+[ReLU(Name = "relu")]
+public partial class PaddedDepthwise;
+
+/// <summary>
+/// Padding wider than the kernel (whole windows of zeros: the bias alone) before a Same depthwise convolution, whose own
+/// padding adds to it: 4 rows above, 1 below, none left, 5 columns right, a 3x2 kernel, 3 channels.
+/// </summary>
+[Model(5, 6, 3, Loss = Loss.MeanSquaredError)]
+[ZeroPadding2D(4, 1, 0, 5, Name = "pad")]
+[DepthwiseConv2D(3, 2, Padding = Padding.Same, Name = "dw")]
+public partial class DepthwiseBehindWidePadding;

@@ -96,3 +96,47 @@ public partial class ChunkedConvolution;
 [BatchNormalization(Name = "bn")]
 [ReLU(Name = "relu")]
 public partial class FusedMidConvolution;
+
+/// <summary>
+/// Residual blocks as torchvision's resnet18 has them, the join (an Add) applied by a convolution's kernel: c2's
+/// BatchNormalization plus the model's input, then a ReLU; a downsampling block whose Add is applied by the 1x1 shortcut
+/// convolution written after the main path (the main path's BatchNormalization is then the input added); a 1x1
+/// convolution with neither BatchNormalization nor ReLU plus an earlier ReLU's output (mobilenet_v2's join), that Add read
+/// by two layers; and an Add whose other input is computed after the convolution (not fused).
+/// </summary>
+[Model(6, 6, 8, Loss = Loss.MeanSquaredError)]
+[Conv2D(8, 3, Padding = Padding.Same, Name = "c1")]
+[BatchNormalization(Name = "bn1")]
+[ReLU(Name = "r1")]
+[Conv2D(8, 3, Padding = Padding.Same, Name = "c2")]
+[BatchNormalization(Name = "bn2")]
+[Add("bn2", "input", Name = "add1")]
+[ReLU(Name = "r2")]
+[Conv2D(24, 3, Stride = 2, Padding = Padding.Same, Name = "c3")]
+[BatchNormalization(Name = "bn3")]
+[ReLU(Name = "r3")]
+[Conv2D(24, 3, Padding = Padding.Same, Name = "c4")]
+[BatchNormalization(Name = "bn4")]
+[Conv2D(24, 1, Stride = 2, Input = "r2", Name = "down")]
+[BatchNormalization(Name = "bn5")]
+[Add("bn4", "bn5", Name = "add2")]
+[ReLU(Name = "r4")]
+[Conv2D(24, 1, Name = "c5")]
+[Add("c5", "r4", Name = "add3")]
+[Conv2D(24, 1, Input = "add3", Name = "c6")]
+[Conv2D(24, 1, Input = "add3", Name = "c7")]
+[Add("c6", "c7", Name = "add4")]
+public partial class FusedResidualBlocks;
+
+/// <summary>
+/// A residual join applied by a convolution whose 1.1 MiB of weights (3x3x128x256) are read in chunks of taps: the Add's
+/// other input, a 1x1 projection of the model's input, is added after the last chunk, then the ReLU.
+/// </summary>
+#pragma warning disable CNN0007
+[Model(4, 5, 128, Loss = Loss.MeanSquaredError)]
+[Conv2D(256, 1, Name = "proj")]
+[Conv2D(256, 3, Padding = Padding.Same, Input = "input", Name = "wide")]
+[Add("wide", "proj", Name = "add")]
+[ReLU(Name = "relu")]
+public partial class ChunkedResidual;
+#pragma warning restore CNN0007

@@ -176,14 +176,15 @@ namespace Samples
             }
         }
 
-        /// <summary>The convolution of main over the padded input, 10x10x4 -> 8x8x4 (Vector128 version).</summary>
+        /// <summary>The convolution of main over the padded input, 10x10x4 -> 8x8x4; when fused, add and block_out applied on the way out (Vector128 version).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void Convolve_main_128(ref float x, ref float k, ref float b, ref float y)
+        private static void Convolve_main_128(ref float x, ref float k, ref float b, ref float y, ref float res, bool fused)
         {
             for (int oy = 0; oy < 8; oy++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, oy * 40);
                 ref float yRow = ref Unsafe.Add(ref y, oy * 32);
+                ref float resRow = ref Unsafe.Add(ref res, oy * 32);
                 // all filters: 8 output pixels at a time
                 {
                     const int ox = 0;
@@ -214,6 +215,17 @@ namespace Samples
                             xr = ref Unsafe.Add(ref xr, 1);
                             kr = ref Unsafe.Add(ref kr, 4);
                         }
+                    }
+                    if (fused)
+                    {
+                        a0_0 = V128.Max(V128.Create(0f), a0_0 + V128.LoadUnsafe(ref resRow, (nuint)(ox * 4)));
+                        a1_0 = V128.Max(V128.Create(0f), a1_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 1) * 4)));
+                        a2_0 = V128.Max(V128.Create(0f), a2_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 2) * 4)));
+                        a3_0 = V128.Max(V128.Create(0f), a3_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 3) * 4)));
+                        a4_0 = V128.Max(V128.Create(0f), a4_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 4) * 4)));
+                        a5_0 = V128.Max(V128.Create(0f), a5_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 5) * 4)));
+                        a6_0 = V128.Max(V128.Create(0f), a6_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 6) * 4)));
+                        a7_0 = V128.Max(V128.Create(0f), a7_0 + V128.LoadUnsafe(ref resRow, (nuint)((ox + 7) * 4)));
                     }
                     V128.StoreUnsafe(a0_0, ref yRow, (nuint)(ox * 4));
                     V128.StoreUnsafe(a1_0, ref yRow, (nuint)((ox + 1) * 4));

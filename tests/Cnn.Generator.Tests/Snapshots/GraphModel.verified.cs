@@ -233,24 +233,23 @@ ________________________________________________________________________________
             global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> bufferA = stackalloc float[256];
-            global::System.Span<float> bufferB = stackalloc float[384];
-            global::System.Span<float> bufferC = stackalloc float[256];
+            global::System.Span<float> bufferB = stackalloc float[256];
+            global::System.Span<float> bufferC = stackalloc float[384];
             // conv2d: Conv2D 3x3 stride 1 same, ReLU, 8x8x2 -> 8x8x4
             Forward_conv2d(p, input, bufferA.Slice(0, Size_conv2d));
             // main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4
-            Forward_main(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_main));
+            Forward_main(p, bufferA.Slice(0, Size_conv2d), bufferB.Slice(0, Size_main), fused: true, residual: bufferA.Slice(0, Size_conv2d)); // add and block_out too
             // add: Add of main + conv2d, 8x8x4
-            global::Cnn.Kernels.Add(bufferB.Slice(0, Size_main), bufferA.Slice(0, Size_conv2d), bufferC.Slice(0, Size_add)); // y = main + conv2d
+            // (applied by main's kernel above, on the way out)
             // block_out: ReLU, 8x8x4
-            // in place, in its input's buffer: no later layer reads that input
-            global::Cnn.Kernels.ReLU(bufferC.Slice(0, Size_add));
+            // (applied by main's kernel above, on the way out)
             // side: Conv2D 1x1 stride 1 valid, linear, 8x8x2 -> 8x8x2
             Forward_side(p, input, bufferA.Slice(0, Size_side));
             // concatenate: Concatenate block_out, side along the channels, 8x8x6
-            global::Cnn.Kernels.CopyChannels(bufferC.Slice(0, Size_add), bufferB.Slice(0, Size_concatenate), 64, 4, 0, 6); // block_out: channels 0..3
-            global::Cnn.Kernels.CopyChannels(bufferA.Slice(0, Size_side), bufferB.Slice(0, Size_concatenate), 64, 2, 4, 6); // side: channels 4..5
+            global::Cnn.Kernels.CopyChannels(bufferB.Slice(0, Size_main), bufferC.Slice(0, Size_concatenate), 64, 4, 0, 6); // block_out: channels 0..3
+            global::Cnn.Kernels.CopyChannels(bufferA.Slice(0, Size_side), bufferC.Slice(0, Size_concatenate), 64, 2, 4, 6); // side: channels 4..5
             // max_pooling2d: MaxPooling2D 2x2 stride 2 valid, 8x8x6 -> 4x4x6
-            Forward_max_pooling2d(bufferB.Slice(0, Size_concatenate), bufferA.Slice(0, Size_max_pooling2d));
+            Forward_max_pooling2d(bufferC.Slice(0, Size_concatenate), bufferA.Slice(0, Size_max_pooling2d));
             // flatten: Flatten, 4x4x6 -> 96 (row-major: no data moves)
             // dense: Dense, Softmax, 96 -> 3
             Forward_dense(p, bufferA.Slice(0, Size_max_pooling2d), output);
@@ -924,16 +923,19 @@ ________________________________________________________________________________
         /// <summary>
         /// main: Conv2D 3x3 stride 1 same, linear, 8x8x4 -> 8x8x4.
         /// y[oy, ox, f] = bias[f] + Σ_ky Σ_kx Σ_c x[oy·1 + ky - 1, ox·1 + kx - 1, c] · kernel[ky, kx, c, f]
+        /// With fused (Forward only), add and block_out follow in the kernel, on the way out (add adds residual, its other input).
         /// </summary>
         [global::System.Runtime.CompilerServices.SkipLocalsInit]
-        private static void Forward_main(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        private static void Forward_main(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, bool fused = false, global::System.ReadOnlySpan<float> residual = default)
         {
             ref float kernel = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_main__kernel); // [3, 3, 4, 4]
             ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), Offset_main__bias); // [4]
             // The input inside a 10x10 frame of zeros (1 rows above, 1 columns left), so that every window is whole.
             global::System.Span<float> padded = stackalloc float[400];
             global::Cnn.Kernels.CopyIntoFrame(x, padded, rows: 8, rowLength: 32, xRowStride: 32, paddedRowStride: 40, offset: 44);
-            Convolve_main_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y));
+            // fused: add, y + residual (its other input, laid out as y) and then block_out, applied by the kernel; not read unless fused.
+            ref float res = ref fused ? ref MemoryMarshal.GetReference(residual) : ref MemoryMarshal.GetReference(y);
+            Convolve_main_128(ref MemoryMarshal.GetReference(padded), ref kernel, ref bias, ref MemoryMarshal.GetReference(y), ref res, fused);
         }
 
 

@@ -1,0 +1,56 @@
+namespace Cnn.Generator.Tests;
+
+/// <summary>
+/// Which ZeroPadding2D layers Forward leaves to the next layer's kernel (PaddingFusion): one read by a depthwise convolution
+/// with depth multiplier 1 alone. Any other reader, or a second reader, and the padding makes its copy as before. The
+/// numbers are checked by the integration tests (DepthwisePaddingTests, OutputFusionTests); these check the choice.
+/// </summary>
+public class PaddingFusionTests
+{
+    private static string Forward(string layers)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run($$"""
+            using Cnn;
+            namespace Samples;
+            [Model(12, 12, 8, Loss = Loss.MeanSquaredError)]
+            {{layers}}
+            public partial class Padded;
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        string source = Assert.Single(result.Sources);
+        int start = source.IndexOf("public void Forward(", StringComparison.Ordinal);
+        return source.Substring(start, source.IndexOf("public int Predict(", start, StringComparison.Ordinal) - start);
+    }
+
+    [Fact]
+    public void APaddingReadByADepthwiseConvolutionAlone_IsReadInPlace()
+    {
+        string forward = Forward("""
+            [ZeroPadding2D(1, 2, 0, 1, Name = "pad")]
+            [DepthwiseConv2D(3, Stride = 2, Name = "dw")]
+            [Flatten]
+            [Dense(2)]
+            """);
+        Assert.DoesNotContain("Forward_pad(", forward);
+        Assert.Contains("// (no copy: dw's kernel below reads this layer's input in place and skips the zeros)", forward);
+        Assert.Contains("Forward_dw(p, input, ", forward);
+        Assert.Contains("fused: true); // reads pad's input in place", forward);
+    }
+
+    [Theory]
+    [InlineData("[DepthwiseConv2D(3, DepthMultiplier = 2, Name = \"dw\")]")] // the kernel reads a copy with channels repeated
+    [InlineData("[Conv2D(4, 3, Name = \"dw\")]")] // Conv2D kernels do not skip taps
+    [InlineData("[DepthwiseConv2D(3, Padding = Padding.Same, Name = \"dw\")] [Add(\"pad\", \"dw\")]")] // two readers
+    public void APaddingWithAnotherReader_IsCopied(string readers)
+    {
+        string forward = Forward($"""
+            [ZeroPadding2D(1, Name = "pad")]
+            {readers}
+            [Flatten]
+            [Dense(2)]
+            """);
+        Assert.Contains("Forward_pad(input, ", forward);
+        Assert.DoesNotContain("no copy", forward);
+    }
+}
