@@ -29,6 +29,9 @@ internal sealed class OnnxExporter
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
     private readonly GraphProto _graph = new();
 
+    /// <summary>The outputs of the Pad nodes written for ZeroPadding2D layers.</summary>
+    private readonly HashSet<string> _zeroPadded = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A tensor of the graph: its ONNX name, its shape as the model sees it (channels last, no batch), and for a vector
     /// the order of its entries when it is not the model's: <c>Order[p]</c> is the model's index of ONNX entry p.
@@ -149,6 +152,7 @@ internal sealed class OnnxExporter
                 int[] p = a.Get<int[]>("padding"); // top, bottom, left, right
                 string pads = Int64s(name + "/pads", [0, 0, p[0], p[2], 0, 0, p[1], p[3]]);
                 Node("Pad", name, [x.Name, pads], name, layer, String("mode", "constant"));
+                _zeroPadded.Add(name);
                 return new Value(name, layer.OutputShape);
             }
             case "Add":
@@ -240,6 +244,11 @@ internal sealed class OnnxExporter
         ];
         if (!max) attributes.Add(Int("count_include_pad", 0));
         Node(max ? "MaxPool" : "AveragePool", layer.Name, [x.Name], layer.Name, layer, [.. attributes]);
+        // ONNX Runtime (PadFusion, 1.17 on) folds a Pad of zeros into the MaxPool after it as if the zeros were never the
+        // maximum, which gives another result where a window's values are all below 0 (the same fault as onnx/optimizer's
+        // fuse_pad_into_pool). It leaves a MaxPool that also writes its indices alone: behind a ZeroPadding2D, this one
+        // writes them, unused.
+        if (max && _zeroPadded.Contains(x.Name)) _graph.Node[_graph.Node.Count - 1].Output.Add(layer.Name + "/indices");
         return new Value(layer.Name, layer.OutputShape);
     }
 
