@@ -98,4 +98,39 @@ public class DepthwisePaddingTests
                     Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{name} y[{oy}, {ox}, {ci}] = {actual}, expected {expected}");
                 }
     }
+
+    /// <summary>
+    /// A max pool behind a ZeroPadding2D, read in place in Forward: against the max over each window of the input inside its
+    /// frame of zeros, with inputs of both signs so that the zeros win where a window meets the padding.
+    /// </summary>
+    [Fact]
+    public void Forward_OfAMaxPoolBehindAPadding_IsTheMaxOverTheFramedInput()
+    {
+        ICnnModel model = new PaddedMaxPool();
+        int[] frame = model.Layers[0].Arguments.Get<int[]>("padding"); // top, bottom, left, right
+        int h0 = model.InputShape[0], w0 = model.InputShape[1], c = model.InputShape[2];
+        int oh = model.OutputShape[0], ow = model.OutputShape[1];
+        var random = new RandomSource(8);
+        var input = new float[model.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = 2f * random.NextSingle() - 1.5f;
+        var output = new float[model.OutputSize];
+        model.Forward(input, output);
+        int zeros = 0;
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                for (int ci = 0; ci < c; ci++)
+                {
+                    float expected = float.NegativeInfinity;
+                    for (int py = 0; py < 3; py++)
+                        for (int px = 0; px < 3; px++)
+                        {
+                            int iy = oy * 2 + py - frame[0], ix = ox * 2 + px - frame[2];
+                            float value = iy >= 0 && iy < h0 && ix >= 0 && ix < w0 ? input[(iy * w0 + ix) * c + ci] : 0f;
+                            expected = Math.Max(expected, value);
+                        }
+                    if (expected == 0f) zeros++;
+                    Assert.Equal(expected, output[(oy * ow + ox) * c + ci]);
+                }
+        Assert.True(zeros > 0, "no window took a zero of the padding: the test would not see it skipped");
+    }
 }

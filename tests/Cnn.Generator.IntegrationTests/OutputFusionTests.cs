@@ -4,8 +4,8 @@ namespace Cnn.Generator.IntegrationTests;
 
 /// <summary>
 /// Forward applies a BatchNormalization, the Add of a residual block and a ReLU, as far as they follow, in the convolution's
-/// kernel on the way out, reads a ZeroPadding2D's input in place in the depthwise kernel after it
-/// (<see cref="PaddedDepthwise"/>), and runs activations in place; every other pass runs each layer by itself. Both must
+/// kernel on the way out, reads a ZeroPadding2D's input in place in the depthwise or max-pool kernel after it
+/// (<see cref="PaddedDepthwise"/>, <see cref="PaddedMaxPool"/>), and runs activations in place; every other pass runs each layer by itself. Both must
 /// give the same bits, on every vector width (CI runs these under CNN_VECTOR_WIDTH=512, 256 and 128): Forward against
 /// LayerOutput of the last layer, with moving statistics, gammas and betas far from their initial values so that a
 /// skipped or doubled normalisation shows.
@@ -15,7 +15,7 @@ public class OutputFusionTests
     public static TheoryData<string> Models => new()
     {
         nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution),
-        nameof(PaddedDepthwise), nameof(FusedResidualBlocks), nameof(ChunkedResidual),
+        nameof(PaddedDepthwise), nameof(PaddedMaxPool), nameof(FusedResidualBlocks), nameof(ChunkedResidual),
     };
 
     private static ICnnModel Create(string name) => name switch
@@ -27,6 +27,7 @@ public class OutputFusionTests
         nameof(FusedReLUs) => new FusedReLUs(),
         nameof(ChunkedConvolution) => new ChunkedConvolution(),
         nameof(PaddedDepthwise) => new PaddedDepthwise(),
+        nameof(PaddedMaxPool) => new PaddedMaxPool(),
         nameof(FusedResidualBlocks) => new FusedResidualBlocks(),
         nameof(ChunkedResidual) => new ChunkedResidual(),
         _ => throw new ArgumentException(name),

@@ -38,7 +38,22 @@ public class PaddingFusionTests
         Assert.Contains("fused: true); // reads pad's input in place", forward);
     }
 
+    [Fact]
+    public void APaddingReadByAMaxPoolAlone_IsReadInPlace()
+    {
+        string forward = Forward("""
+            [ZeroPadding2D(1, 0, 1, 0, Name = "pad")]
+            [MaxPool2D(3, Stride = 2, Name = "pool")]
+            [Flatten]
+            [Dense(2)]
+            """);
+        Assert.DoesNotContain("Forward_pad(", forward);
+        Assert.Contains("Forward_pool(input, ", forward);
+        Assert.Contains("fused: true); // reads pad's input in place", forward);
+    }
+
     [Theory]
+    [InlineData("[AvgPool2D(3, Stride = 2, Name = \"dw\")]")] // an average's sums would skip terms: other bits
     [InlineData("[DepthwiseConv2D(3, DepthMultiplier = 2, Name = \"dw\")]")] // the kernel reads a copy with channels repeated
     [InlineData("[Conv2D(4, 3, Name = \"dw\")]")] // Conv2D kernels do not skip taps
     [InlineData("[DepthwiseConv2D(3, Padding = Padding.Same, Name = \"dw\")] [Add(\"pad\", \"dw\")]")] // two readers

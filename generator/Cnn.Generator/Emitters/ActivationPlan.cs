@@ -58,7 +58,7 @@ internal sealed class ActivationPlan
         if (_fused is not null && context.FusesInForward)
         {
             string residual = context.Fused?.Residual is null ? "" : $", residual: {Output(context.Fused.ResidualSource)}";
-            w.Line($"Forward_{context.MethodSuffix}(p, {Input(context)}, {Output(context.Index)}, fused: true{residual}); // {OutputFusion.CallComment(context)}");
+            context.Layer.EmitFusedForwardCall(w, context, Input(context), Output(context.Index), residual, OutputFusion.CallComment(context));
         }
         else if (context.Layer is Layers.MergeSpec merge) merge.EmitMergeForward(w, context, Inputs(context), Output(context.Index));
         else context.Layer.EmitForwardCall(w, context, Input(context), Output(context.Index), training);

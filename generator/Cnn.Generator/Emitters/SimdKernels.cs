@@ -807,6 +807,22 @@ internal static class SimdPooling
         ForEachGroup(w, window.Channels, width, (grp, c) => PoolGroup(w, grp, c, window, max, output), scoped: false);
 
     /// <summary>
+    /// Emits the max of one output pixel over the window cells py0 .. py1 - 1, px0 .. px1 - 1 from input cell (iy, ix) of
+    /// <c>ref x</c> (rows of <paramref name="rowStride"/> floats), starting from 0: the cells of a zero padding that the
+    /// window also covers. Writes <c>ref o</c>.
+    /// </summary>
+    public static void EmitPoolPixelInside(SourceWriter w, int channels, int rowStride, int width) =>
+        ForEachGroup(w, channels, width, (grp, c) =>
+        {
+            string m = $"m{grp.Offset}";
+            w.Line($"var {m} = {grp.Zero};");
+            using (w.Block("for (int py = py0; py < py1; py++)"))
+            using (w.Block("for (int px = px0; px < px1; px++)"))
+                w.Line($"{m} = {grp.Max(m, grp.Load("x", $"(iy + py) * {rowStride} + (ix + px) * {channels} + {c}"))};");
+            w.Line(grp.Store(m, "o", c));
+        }, scoped: true);
+
+    /// <summary>
     /// Emits the gradient of max pooling for one output pixel of a whole window: each channel's gradient goes to
     /// the first cell (row-major) that holds the window's maximum, as in the scalar code and PyTorch.
     /// Reads <c>ref xs</c> and <c>ref gs</c>, adds into <c>ref ds</c>.

@@ -92,6 +92,16 @@ internal sealed record Pool2DSpec(bool IsMax, int PoolHeight, int PoolWidth, int
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training) =>
         w.Line($"Forward_{context.MethodSuffix}({x}, {y});");
 
+    /// <summary>
+    /// A max pool whose windows stay inside its input can read a ZeroPadding2D's input in place: the zeros it skips take
+    /// part as zeros (a window that meets the padding starts from 0), and max is exact in any order.
+    /// </summary>
+    public override bool ReadsPaddingInPlace => IsMax && !Pool2DEmitter.Clips(this);
+
+    /// <inheritdoc/>
+    public override void EmitFusedForwardCall(SourceWriter w, LayerContext context, string x, string y, string extra, string comment) =>
+        w.Line($"Forward_{context.MethodSuffix}({x}, {y}, fused: true{extra}); // {comment}");
+
     /// <inheritdoc/>
     public override void EmitBackwardCall(SourceWriter w, LayerContext context, BackwardCall call) =>
         w.Line($"{call.Guard}Backward_{context.MethodSuffix}({call.X}, {call.Dy}, {call.Dx});");
@@ -109,7 +119,7 @@ internal static class Pool2DEmitter
     public static string Describe(Pool2DSpec p) =>
         $"{p.Name}: {p.KerasType} {p.PoolHeight}x{p.PoolWidth} stride {(p.StrideHeight == p.StrideWidth ? Format.Int(p.StrideHeight) : $"{p.StrideHeight}x{p.StrideWidth}")} {(p.Padding == Padding.Same ? "same" : "valid")}, {p.Input} -> {p.Output}";
 
-    private static bool Clips(Pool2DSpec p) => p.Padding == Padding.Same &&
+    public static bool Clips(Pool2DSpec p) => p.Padding == Padding.Same &&
         ((p.Output.Height - 1) * p.StrideHeight + p.PoolHeight > p.Input.Height || (p.Output.Width - 1) * p.StrideWidth + p.PoolWidth > p.Input.Width);
 
     /// <summary>
@@ -119,12 +129,33 @@ internal static class Pool2DEmitter
     public static void EmitForward(SourceWriter w, LayerContext context, Pool2DSpec p)
     {
         int c = p.Input.Channels;
-        w.Line($"/// <summary>{context.Layer.Describe()}.</summary>");
-        using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.Span} y)"))
+        if (context.FusedPadding is not null)
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// {context.Layer.Describe()}.");
+            w.Line($"/// {OutputFusion.Summary(context)}");
+            w.Line("/// </summary>");
+        }
+        else
+        {
+            w.Line($"/// <summary>{context.Layer.Describe()}.</summary>");
+        }
+        using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} x, {Names.Span} y{OutputFusion.Parameter(context)})"))
         {
             if (!Clips(p))
             {
-                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)", Paths(context, p));
+                string arguments = "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)";
+                if (context.FusedPadding is { } padding)
+                {
+                    var zp = (ZeroPadding2DSpec)padding.Layer;
+                    w.Line($"// fused: x is {padding.Layer.Name}'s input, {zp.Input}, and the windows start {zp.Top} row{(zp.Top == 1 ? "" : "s")} above and {zp.Left} column{(zp.Left == 1 ? "" : "s")} left of it");
+                    using (w.Block("if (fused)"))
+                        SimdKernels.EmitDispatch(w, $"PoolUnpadded_{context.MethodSuffix}", arguments, Paths(context, p));
+                    using (w.Block("else"))
+                        SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", arguments, Paths(context, p));
+                    return;
+                }
+                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", arguments, Paths(context, p));
                 return;
             }
             using (PixelLoops(w, p))
@@ -166,6 +197,8 @@ internal static class Pool2DEmitter
                 SimdPooling.EmitPoolPixel(w, Window(p), path.Lanes, p.IsMax, "o");
             }
             w.Line();
+            if (context.FusedPadding is { Layer: ZeroPadding2DSpec zp })
+                EmitUnpaddedKernel(w, context, p, zp, path);
             if (!p.IsMax) continue;
             w.Line($"/// <summary>The gradient of {p.Name}: to the first maximum of each window ({path.TypeName} version).</summary>");
             SimdKernels.EmitOptimizedAtOnce(w);
@@ -234,6 +267,41 @@ internal static class Pool2DEmitter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The max pool over the input of the ZeroPadding2D <paramref name="zp"/> before it, read in place: a window inside the
+    /// input takes the usual unrolled code; one that meets the padding starts from 0 (the zeros it would have read) and
+    /// takes the cells inside the input. Max is exact in any order, so these are the bits of the pool over the copy.
+    /// </summary>
+    private static void EmitUnpaddedKernel(SourceWriter w, LayerContext context, Pool2DSpec p, ZeroPadding2DSpec zp, VectorPath path)
+    {
+        int c = p.Input.Channels, height = zp.Input.Height, width = zp.Input.Width;
+        w.Line($"/// <summary>{context.Layer.Describe()}, over the input of {zp.Name} ({zp.Input}), its zeros skipped ({path.TypeName} version).</summary>");
+        SimdKernels.EmitOptimizedAtOnce(w);
+        using (w.Block($"private static void PoolUnpadded_{context.MethodSuffix}{path.Suffix}(ref float x, ref float y)"))
+        using (w.Block($"for (int oy = 0; oy < {p.Output.Height}; oy++)"))
+        {
+            w.Line($"int iy = {Minus(Times("oy", p.StrideHeight), zp.Top)};");
+            w.Line($"int py0 = {Names.Math}.Max(0, -iy), py1 = {Names.Math}.Min({p.PoolHeight}, {height} - iy);");
+            using (w.Block($"for (int ox = 0; ox < {p.Output.Width}; ox++)"))
+            {
+                w.Line($"int ix = {Minus(Times("ox", p.StrideWidth), zp.Left)};");
+                w.Line($"int px0 = {Names.Math}.Max(0, -ix), px1 = {Names.Math}.Min({p.PoolWidth}, {width} - ix);");
+                w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
+                using (w.Block($"if (py0 == 0 && py1 == {p.PoolHeight} && px0 == 0 && px1 == {p.PoolWidth})"))
+                {
+                    w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {width * c} + ix * {c});");
+                    SimdPooling.EmitPoolPixel(w, new PoolWindow(p.PoolHeight, p.PoolWidth, width * c, c), path.Lanes, max: true, "o");
+                }
+                using (w.Block("else"))
+                {
+                    w.Line("// The window meets the padding: its zeros take part as 0, the cells inside the input as usual.");
+                    SimdPooling.EmitPoolPixelInside(w, c, width * c, path.Lanes);
+                }
+            }
+        }
+        w.Line();
     }
 
     private static string Tap(Pool2DSpec p, int py, int px) =>

@@ -141,6 +141,19 @@ internal abstract record LayerSpec
     public abstract void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training);
 
     /// <summary>
+    /// Writes the call <c>Forward</c> makes to a layer that applies later layers on the way out or reads a padding in place
+    /// (<see cref="Emitters.LayerContext.FusesInForward"/>): <c>Forward_{name}(p, x, y, fused: true{extra})</c>.
+    /// </summary>
+    /// <param name="w">Where to write.</param>
+    /// <param name="context">The layer's context.</param>
+    /// <param name="x">The input span, as C#.</param>
+    /// <param name="y">The output span, as C#.</param>
+    /// <param name="extra">Further arguments (", residual: ..."), or "".</param>
+    /// <param name="comment">What the kernel does besides, for the comment after the call.</param>
+    public virtual void EmitFusedForwardCall(SourceWriter w, LayerContext context, string x, string y, string extra, string comment) =>
+        w.Line($"Forward_{context.MethodSuffix}(p, {x}, {y}, fused: true{extra}); // {comment}");
+
+    /// <summary>
     /// Whether the backward pass changes dy in place, so that it then is the gradient of the layer's input
     /// (activations, dropout, the identity), rather than writing that gradient into a second buffer.
     /// </summary>

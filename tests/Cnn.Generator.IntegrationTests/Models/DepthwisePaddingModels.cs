@@ -41,3 +41,13 @@ public partial class PaddedDepthwise;
 [ZeroPadding2D(4, 1, 0, 5, Name = "pad")]
 [DepthwiseConv2D(3, 2, Padding = Padding.Same, Name = "dw")]
 public partial class DepthwiseBehindWidePadding;
+
+/// <summary>
+/// ZeroPadding2D before a 3x3 max pool of stride 2, as the importer writes resnet18's MaxPool with pads: uneven pads (1
+/// row above, 2 below, 1 column left, none right), 21 channels (16 + 4 + 1 lanes); with inputs below 0 a window that
+/// meets the padding is 0.
+/// </summary>
+[Model(7, 8, 21, Loss = Loss.MeanSquaredError)]
+[ZeroPadding2D(1, 2, 1, 0, Name = "pad")]
+[MaxPool2D(3, Stride = 2, Name = "pool")]
+public partial class PaddedMaxPool;
