@@ -13,7 +13,8 @@ namespace Cnn.Benchmarks;
 /// dotnet run -c Release --project bench/Cnn.Benchmarks -- --filter '*'     (or a part: --filter '*Batch1*', ...)
 /// First checks that our outputs, ONNX Runtime's and the scalar network's agree within 1e-5 (exit code 2 if not) and
 /// counts the bytes allocated per call, then runs the BenchmarkDotNet benchmarks, PyTorch's peer script when the
-/// training benchmark ran, the fresh-process first-calls measurement when the batch-1 benchmark ran, and prints the
+/// training benchmark ran, ours and ONNX Runtime in turns (<see cref="SideBySide"/>) when the imported or MLPerf Tiny
+/// benchmarks ran, the fresh-process first-calls measurement when the batch-1 benchmark ran, and prints the
 /// targets of issues #4 and #12 against the results. Exit code 3 when a target it printed is not met.
 /// --check: measures just what the targets need (batch 1, batch 256, training, PyTorch, allocation, first calls) and
 /// exits with 3 unless every target is measured and met.
@@ -109,6 +110,11 @@ public static class Program
             Console.WriteLine();
             Console.WriteLine("PyTorch's training figure for the target:");
             pytorch = PyTorchPeer.Measure(Console.Out);
+        }
+        if (Ran("OursImportedForward") || Ran("OursTinyForward"))
+        {
+            Console.WriteLine();
+            SideBySide.MeasureAll(Ran("OursImportedForward"), Ran("OursTinyForward"), Console.Out);
         }
         IReadOnlyList<FirstCalls.Result> firstCalls = [];
         if (firstCallsOnly || Ran("OursForward"))
