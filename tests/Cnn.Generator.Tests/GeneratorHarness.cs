@@ -56,6 +56,26 @@ internal static class GeneratorHarness
     }
 
     /// <summary>
+    /// The generated <c>Forward</c> method (up to <c>Predict</c>) of one model, <c>[Model(12, 12, 8)]</c> with the attribute
+    /// lines <paramref name="layers"/>, which must build without errors: for tests of what <c>Forward</c> runs in which kernel.
+    /// </summary>
+    public static string Forward(string layers)
+    {
+        Result result = Run($$"""
+            using Cnn;
+            namespace Samples;
+            [Model(12, 12, 8, Loss = Loss.MeanSquaredError)]
+            {{layers}}
+            public partial class Fused;
+            """);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        string source = Assert.Single(result.Sources);
+        int start = source.IndexOf("public void Forward(", StringComparison.Ordinal);
+        return source.Substring(start, source.IndexOf("public int Predict(", start, StringComparison.Ordinal) - start);
+    }
+
+    /// <summary>
     /// Runs the generator over <paramref name="trees"/> without compiling the output (the cheap half of
     /// <see cref="Run"/>): the run result, and the input compilation with the generated trees added.
     /// </summary>

@@ -7,26 +7,10 @@ namespace Cnn.Generator.Tests;
 /// </summary>
 public class ResidualFusionTests
 {
-    private static string Forward(string layers)
-    {
-        GeneratorHarness.Result result = GeneratorHarness.Run($$"""
-            using Cnn;
-            namespace Samples;
-            [Model(8, 8, 8, Loss = Loss.MeanSquaredError)]
-            {{layers}}
-            public partial class Residual;
-            """);
-        Assert.Empty(result.GeneratorDiagnostics);
-        Assert.Empty(result.OutputDiagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
-        string source = Assert.Single(result.Sources);
-        int start = source.IndexOf("public void Forward(", StringComparison.Ordinal);
-        return source.Substring(start, source.IndexOf("public int Predict(", start, StringComparison.Ordinal) - start);
-    }
-
     [Fact]
     public void TheJoinOfAResidualBlock_IsAppliedByTheConvolutionsKernel()
     {
-        string forward = Forward("""
+        string forward = GeneratorHarness.Forward("""
             [Conv2D(8, 3, Padding = Padding.Same, Name = "c")]
             [BatchNormalization(Name = "bn")]
             [Add("bn", "input", Name = "add")]
@@ -43,7 +27,7 @@ public class ResidualFusionTests
     public void AnAddWhoseOtherInputComesLater_IsAppliedByTheLaterConvolution()
     {
         // resnet18's downsampling blocks: the shortcut's 1x1 convolution is written after the main path.
-        string forward = Forward("""
+        string forward = GeneratorHarness.Forward("""
             [Conv2D(8, 3, Padding = Padding.Same, Name = "main")]
             [BatchNormalization(Name = "bn")]
             [Conv2D(8, 1, Input = "input", Name = "shortcut")]
@@ -61,7 +45,7 @@ public class ResidualFusionTests
     [InlineData("[Add(\"c\", \"d\", Name = \"add\")]")] // the other input computed after c, by a layer that takes no residual
     public void OtherAdds_RunByThemselves(string add)
     {
-        string forward = Forward($"""
+        string forward = GeneratorHarness.Forward($"""
             [Conv2D(8, 3, Padding = Padding.Same, Name = "c")]
             [DepthwiseConv2D(3, Padding = Padding.Same, Input = "input", Name = "d")]
             {add}

@@ -46,7 +46,10 @@ public partial class FusedChains;
 public partial class FusedWideConvolution;
 #pragma warning restore CNN0007
 
-/// <summary>A sequence: Conv1D then BatchNormalization and ReLU fused, then an activation in place in its input's buffer.</summary>
+/// <summary>
+/// A sequence: Conv1D then BatchNormalization and ReLU (which Conv1D's kernel does not apply: they run by themselves,
+/// the ReLU in place), then activations in place in their input's buffer.
+/// </summary>
 [Model(12, 5, Loss = Loss.MeanSquaredError)]
 [Conv1D(6, 3, Padding = Padding.Same, Name = "c")]
 [BatchNormalization(Name = "bn")]
