@@ -15,7 +15,7 @@ public class OutputFusionTests
     public static TheoryData<string> Models => new()
     {
         nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution),
-        nameof(PaddedDepthwise), nameof(PaddedMaxPool), nameof(FusedResidualBlocks), nameof(ChunkedResidual),
+        nameof(PaddedDepthwise), nameof(PaddedMaxPool), nameof(FusedResidualBlocks), nameof(ChunkedResidual), nameof(FusedSequenceResidual),
     };
 
     private static ICnnModel Create(string name) => name switch
@@ -30,6 +30,7 @@ public class OutputFusionTests
         nameof(PaddedMaxPool) => new PaddedMaxPool(),
         nameof(FusedResidualBlocks) => new FusedResidualBlocks(),
         nameof(ChunkedResidual) => new ChunkedResidual(),
+        nameof(FusedSequenceResidual) => new FusedSequenceResidual(),
         _ => throw new ArgumentException(name),
     };
 

@@ -73,6 +73,12 @@ internal sealed record Conv1DSpec(int Filters, int Kernel, int Stride, Padding P
     public override long ScratchSize => AsConv2D().ScratchSize;
 
     /// <inheritdoc/>
+    public override bool TakesNormalization => Activation == Activation.None;
+
+    /// <inheritdoc/>
+    public override bool TakesResidual => true;
+
+    /// <inheritdoc/>
     public override void CheckArguments(LayerChecker check)
     {
         check.AtLeastOne(Filters, "filters", "the number of filters");

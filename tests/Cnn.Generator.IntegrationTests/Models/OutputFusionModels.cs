@@ -46,10 +46,7 @@ public partial class FusedChains;
 public partial class FusedWideConvolution;
 #pragma warning restore CNN0007
 
-/// <summary>
-/// A sequence: Conv1D then BatchNormalization and ReLU (which Conv1D's kernel does not apply: they run by themselves,
-/// the ReLU in place), then activations in place in their input's buffer.
-/// </summary>
+/// <summary>A sequence: Conv1D then BatchNormalization and ReLU fused, then activations in place in their input's buffer.</summary>
 [Model(12, 5, Loss = Loss.MeanSquaredError)]
 [Conv1D(6, 3, Padding = Padding.Same, Name = "c")]
 [BatchNormalization(Name = "bn")]
@@ -143,3 +140,12 @@ public partial class FusedResidualBlocks;
 [ReLU(Name = "relu")]
 public partial class ChunkedResidual;
 #pragma warning restore CNN0007
+
+/// <summary>A sequence's residual join: Conv1D, BatchNormalization, the Add of the model's input and a ReLU, in Conv1D's kernel.</summary>
+[Model(12, 5, Loss = Loss.MeanSquaredError)]
+[Conv1D(5, 3, Padding = Padding.Same, Name = "c")]
+[BatchNormalization(Name = "bn")]
+[Add("bn", "input", Name = "add")]
+[ReLU(Name = "relu")]
+[Flatten]
+public partial class FusedSequenceResidual;
