@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Cnn.Generator.Helpers;
 using Cnn.Generator.Layers;
 
 namespace Cnn.Generator.Emitters;
@@ -31,5 +32,32 @@ internal static class PaddingFusion
             result[padding.Index] = padding with { FusedInto = context.Index };
         }
         return result;
+    }
+
+    /// <summary>
+    /// Writes the call of kernel <paramref name="name"/> (<c>Pool_x</c>) in a layer's <c>Forward_</c> method; with a
+    /// <see cref="LayerContext.FusedPadding"/>, <c>if (fused)</c> the kernel over the padding's input instead
+    /// (<see cref="Unpadded"/>), whose windows start <paramref name="padTop"/> rows above and <paramref name="padLeft"/>
+    /// columns left of it.
+    /// </summary>
+    public static void EmitDispatch(SourceWriter w, LayerContext context, string name, string arguments, List<VectorPath> paths, int padTop, int padLeft)
+    {
+        if (context.FusedPadding is not { } padding)
+        {
+            SimdKernels.EmitDispatch(w, name, arguments, paths);
+            return;
+        }
+        w.Line($"// fused: x is {padding.Layer.Name}'s input, {padding.Layer.Input}, and the windows start {Format.Count(padTop, "row")} above and {Format.Count(padLeft, "column")} left of it");
+        using (w.Block("if (fused)"))
+            SimdKernels.EmitDispatch(w, Unpadded(name), arguments, paths);
+        using (w.Block("else"))
+            SimdKernels.EmitDispatch(w, name, arguments, paths);
+    }
+
+    /// <summary>The name of the kernel over a fused padding's input: <c>Pool_x</c> → <c>PoolUnpadded_x</c>.</summary>
+    public static string Unpadded(string name)
+    {
+        int underscore = name.IndexOf('_');
+        return name.Substring(0, underscore) + "Unpadded" + name.Substring(underscore);
     }
 }

@@ -11,6 +11,9 @@ internal static class Format
     /// <summary>An integer with thousands separators, as Keras prints parameter counts ("93,322").</summary>
     public static string Thousands(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
+    /// <summary>"1 row", "2 rows": a count and its noun, plural with an s.</summary>
+    public static string Count(long count, string noun) => $"{Int(count)} {noun}{(count == 1 ? "" : "s")}";
+
     /// <summary>A round-trippable float literal with an <c>f</c> suffix.</summary>
     public static string Float(double value)
     {

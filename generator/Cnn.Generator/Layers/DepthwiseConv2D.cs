@@ -116,25 +116,15 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
             string source = DepthwiseEmitter.EmitSource(code, context, plan, "x", "forward");
             string fused = OutputFusion.EmitScaleAndShift(code, context);
             string arguments = $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y){fused}";
-            if (context.FusedPadding is { } padding)
-            {
-                code.Line($"// fused: x is {padding.Layer.Name}'s input, {padding.Layer.Input}, and the windows start {Count(Behind(padding).PadTop, "row")} above and {Count(Behind(padding).PadLeft, "column")} left of it");
-                using (code.Block("if (fused)"))
-                    SimdKernels.EmitDispatch(code, $"DepthwiseConvolveUnpadded_{suffix}", arguments, plan.Paths(context.Target));
-                using (code.Block("else"))
-                    SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target));
-            }
-            else
-            {
-                SimdKernels.EmitDispatch(code, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target));
-            }
+            DepthwiseGeometry behind = context.FusedPadding is { } padding ? Behind(padding) : default;
+            PaddingFusion.EmitDispatch(code, context, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target), behind.PadTop, behind.PadLeft);
             if (!relu && ActivationCall(Activation, "y") is { } activation)
                 code.Line(activation);
         }
         code.Line();
         DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolve_{suffix}", UseBias, relu, Name, context.Fused);
         if (context.FusedPadding is { } fusedPadding)
-            DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, $"DepthwiseConvolveUnpadded_{suffix}", UseBias, relu, Name, context.Fused, Behind(fusedPadding));
+            DepthwiseEmitter.EmitForwardKernels(kernels, context, plan, PaddingFusion.Unpadded($"DepthwiseConvolve_{suffix}"), UseBias, relu, Name, context.Fused, Behind(fusedPadding));
 
         code.Line($"/// <summary>Backward pass of {Name}: adds its parameter gradients into <paramref name=\"gradients\"/> (unless empty) and writes the input gradient into <paramref name=\"dx\"/> (unless empty).</summary>");
         context.EmitSkipLocalsInit(code);
@@ -161,8 +151,6 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
 
     /// <summary>The forward kernel's geometry over the input of the ZeroPadding2D <paramref name="padding"/> before the layer.</summary>
     private DepthwiseGeometry Behind(LayerContext padding) => Plan.ForwardGeometryBehind((ZeroPadding2DSpec)padding.Layer);
-
-    private static string Count(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
     /// <inheritdoc/>
     public override void EmitForwardCall(SourceWriter w, LayerContext context, string x, string y, bool training) =>

@@ -144,18 +144,9 @@ internal static class Pool2DEmitter
         {
             if (!Clips(p))
             {
-                string arguments = "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)";
-                if (context.FusedPadding is { } padding)
-                {
-                    var zp = (ZeroPadding2DSpec)padding.Layer;
-                    w.Line($"// fused: x is {padding.Layer.Name}'s input, {zp.Input}, and the windows start {zp.Top} row{(zp.Top == 1 ? "" : "s")} above and {zp.Left} column{(zp.Left == 1 ? "" : "s")} left of it");
-                    using (w.Block("if (fused)"))
-                        SimdKernels.EmitDispatch(w, $"PoolUnpadded_{context.MethodSuffix}", arguments, Paths(context, p));
-                    using (w.Block("else"))
-                        SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", arguments, Paths(context, p));
-                    return;
-                }
-                SimdKernels.EmitDispatch(w, $"Pool_{context.MethodSuffix}", arguments, Paths(context, p));
+                var zp = context.FusedPadding?.Layer as ZeroPadding2DSpec;
+                PaddingFusion.EmitDispatch(w, context, $"Pool_{context.MethodSuffix}", "ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)",
+                    Paths(context, p), zp?.Top ?? 0, zp?.Left ?? 0);
                 return;
             }
             using (PixelLoops(w, p))
@@ -279,26 +270,20 @@ internal static class Pool2DEmitter
         int c = p.Input.Channels, height = zp.Input.Height, width = zp.Input.Width;
         w.Line($"/// <summary>{context.Layer.Describe()}, over the input of {zp.Name} ({zp.Input}), its zeros skipped ({path.TypeName} version).</summary>");
         SimdKernels.EmitOptimizedAtOnce(w);
-        using (w.Block($"private static void PoolUnpadded_{context.MethodSuffix}{path.Suffix}(ref float x, ref float y)"))
-        using (w.Block($"for (int oy = 0; oy < {p.Output.Height}; oy++)"))
+        using (w.Block($"private static void {PaddingFusion.Unpadded($"Pool_{context.MethodSuffix}")}{path.Suffix}(ref float x, ref float y)"))
+        using (PixelLoops(w, p, zp.Top, zp.Left))
         {
-            w.Line($"int iy = {Minus(Times("oy", p.StrideHeight), zp.Top)};");
-            w.Line($"int py0 = {Names.Math}.Max(0, -iy), py1 = {Names.Math}.Min({p.PoolHeight}, {height} - iy);");
-            using (w.Block($"for (int ox = 0; ox < {p.Output.Width}; ox++)"))
+            EmitWindowBounds(w, p, height, width, "The cells of the window inside the padding's input.");
+            w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
+            using (w.Block($"if (py0 == 0 && py1 == {p.PoolHeight} && px0 == 0 && px1 == {p.PoolWidth})"))
             {
-                w.Line($"int ix = {Minus(Times("ox", p.StrideWidth), zp.Left)};");
-                w.Line($"int px0 = {Names.Math}.Max(0, -ix), px1 = {Names.Math}.Min({p.PoolWidth}, {width} - ix);");
-                w.Line($"ref float o = ref Unsafe.Add(ref y, (oy * {p.Output.Width} + ox) * {c});");
-                using (w.Block($"if (py0 == 0 && py1 == {p.PoolHeight} && px0 == 0 && px1 == {p.PoolWidth})"))
-                {
-                    w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {width * c} + ix * {c});");
-                    SimdPooling.EmitPoolPixel(w, new PoolWindow(p.PoolHeight, p.PoolWidth, width * c, c), path.Lanes, max: true, "o");
-                }
-                using (w.Block("else"))
-                {
-                    w.Line("// The window meets the padding: its zeros take part as 0, the cells inside the input as usual.");
-                    SimdPooling.EmitPoolPixelInside(w, c, width * c, path.Lanes);
-                }
+                w.Line($"ref float xs = ref Unsafe.Add(ref x, iy * {width * c} + ix * {c});");
+                SimdPooling.EmitPoolPixel(w, new PoolWindow(p.PoolHeight, p.PoolWidth, width * c, c), path.Lanes, max: true, "o");
+            }
+            using (w.Block("else"))
+            {
+                w.Line("// The window meets the padding: its zeros take part as 0, the cells inside the input as usual.");
+                SimdPooling.EmitPoolPixelInside(w, c, width * c, path.Lanes);
             }
         }
         w.Line();
@@ -307,20 +292,25 @@ internal static class Pool2DEmitter
     private static string Tap(Pool2DSpec p, int py, int px) =>
         $"{Group(Plus("iy", py))} * {p.Input.Width * p.Input.Channels} + {Group(Plus("ix", px))} * {p.Input.Channels}";
 
-    /// <summary>Opens the oy and ox loops and computes the window's top-left input cell (iy, ix).</summary>
-    private static SourceWriter.Scope PixelLoops(SourceWriter w, Pool2DSpec p)
+    /// <summary>
+    /// Opens the oy and ox loops and computes the window's top-left input cell (iy, ix), the windows starting
+    /// <paramref name="padTop"/> rows above and <paramref name="padLeft"/> columns left of the input (by default the layer's own padding).
+    /// </summary>
+    private static SourceWriter.Scope PixelLoops(SourceWriter w, Pool2DSpec p, int? padTop = null, int? padLeft = null)
     {
         w.Block($"for (int oy = 0; oy < {p.Output.Height}; oy++)");
-        w.Line($"int iy = {Minus(Times("oy", p.StrideHeight), p.PadTop)};");
+        w.Line($"int iy = {Minus(Times("oy", p.StrideHeight), padTop ?? p.PadTop)};");
         w.Block($"for (int ox = 0; ox < {p.Output.Width}; ox++)");
-        w.Line($"int ix = {Minus(Times("ox", p.StrideWidth), p.PadLeft)};");
+        w.Line($"int ix = {Minus(Times("ox", p.StrideWidth), padLeft ?? p.PadLeft)};");
         return SourceWriter.Scope.Nested(w, 2);
     }
 
-    private static void EmitWindowBounds(SourceWriter w, Pool2DSpec p)
+    /// <summary>The window cells py0 .. py1 - 1, px0 .. px1 - 1 inside the layer's input, or inside an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
+    private static void EmitWindowBounds(SourceWriter w, Pool2DSpec p, int? height = null, int? width = null,
+        string comment = "Same padding: only the window cells inside the input take part.")
     {
-        w.Line("// Same padding: only the window cells inside the input take part.");
-        w.Line($"int py0 = {Names.Math}.Max(0, -iy), py1 = {Names.Math}.Min({p.PoolHeight}, {p.Input.Height} - iy);");
-        w.Line($"int px0 = {Names.Math}.Max(0, -ix), px1 = {Names.Math}.Min({p.PoolWidth}, {p.Input.Width} - ix);");
+        w.Line($"// {comment}");
+        w.Line($"int py0 = {Names.Math}.Max(0, -iy), py1 = {Names.Math}.Min({p.PoolHeight}, {height ?? p.Input.Height} - iy);");
+        w.Line($"int px0 = {Names.Math}.Max(0, -ix), px1 = {Names.Math}.Min({p.PoolWidth}, {width ?? p.Input.Width} - ix);");
     }
 }
