@@ -86,10 +86,11 @@ internal static class OutputFusion
     }
 
     /// <summary>
-    /// Writes the scale and shift of <paramref name="context"/>'s fused BatchNormalization (filled when <c>fused</c>), if
-    /// any, and returns the kernel's extra arguments ("" when nothing is fused).
+    /// Writes what the kernel's epilogue reads: the scale and shift of <paramref name="context"/>'s fused BatchNormalization
+    /// (filled when <c>fused</c>) and the reference <c>res</c> to a fused Add's other input, as far as there are any; returns
+    /// the kernel's extra arguments (<see cref="Epilogue.Parameters"/>; "" when nothing is fused).
     /// </summary>
-    public static string EmitScaleAndShift(SourceWriter w, LayerContext context)
+    public static string EmitEpilogueArguments(SourceWriter w, LayerContext context)
     {
         if (context.Fused is not { } fused) return "";
         string arguments = "";

@@ -251,7 +251,7 @@ internal static class Conv2DEmitter
                 EmitPaddedCopy(w, context, "forward", "x", "padded");
                 source = "padded";
             }
-            string fused = OutputFusion.EmitScaleAndShift(w, context);
+            string fused = OutputFusion.EmitEpilogueArguments(w, context);
             SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}{fused}", Paths(context, c));
             if (c.Activation != Activation.ReLU && ActivationCall(c.Activation, "y") is { } activation)
                 w.Line(activation);

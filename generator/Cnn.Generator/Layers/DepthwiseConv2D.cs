@@ -114,7 +114,7 @@ internal sealed record DepthwiseConv2DSpec(int KernelHeight, int KernelWidth, in
                 ? $"ref float bias = ref Unsafe.Add(ref MemoryMarshal.GetReference(p), {context.Offset("bias")}); // [{plan.Channels}]"
                 : "ref float bias = ref kernel; // no bias: not read");
             string source = DepthwiseEmitter.EmitSource(code, context, plan, "x", "forward");
-            string fused = OutputFusion.EmitScaleAndShift(code, context);
+            string fused = OutputFusion.EmitEpilogueArguments(code, context);
             string arguments = $"ref MemoryMarshal.GetReference({source}), ref kernel, ref bias, ref MemoryMarshal.GetReference(y){fused}";
             DepthwiseGeometry behind = context.FusedPadding is { } padding ? Behind(padding) : default;
             PaddingFusion.EmitDispatch(code, context, $"DepthwiseConvolve_{suffix}", arguments, plan.Paths(context.Target), behind.PadTop, behind.PadLeft);
