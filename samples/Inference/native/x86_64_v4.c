@@ -2,20 +2,23 @@
  * One artefact for AVX2 and AVX-512 machines (linked into the x86-64-v3 NativeAOT executable only).
  *
  * NativeAOT compiles for one instruction set and cannot put AVX-512 code behind a run-time check
- * (dotnet/runtime#68110), so the publish makes two executables of the same program: `Inference` for x86-64-v3
- * (AVX2) and `Inference-x86-64-v4` (AVX-512) beside it. This constructor runs before `main`, so before the .NET
- * runtime starts: on a CPU and OS with AVX-512 it replaces the process with the twin (execv: same process id,
- * arguments, environment, output and exit code). Deciding here, not in C#, saves the start-up of a runtime that
- * would be thrown away (about 6 ms here). Without AVX-512, without the twin, or with CNN_VECTOR_WIDTH set to
- * anything but 512, it returns and the program goes on as the AVX2 build.
+ * (dotnet/runtime#68110), so the publish compiles the same program twice: the executable `Inference` for x86-64-v3
+ * (AVX2) and the shared library `Inference-x86-64-v4.so` (AVX-512) beside it, whose one export,
+ * `cnn_inference_main`, is the program's Main. This constructor runs before `main`, so before the executable's .NET
+ * runtime starts: on a CPU and OS with AVX-512 it loads the library, runs the program there (the library starts its
+ * own runtime) and exits with its exit code; the executable's runtime never starts. Same process, arguments,
+ * environment, output and exit code; no second process start (execve of a twin executable cost about 2 ms here).
+ * Without AVX-512, without the library, or with CNN_VECTOR_WIDTH set to anything but 512, it returns and the program
+ * goes on as the AVX2 build.
  */
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define TWIN_SUFFIX "-x86-64-v4"
+#define TWIN_SUFFIX "-x86-64-v4.so"
 
 /* x86-64-v4: AVX-512 F, DQ, CD, BW and VL in CPUID.7.0:EBX, and the OS saving the opmask and 512-bit registers. */
 static int cpu_and_os_have_avx512(void)
@@ -38,7 +41,7 @@ static int cpu_and_os_have_avx512(void)
 /* glibc calls the functions of .init_array with main's arguments. */
 __attribute__((constructor)) static void cnn_hand_over_to_x86_64_v4(int argc, char **argv, char **envp)
 {
-    (void)argc;
+    (void)envp;
     const char *width = getenv("CNN_VECTOR_WIDTH");
     if (width != NULL && width[0] != '\0' && strcmp(width, "512") != 0)
         return;
@@ -49,8 +52,16 @@ __attribute__((constructor)) static void cnn_hand_over_to_x86_64_v4(int argc, ch
     if (length <= 0 || (size_t)length >= sizeof path - sizeof TWIN_SUFFIX)
         return;
     memcpy(path + length, TWIN_SUFFIX, sizeof TWIN_SUFFIX);
-    if (access(path, X_OK) != 0)
+    /* RTLD_LOCAL: the library's symbols stay its own (it exports only cnn_inference_main and the runtime's debug
+       header, and binds its own references itself). */
+    void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL)
+        return; /* Missing or not loadable: carry on with AVX2. */
+    int (*program_main)(int, char **) = (int (*)(int, char **))dlsym(library, "cnn_inference_main");
+    if (program_main == NULL)
+    {
+        dlclose(library);
         return;
-    execve(path, argv, envp);
-    /* Still here: execve failed. Carry on with AVX2. */
+    }
+    exit(program_main(argc, argv));
 }
