@@ -230,7 +230,7 @@ public sealed partial class CnnGenerator
             w.Line("/// </summary>");
             using (w.Block($"private float BatchStep(BatchWorkspace ws, {ros} inputs, {span} gradients, bool updateMovingStatistics, int threads, {span} outputs)"))
             {
-                w.Line($"{ros} p = _parameters;");
+                w.Line($"{ros} p = {ParameterReads(spec)};");
                 w.Line("int count = ws.Count;");
                 w.Line("inputs.CopyTo(ws.Inputs);");
                 w.Line("// The slices' buffers are zero: new, or cleared by the last step's sum (unless it stopped half-way).");
@@ -292,7 +292,7 @@ public sealed partial class CnnGenerator
             if (compilation.SkipLocalsInit) w.Line("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
             using (w.Block("private void BatchPhase(BatchWorkspace ws, int phase, int slice)"))
             {
-                w.Line($"{ros} p = _parameters;");
+                w.Line($"{ros} p = {ParameterReads(spec)};");
                 w.Line($"{span} gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);");
                 w.Line("float scale = 1f / ws.Count; // the gradient of the mean loss");
                 using (w.Block("for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)"))

@@ -38,7 +38,7 @@ public sealed partial class CnnGenerator
             using (OpenClass(code, spec, "Every shape below is a\n// constant worked out at build time; each layer has its own Forward_/Backward_ method, whose\n// register-blocked SIMD kernels are in the file that ends in .Cnn.Kernels.g.cs."))
             {
                 EmitShapeMembers(code, spec, plan);
-                EmitStorage(code, plan);
+                EmitStorage(code, spec, plan);
                 EmitForward(code, spec, plan, compilation);
                 EmitTraining(code, spec, plan, compilation);
                 EmitBatchTraining(code, spec, plan, compilation);
@@ -225,18 +225,47 @@ public sealed partial class CnnGenerator
             }
         }
 
-        private static void EmitStorage(SourceWriter w, Plan plan)
+        /// <summary>What the passes read the parameters from: the array, or for a model with <c>[EmbeddedWeights]</c> the property that reads the weights compiled in until there is an array.</summary>
+        internal static string ParameterReads(NetworkSpec spec) => spec.ReadsEmbeddedWeights ? "ParameterValues" : "_parameters";
+
+        private static void EmitStorage(SourceWriter w, NetworkSpec spec, Plan plan)
         {
-            w.Line("private readonly float[] _parameters = new float[ParameterCount];");
-            w.Line();
-            w.Line("/// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>");
-            w.Line("public global::System.Span<float> Parameters => _parameters;");
+            if (spec.ReadsEmbeddedWeights)
+            {
+                w.Line("// [EmbeddedWeights]: a model made by CreateWithEmbeddedWeights() reads the weights compiled into the assembly");
+                w.Line("// where they lie, until something asks for Parameters; then they are copied once into _parameters. So an");
+                w.Line("// inference-only program never copies them.");
+                w.Line("private float[]? _parameters;");
+                w.Line("private global::Cnn.EmbeddedParameters? _embeddedParameters = null;");
+                w.Line();
+                w.Line("/// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>");
+                w.Line("public global::System.Span<float> Parameters => _parameters ?? CopyEmbeddedParameters();");
+                w.Line();
+                w.Line("/// <summary>The parameters as the passes read them: the weights compiled in, until there is an array.</summary>");
+                w.Line($"private {Names.ReadOnlySpan} ParameterValues =>");
+                using (w.Indent())
+                    w.Line("_parameters is null && _embeddedParameters is not null ? _embeddedParameters.Values : Parameters;");
+                w.Line();
+                using (w.Block("private float[] CopyEmbeddedParameters()"))
+                {
+                    w.Line("var values = new float[ParameterCount];");
+                    w.Line("_embeddedParameters?.Values.CopyTo(values);");
+                    w.Line("return global::System.Threading.Interlocked.CompareExchange(ref _parameters, values, null) ?? values;");
+                }
+            }
+            else
+            {
+                w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+                w.Line();
+                w.Line("/// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>");
+                w.Line("public global::System.Span<float> Parameters => _parameters;");
+            }
             w.Line();
             w.Line("/// <summary>Glorot-uniform kernels and zero biases (Keras defaults), drawn from <paramref name=\"seed\"/>.</summary>");
             using (w.Block("public void InitializeParameters(int seed)"))
             {
                 w.Line("var random = new global::Cnn.RandomSource(unchecked((ulong)seed));");
-                w.Line($"{Names.Span} p = _parameters;");
+                w.Line($"{Names.Span} p = {(spec.ReadsEmbeddedWeights ? "Parameters" : "_parameters")};");
                 foreach ((LayerContext context, ParameterTensor tensor, _) in Tensors(plan))
                 {
                     string slice = $"p.Slice({context.Offset(tensor.Name)}, {tensor.Length})";
@@ -279,7 +308,7 @@ public sealed partial class CnnGenerator
             {
                 w.Line($"{Names.Kernels}.CheckLength(input.Length, InputSize, nameof(input));");
                 w.Line($"{Names.Kernels}.CheckLength(output.Length, OutputSize, nameof(output));");
-                w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+                w.Line($"{Names.ReadOnlySpan} p = {ParameterReads(spec)};");
                 activations.EmitDeclarations(w);
                 foreach (LayerContext context in plan.Layers)
                 {
@@ -413,7 +442,7 @@ public sealed partial class CnnGenerator
             if (skip.Length > 0) w.Line(skip);
             using (w.Block($"private float Backpropagate({Names.ReadOnlySpan} input, {Names.ReadOnlySpan} targets, int outputIndex, {Names.Span} gradients, {Names.Span} inputGradient, bool dropout, ulong dropoutSeed, {Names.Span} output)"))
             {
-                w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+                w.Line($"{Names.ReadOnlySpan} p = {ParameterReads(spec)};");
                 activations.EmitDeclarations(w);
                 w.Line();
                 w.Line("// Forward");
@@ -628,7 +657,7 @@ public sealed partial class CnnGenerator
             if (skip.Length > 0) w.Line(skip);
             using (w.Block($"private void ExplainLayer({Names.ReadOnlySpan} input, int layerIndex, int channel, {Names.Span} output, {Names.Span} inputGradient)"))
             {
-                w.Line($"{Names.ReadOnlySpan} p = _parameters;");
+                w.Line($"{Names.ReadOnlySpan} p = {ParameterReads(spec)};");
                 activations.EmitDeclarations(w);
                 w.Line();
                 w.Line("// Forward, up to layerIndex");

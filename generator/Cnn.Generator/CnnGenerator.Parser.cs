@@ -112,6 +112,11 @@ public sealed partial class CnnGenerator
                 ? new NetworkSpec(ReadHierarchy(symbol), InputShape(inputDims!), loss, result.Layers, result.StackBytes, stackBudget)
                 : null;
             EmbeddedWeightsRequest? embedded = EmbeddedWeightsReader.Read(symbol, spec, cancellationToken);
+            if (embedded is not null && spec is not null)
+            {
+                spec = spec with { ReadsEmbeddedWeights = true };
+                embedded = embedded with { Spec = spec };
+            }
             // An invalid network still gets its public members, as throwing stand-ins, so that the user sees the CNN
             // diagnostics alone rather than one "no member named Forward" error for every use of the model.
             FallbackSpec? fallback = spec is null && classValid
@@ -188,7 +193,7 @@ public sealed partial class CnnGenerator
             "InputSize", "OutputSize", "ParameterCount", "TrainingLoss", "InputShape", "OutputShape", "Summary", "Layers",
             "ParameterTensors", "Parameters", "InitializeParameters", "Forward", "Predict", "AccumulateGradients",
             "AccumulateOutputGradients", "InputGradient", "AccumulateGradientsCore", "Backpropagate", "s_layers",
-            "s_parameterTensors", "_parameters",
+            "s_parameterTensors", "_parameters", "_embeddedParameters", "ParameterValues", "CopyEmbeddedParameters",
         };
 
         /// <summary>The prefixes of generated members named after layers: methods, and the size and offset constants.</summary>

@@ -28,6 +28,79 @@ public class EmbeddedWeightsTests
         Assert.Contains(embedded.Parameters.ToArray(), v => v != 0);
     }
 
+    /// <summary>The model's own parameter array (null until something asks for Parameters), by reflection.</summary>
+    private static float[]? ParameterArray(object model) =>
+        (float[]?)model.GetType().GetField("_parameters", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(model);
+
+    [Fact]
+    public unsafe void CreateWithEmbeddedWeights_ReadsTheWeightsWhereTheAssemblyHoldsThem_UntilParametersIsAsked()
+    {
+        float[] image = PgmPixels("test-0-ankle-boot.pgm");
+        var copied = new EmbeddedFashionCnn();
+        copied.LoadEmbeddedWeights();
+        var expected = new float[10];
+        copied.Forward(image, expected);
+
+        EmbeddedFashionCnn model = EmbeddedFashionCnn.CreateWithEmbeddedWeights();
+        var output = new float[10];
+        model.Forward(image, output);
+        Assert.Equal(expected, output);
+        var gradient = new float[EmbeddedFashionCnn.InputSize];
+        model.InputGradient(image, 9, gradient);
+        Assert.Contains(gradient, g => g != 0);
+        Assert.Null(ParameterArray(model)); // no copy: read in place
+
+        // The values read are the resource's own memory, inside the assembly's image.
+        using var stream = (UnmanagedMemoryStream)typeof(EmbeddedFashionCnn).Assembly.GetManifestResourceStream(EmbeddedFashionCnn.EmbeddedWeightsResourceName)!;
+        EmbeddedParameters borrowed = EmbeddedWeights.Borrow(new EmbeddedFashionCnn(), typeof(EmbeddedFashionCnn).Assembly, EmbeddedFashionCnn.EmbeddedWeightsResourceName)!;
+        Assert.NotNull(borrowed);
+        byte* start = stream.PositionPointer, values = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(borrowed.Values));
+        Assert.InRange((long)(values - start), 8, stream.Length - EmbeddedFashionCnn.ParameterCount * sizeof(float));
+        Assert.Equal(EmbeddedFashionCnn.ParameterCount, borrowed.Values.Length);
+
+        // Asking for Parameters copies them once; writing there changes this model and no other.
+        Span<float> parameters = model.Parameters;
+        Assert.NotNull(ParameterArray(model));
+        Assert.Equal(copied.Parameters.ToArray(), parameters.ToArray());
+        parameters[^1] += 5f; // dense_1.bias of class 9
+        model.Forward(image, output);
+        Assert.True(output[9] > expected[9]);
+        EmbeddedFashionCnn.CreateWithEmbeddedWeights().Forward(image, output);
+        Assert.Equal(expected, output);
+        Assert.Equal(copied.Parameters.ToArray(), borrowed.Values.ToArray());
+    }
+
+    [Fact]
+    public void CreateWithEmbeddedWeights_CopiesWeightsThatLieInAnotherOrder()
+    {
+        TinyInOrder inOrder = TinyInOrder.CreateWithEmbeddedWeights();
+        TinyOutOfOrder outOfOrder = TinyOutOfOrder.CreateWithEmbeddedWeights();
+        Assert.Null(ParameterArray(inOrder));
+        Assert.NotNull(ParameterArray(outOfOrder));
+        float[] expected = Enumerable.Range(0, TinyInOrder.ParameterCount).Select(k => k * 0.125f - 1f).ToArray();
+        Assert.Equal(expected, inOrder.Parameters.ToArray());
+        Assert.Equal(expected, outOfOrder.Parameters.ToArray());
+        float[] input = [0.5f, -1f, 0.25f, 2f];
+        float[] a = new float[2], b = new float[2];
+        TinyInOrder.CreateWithEmbeddedWeights().Forward(input, a);
+        outOfOrder.Forward(input, b);
+        Assert.Equal(a, b);
+        Assert.Contains(a, v => v != 0);
+    }
+
+    [Fact]
+    public void Borrow_RejectsAMissingResource_AndAModelThatDoesNotFit()
+    {
+        var e = Assert.Throws<CnnDataException>(() => EmbeddedWeights.Borrow(new EmbeddedFashionCnn(), typeof(EmbeddedWeightsTests).Assembly, "Cnn.EmbeddedWeights/nothing.safetensors"));
+        Assert.Contains("has no such resource", e.Message);
+        var model = new TinyInOrder();
+        model.InitializeParameters(3);
+        float[] before = model.Parameters.ToArray();
+        e = Assert.Throws<CnnDataException>(() => EmbeddedWeights.Borrow(model, typeof(EmbeddedFashionCnn).Assembly, EmbeddedFashionCnn.EmbeddedWeightsResourceName));
+        Assert.Contains("tensor 'dense.kernel' has shape [576, 64] but the model needs [4, 3]", e.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
     [Fact]
     public void TheWeightsAreAResource_NotALiteral()
     {

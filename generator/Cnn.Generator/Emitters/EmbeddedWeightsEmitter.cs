@@ -47,13 +47,17 @@ internal static class EmbeddedWeightsEmitter
             if (spec.CanCreate)
             {
                 w.Line();
-                w.Line($"/// <summary>A new model whose parameters are the weights compiled in from <c>{file}</c>; no file is read at run time.</summary>");
+                w.Line("/// <summary>");
+                w.Line($"/// A new model whose parameters are the weights compiled in from <c>{file}</c>; no file is read at run time.");
+                w.Line("/// The model reads them where the assembly holds them (checked as <see cref=\"LoadEmbeddedWeights\"/> checks them), and");
+                w.Line("/// copies them into an array of its own only when something asks for <see cref=\"Parameters\"/>.");
+                w.Line("/// </summary>");
                 w.Line("/// <exception cref=\"global::Cnn.CnnDataException\">The resource is missing or does not fit the network.</exception>");
                 w.Line(CnnGenerator.Emitter.GeneratedCodeAttribute);
                 using (w.Block($"public static {className} CreateWithEmbeddedWeights()"))
                 {
                     w.Line($"var model = new {className}();");
-                    w.Line("model.LoadEmbeddedWeights();");
+                    w.Line($"model._embeddedParameters = global::Cnn.EmbeddedWeights.Borrow(model, typeof({className}).Assembly, EmbeddedWeightsResourceName);");
                     w.Line("return model;");
                 }
             }

@@ -185,5 +185,5 @@ internal sealed record BatchNormalizationSpec(double Momentum, double Epsilon, b
 
     /// <inheritdoc/>
     public override void EmitBatchUpdateCall(SourceWriter w, LayerContext context, BatchCall call) =>
-        w.Line($"UpdateMovingStatistics_{context.MethodSuffix}(_parameters, {call.Statistics});");
+        w.Line($"UpdateMovingStatistics_{context.MethodSuffix}(Parameters, {call.Statistics});");
 }

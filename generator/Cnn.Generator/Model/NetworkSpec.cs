@@ -17,6 +17,12 @@ namespace Cnn.Generator.Model;
 /// <param name="StackBudget">The budget above which buffers come from a pool instead of the stack.</param>
 internal sealed record NetworkSpec(HierarchyInfo Hierarchy, TensorShape Input, Loss Loss, EquatableArray<LayerSpec> Layers, long StackBytes, long StackBudget)
 {
+    /// <summary>
+    /// Whether the class has <c>[EmbeddedWeights]</c>: then its passes read the weights compiled in where they lie
+    /// until something asks for <c>Parameters</c> (see <c>Cnn.EmbeddedParameters</c>).
+    /// </summary>
+    public bool ReadsEmbeddedWeights { get; init; }
+
     /// <summary>The output shape (the last layer's).</summary>
     public TensorShape Output => Layers.Count == 0 ? Input : Layers[Layers.Count - 1].Output;
 

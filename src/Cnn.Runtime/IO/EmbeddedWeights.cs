@@ -62,12 +62,86 @@ public static class EmbeddedWeights
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
-        List<SafeTensorInfo> tensors = SafeTensorsFile.ParseHeader(bytes, source, new Dictionary<string, string>(StringComparer.Ordinal), out long dataStart);
+        SafeTensorInfo[] matched = Match(model, bytes, source, out long dataStart);
+        IReadOnlyList<ParameterTensorInfo> expectedTensors = model.ParameterTensors;
+        Span<float> parameters = model.Parameters;
+        for (int k = 0; k < matched.Length; k++)
+        {
+            ParameterTensorInfo expected = expectedTensors[k];
+            ReadOnlySpan<byte> data = Data(bytes, dataStart, matched[k]);
+            Span<float> target = parameters.Slice(expected.Offset, expected.Length);
+            if (BitConverter.IsLittleEndian)
+                MemoryMarshal.Cast<byte, float>(data).CopyTo(target);
+            else
+                for (int i = 0; i < target.Length; i++) target[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float)));
+        }
+    }
+
+    /// <summary>
+    /// Checks the resource <paramref name="resourceName"/> of <paramref name="assembly"/> against
+    /// <paramref name="model"/> as <see cref="Load(ICnnModel, Assembly, string)"/> does. Where the loaded assembly
+    /// holds the resource in memory (NativeAOT and the JIT both do) and its F32 tensors lie back to back in the
+    /// model's own order (as this library's writers and <c>dotnet cnn import</c> write them) on a little-endian
+    /// machine, returns that memory for the model to read in place, and leaves the model's parameters alone.
+    /// Otherwise copies the weights into <see cref="ICnnModel.Parameters"/> as <c>Load</c> does and returns null.
+    /// The generated <c>CreateWithEmbeddedWeights()</c> calls this.
+    /// </summary>
+    /// <exception cref="CnnDataException">The resource is missing, malformed, or does not fit the model.</exception>
+    public static EmbeddedParameters? Borrow(ICnnModel model, Assembly assembly, string resourceName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentNullException.ThrowIfNull(resourceName);
+        using (Stream? stream = assembly.GetManifestResourceStream(resourceName))
+        {
+            if (stream is UnmanagedMemoryStream mapped && mapped.Length - mapped.Position <= Array.MaxLength && BitConverter.IsLittleEndian)
+            {
+                unsafe
+                {
+                    var bytes = new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position));
+                    SafeTensorInfo[] matched = Match(model, bytes, resourceName, out long dataStart);
+                    if (InModelOrder(model, matched))
+                    {
+                        byte* values = mapped.PositionPointer + dataStart + (matched.Length == 0 ? 0 : matched[0].Begin);
+                        // An assembly may place a resource at any byte: floats not 4-byte aligned are read in place
+                        // only where loads need no alignment (x64, ARM64 and WebAssembly), else copied.
+                        if ((nuint)values % sizeof(float) == 0 || ReadsUnalignedFloats)
+                            return new EmbeddedParameters((float*)values, model.ParameterCount, assembly);
+                    }
+                }
+            }
+        }
+        Load(model, assembly, resourceName);
+        return null;
+    }
+
+    private static bool ReadsUnalignedFloats => RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64 or Architecture.Wasm;
+
+    /// <summary>Whether the matched tensors lie back to back in the file exactly where they lie in the parameters.</summary>
+    private static bool InModelOrder(ICnnModel model, SafeTensorInfo[] matched)
+    {
+        IReadOnlyList<ParameterTensorInfo> expected = model.ParameterTensors;
+        long first = matched.Length == 0 ? 0 : matched[0].Begin;
+        long total = 0;
+        for (int k = 0; k < matched.Length; k++)
+        {
+            if (matched[k].Begin - first != (long)expected[k].Offset * sizeof(float)) return false;
+            total += expected[k].Length;
+        }
+        return total == model.ParameterCount;
+    }
+
+    /// <summary>
+    /// Every check of the bytes against the model (each tensor present once, F32, the right shape, finite values, no
+    /// extras); returns the file's entry for each of the model's tensors, in the model's order.
+    /// </summary>
+    private static SafeTensorInfo[] Match(ICnnModel model, ReadOnlySpan<byte> bytes, string source, out long dataStart)
+    {
+        List<SafeTensorInfo> tensors = SafeTensorsFile.ParseHeader(bytes, source, new Dictionary<string, string>(StringComparer.Ordinal), out dataStart);
         var byName = new Dictionary<string, SafeTensorInfo>(tensors.Count, StringComparer.Ordinal);
         foreach (SafeTensorInfo tensor in tensors) byName[tensor.Name] = tensor;
         IReadOnlyList<ParameterTensorInfo> expectedTensors = model.ParameterTensors;
 
-        // First every check, on the file's own bytes; then the copies, so that a bad file changes nothing.
         var matched = new SafeTensorInfo[expectedTensors.Count];
         for (int k = 0; k < matched.Length; k++)
         {
@@ -89,18 +163,7 @@ public static class EmbeddedWeights
             string extra = tensors.First(t => byName.ContainsKey(t.Name)).Name;
             throw new CnnDataException(source, $"tensor '{extra}' does not belong to this model (its tensors are {string.Join(", ", expectedTensors.Select(t => t.Name))})");
         }
-
-        Span<float> parameters = model.Parameters;
-        for (int k = 0; k < matched.Length; k++)
-        {
-            ParameterTensorInfo expected = expectedTensors[k];
-            ReadOnlySpan<byte> data = Data(bytes, dataStart, matched[k]);
-            Span<float> target = parameters.Slice(expected.Offset, expected.Length);
-            if (BitConverter.IsLittleEndian)
-                MemoryMarshal.Cast<byte, float>(data).CopyTo(target);
-            else
-                for (int i = 0; i < target.Length; i++) target[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float)));
-        }
+        return matched;
     }
 
     private static ReadOnlySpan<byte> Data(ReadOnlySpan<byte> bytes, long dataStart, SafeTensorInfo tensor) =>

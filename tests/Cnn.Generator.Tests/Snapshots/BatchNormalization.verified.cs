@@ -620,9 +620,9 @@ ________________________________________________________________________________
             if (!outputs.IsEmpty) for (int i = 0; i < count; i++) new global::System.Span<float>(ws.Activations, 784 + i * BatchBlockSize, OutputSize).CopyTo(outputs.Slice(i * OutputSize, OutputSize));
             if (updateMovingStatistics)
             {
-                UpdateMovingStatistics_batch_normalization(_parameters, new global::System.Span<float>(ws.Statistics, 0, 16));
-                UpdateMovingStatistics_batch_normalization_1(_parameters, new global::System.Span<float>(ws.Statistics, 16, 16));
-                UpdateMovingStatistics_features(_parameters, new global::System.Span<float>(ws.Statistics, 32, 16));
+                UpdateMovingStatistics_batch_normalization(Parameters, new global::System.Span<float>(ws.Statistics, 0, 16));
+                UpdateMovingStatistics_batch_normalization_1(Parameters, new global::System.Span<float>(ws.Statistics, 16, 16));
+                UpdateMovingStatistics_features(Parameters, new global::System.Span<float>(ws.Statistics, 32, 16));
             }
             ws.Model = null;
             return (float)(loss / count);

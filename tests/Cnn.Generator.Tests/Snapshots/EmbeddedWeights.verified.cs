@@ -21,13 +21,17 @@ namespace App
             public void LoadEmbeddedWeights() =>
                 global::Cnn.EmbeddedWeights.Load(this, typeof(Net).Assembly, EmbeddedWeightsResourceName);
 
-            /// <summary>A new model whose parameters are the weights compiled in from <c>weights/net.safetensors</c>; no file is read at run time.</summary>
+            /// <summary>
+            /// A new model whose parameters are the weights compiled in from <c>weights/net.safetensors</c>; no file is read at run time.
+            /// The model reads them where the assembly holds them (checked as <see cref="LoadEmbeddedWeights"/> checks them), and
+            /// copies them into an array of its own only when something asks for <see cref="Parameters"/>.
+            /// </summary>
             /// <exception cref="global::Cnn.CnnDataException">The resource is missing or does not fit the network.</exception>
             [global::System.CodeDom.Compiler.GeneratedCode("Cnn.Generator", "{version}")]
             public static Net CreateWithEmbeddedWeights()
             {
                 var model = new Net();
-                model.LoadEmbeddedWeights();
+                model._embeddedParameters = global::Cnn.EmbeddedWeights.Borrow(model, typeof(Net).Assembly, EmbeddedWeightsResourceName);
                 return model;
             }
         }
