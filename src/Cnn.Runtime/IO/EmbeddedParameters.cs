@@ -13,7 +13,7 @@ public sealed unsafe class EmbeddedParameters
 {
     private readonly float* _values;
     private readonly int _length;
-    // The memory belongs to the assembly's loaded image: holding the assembly keeps it there.
+    // The memory belongs to the assembly's loaded image: holding the assembly keeps it there (a collectible one too).
     private readonly Assembly _owner;
 
     internal EmbeddedParameters(float* values, int length, Assembly owner)
@@ -25,7 +25,4 @@ public sealed unsafe class EmbeddedParameters
 
     /// <summary>The parameters, in the layout of the model's <c>Parameters</c>.</summary>
     public ReadOnlySpan<float> Values => new(_values, _length);
-
-    /// <summary>The assembly whose resource holds the values.</summary>
-    public Assembly Assembly => _owner;
 }

@@ -63,18 +63,7 @@ public static class EmbeddedWeights
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
         SafeTensorInfo[] matched = Match(model, bytes, source, out long dataStart);
-        IReadOnlyList<ParameterTensorInfo> expectedTensors = model.ParameterTensors;
-        Span<float> parameters = model.Parameters;
-        for (int k = 0; k < matched.Length; k++)
-        {
-            ParameterTensorInfo expected = expectedTensors[k];
-            ReadOnlySpan<byte> data = Data(bytes, dataStart, matched[k]);
-            Span<float> target = parameters.Slice(expected.Offset, expected.Length);
-            if (BitConverter.IsLittleEndian)
-                MemoryMarshal.Cast<byte, float>(data).CopyTo(target);
-            else
-                for (int i = 0; i < target.Length; i++) target[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float)));
-        }
+        CopyInto(model, bytes, matched, dataStart);
     }
 
     /// <summary>
@@ -100,19 +89,36 @@ public static class EmbeddedWeights
                 {
                     var bytes = new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position));
                     SafeTensorInfo[] matched = Match(model, bytes, resourceName, out long dataStart);
-                    if (InModelOrder(model, matched))
-                    {
-                        byte* values = mapped.PositionPointer + dataStart + (matched.Length == 0 ? 0 : matched[0].Begin);
-                        // An assembly may place a resource at any byte: floats not 4-byte aligned are read in place
-                        // only where loads need no alignment (x64, ARM64 and WebAssembly), else copied.
-                        if ((nuint)values % sizeof(float) == 0 || ReadsUnalignedFloats)
-                            return new EmbeddedParameters((float*)values, model.ParameterCount, assembly);
-                    }
+                    byte* values = mapped.PositionPointer + dataStart + (matched.Length == 0 ? 0 : matched[0].Begin);
+                    // An assembly may place a resource at any byte: floats not 4-byte aligned are read in place only
+                    // where loads need no alignment (x64, ARM64 and WebAssembly), else copied.
+                    if (InModelOrder(model, matched) && ((nuint)values % sizeof(float) == 0 || ReadsUnalignedFloats))
+                        return new EmbeddedParameters((float*)values, model.ParameterCount, assembly);
+                    CopyInto(model, bytes, matched, dataStart);
+                    GC.KeepAlive(assembly);
+                    return null;
                 }
             }
         }
         Load(model, assembly, resourceName);
         return null;
+    }
+
+    /// <summary>Copies the matched tensors' data into the model's parameters.</summary>
+    private static void CopyInto(ICnnModel model, ReadOnlySpan<byte> bytes, SafeTensorInfo[] matched, long dataStart)
+    {
+        IReadOnlyList<ParameterTensorInfo> expectedTensors = model.ParameterTensors;
+        Span<float> parameters = model.Parameters;
+        for (int k = 0; k < matched.Length; k++)
+        {
+            ParameterTensorInfo expected = expectedTensors[k];
+            ReadOnlySpan<byte> data = Data(bytes, dataStart, matched[k]);
+            Span<float> target = parameters.Slice(expected.Offset, expected.Length);
+            if (BitConverter.IsLittleEndian)
+                MemoryMarshal.Cast<byte, float>(data).CopyTo(target);
+            else
+                for (int i = 0; i < target.Length; i++) target[i] = BinaryPrimitives.ReadSingleLittleEndian(data.Slice(i * sizeof(float)));
+        }
     }
 
     private static bool ReadsUnalignedFloats => RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64 or Architecture.Wasm;
