@@ -167,7 +167,8 @@ public static class EmbeddedWeights
         if (byName.Count > 0)
         {
             string extra = tensors.First(t => byName.ContainsKey(t.Name)).Name;
-            throw new CnnDataException(source, $"tensor '{extra}' does not belong to this model (its tensors are {string.Join(", ", expectedTensors.Select(t => t.Name))})");
+            string names = string.Join(", ", expectedTensors.Take(8).Select(t => t.Name)) + (expectedTensors.Count > 8 ? $", ... ({expectedTensors.Count} in all)" : "");
+            throw new CnnDataException(source, $"tensor {SafeTensorsFile.Quote(extra)} does not belong to this model (its tensors are {names})");
         }
         return matched;
     }

@@ -176,8 +176,9 @@ internal sealed class Mutator(int seed)
                 var numbers = System.Text.RegularExpressions.Regex.Matches(text, "-?[0-9]+");
                 if (numbers.Count == 0) break;
                 var match = numbers[Random.Next(numbers.Count)];
-                string replacement = Random.Next(3) == 0
-                    ? (long.Parse(match.Value, System.Globalization.CultureInfo.InvariantCulture) + Random.Next(-8, 9)).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                // (A run of digits from an earlier mutation may not fit a long: then a number from the list.)
+                string replacement = Random.Next(3) == 0 && long.TryParse(match.Value, System.Globalization.CultureInfo.InvariantCulture, out long value)
+                    ? (value + Random.Next(-8, 9)).ToString(System.Globalization.CultureInfo.InvariantCulture)
                     : s_jsonNumbers[Random.Next(s_jsonNumbers.Length)];
                 Log.Add($"number {match.Value} at {match.Index} -> {replacement}");
                 return Encoding.UTF8.GetBytes(text[..match.Index] + replacement + text[(match.Index + match.Length)..]);

@@ -117,6 +117,41 @@ public class ReaderFuzzTests
         Assert.True(loaded > 0, "some mutations (of values only) are valid files and must load");
     }
 
+    [Fact]
+    public void EmbeddedWeightsLoad_10000MutatedFiles_LeaveTheParametersUnchanged()
+    {
+        // The checks behind CreateWithEmbeddedWeights() and LoadEmbeddedWeights() (EmbeddedWeights.Borrow and Load
+        // share them): F32 only, every tensor, no extras, finite values.
+        byte[][] seeds = [WeightsSeed()];
+        var model = new TestModel();
+        model.InitializeParameters(13);
+        float[] original = model.Parameters.ToArray();
+        int loaded = 0;
+        int rejected = FuzzRunner.Run("embedded", 10_000, seed: 3, Format.SafeTensors, seeds, (bytes, source) =>
+        {
+            try
+            {
+                EmbeddedWeights.Load(model, bytes.AsSpan(), source);
+            }
+            catch (CnnDataException)
+            {
+                if (!MemoryExtensions.SequenceEqual(
+                        System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters),
+                        System.Runtime.InteropServices.MemoryMarshal.AsBytes(original.AsSpan())))
+                    throw new InvalidOperationException("a failed load changed the parameters");
+                throw;
+            }
+            loaded++;
+            SafeTensorsFile file = SafeTensorsFile.Parse(bytes, source);
+            foreach (ParameterTensorInfo tensor in model.ParameterTensors)
+                if (!file.ReadSingles(tensor.Name).AsSpan().SequenceEqual(model.Parameters.Slice(tensor.Offset, tensor.Length)))
+                    throw new InvalidOperationException($"tensor {tensor.Name} was not loaded as the file holds it");
+            original.CopyTo(model.Parameters);
+        });
+        Assert.InRange(rejected, 5_000, 10_000);
+        Assert.True(loaded > 0, "some mutations (of values only) are valid files and must load");
+    }
+
     private static class Idx_
     {
         private static byte[] Make(int[] dims)
