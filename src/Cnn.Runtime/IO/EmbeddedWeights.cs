@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Cnn;
@@ -24,22 +25,11 @@ public static class EmbeddedWeights
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(assembly);
         ArgumentNullException.ThrowIfNull(resourceName);
-        using Stream stream = assembly.GetManifestResourceStream(resourceName)
-            ?? throw new CnnDataException(resourceName,
-                $"assembly '{assembly.GetName().Name}' has no such resource: declare the weight file as <CnnEmbeddedWeights Include=\"...\" /> in the project, with Cnn.Runtime.props imported");
-        if (stream is UnmanagedMemoryStream mapped && mapped.Length - mapped.Position <= Array.MaxLength)
+        ReadResource(assembly, resourceName, (bytes, _) =>
         {
-            unsafe
-            {
-                // The stream's memory belongs to the assembly, which the caller's reference keeps loaded.
-                Load(model, new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position)), resourceName);
-            }
-            GC.KeepAlive(assembly);
-            return;
-        }
-        byte[] bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        Load(model, bytes, resourceName);
+            Load(model, bytes, resourceName);
+            return true;
+        });
     }
 
     /// <summary>
@@ -81,27 +71,51 @@ public static class EmbeddedWeights
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(assembly);
         ArgumentNullException.ThrowIfNull(resourceName);
-        using (Stream? stream = assembly.GetManifestResourceStream(resourceName))
+        return ReadResource(assembly, resourceName, (bytes, inAssembly) =>
         {
-            if (stream is UnmanagedMemoryStream mapped && mapped.Length - mapped.Position <= Array.MaxLength && BitConverter.IsLittleEndian)
+            SafeTensorInfo[] matched = Match(model, bytes, resourceName, out long dataStart);
+            if (inAssembly && BitConverter.IsLittleEndian && InModelOrder(model, matched))
             {
                 unsafe
                 {
-                    var bytes = new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position));
-                    SafeTensorInfo[] matched = Match(model, bytes, resourceName, out long dataStart);
-                    byte* values = mapped.PositionPointer + dataStart + (matched.Length == 0 ? 0 : matched[0].Begin);
+                    byte* values = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes)) + dataStart + (matched.Length == 0 ? 0 : matched[0].Begin);
                     // An assembly may place a resource at any byte: floats not 4-byte aligned are read in place only
                     // where loads need no alignment (x64, ARM64 and WebAssembly), else copied.
-                    if (InModelOrder(model, matched) && ((nuint)values % sizeof(float) == 0 || ReadsUnalignedFloats))
+                    if ((nuint)values % sizeof(float) == 0 || ReadsUnalignedFloats)
                         return new EmbeddedParameters((float*)values, model.ParameterCount, assembly);
-                    CopyInto(model, bytes, matched, dataStart);
-                    GC.KeepAlive(assembly);
-                    return null;
                 }
             }
+            CopyInto(model, bytes, matched, dataStart);
+            return null;
+        });
+    }
+
+    private delegate T ResourceReader<T>(ReadOnlySpan<byte> bytes, bool inAssembly);
+
+    /// <summary>
+    /// Calls <paramref name="read"/> with the bytes of the resource: where the loaded assembly holds them (NativeAOT
+    /// and the JIT both hand out an <see cref="UnmanagedMemoryStream"/> over them; <c>inAssembly</c> true), else a copy.
+    /// </summary>
+    /// <exception cref="CnnDataException">The assembly has no such resource.</exception>
+    private static T ReadResource<T>(Assembly assembly, string resourceName, ResourceReader<T> read)
+    {
+        using Stream stream = assembly.GetManifestResourceStream(resourceName)
+            ?? throw new CnnDataException(resourceName,
+                $"assembly '{assembly.GetName().Name}' has no such resource: declare the weight file as <CnnEmbeddedWeights Include=\"...\" /> in the project, with Cnn.Runtime.props imported");
+        if (stream is UnmanagedMemoryStream mapped && mapped.Length - mapped.Position <= Array.MaxLength)
+        {
+            T result;
+            unsafe
+            {
+                // The stream's memory belongs to the assembly, which the caller's reference keeps loaded.
+                result = read(new ReadOnlySpan<byte>(mapped.PositionPointer, (int)(mapped.Length - mapped.Position)), inAssembly: true);
+            }
+            GC.KeepAlive(assembly);
+            return result;
         }
-        Load(model, assembly, resourceName);
-        return null;
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return read(bytes, inAssembly: false);
     }
 
     /// <summary>Copies the matched tensors' data into the model's parameters.</summary>
