@@ -226,7 +226,7 @@ public sealed partial class CnnGenerator
         }
 
         /// <summary>What the passes read the parameters from: the array, or for a model with <c>[EmbeddedWeights]</c> the property that reads the weights compiled in until there is an array.</summary>
-        internal static string ParameterReads(NetworkSpec spec) => spec.ReadsEmbeddedWeights ? "ParameterValues" : "_parameters";
+        internal static string ParameterReads(NetworkSpec spec) => spec.ReadsEmbeddedWeights ? "ParameterValues" : "_parameters.Values";
 
         private static void EmitStorage(SourceWriter w, NetworkSpec spec, Plan plan)
         {
@@ -235,37 +235,38 @@ public sealed partial class CnnGenerator
                 w.Line("// [EmbeddedWeights]: a model made by CreateWithEmbeddedWeights() reads the weights compiled into the assembly");
                 w.Line("// where they lie, until something asks for Parameters; then they are copied once into _parameters. So an");
                 w.Line("// inference-only program never copies them.");
-                w.Line("private float[]? _parameters;");
+                w.Line("private global::Cnn.AlignedParameters? _parameters;");
                 w.Line("private global::Cnn.EmbeddedParameters? _embeddedParameters = null;");
                 w.Line();
                 w.Line("/// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>");
-                w.Line("public global::System.Span<float> Parameters => _parameters ?? CopyEmbeddedParameters();");
+                w.Line("public global::System.Span<float> Parameters => (_parameters ?? CopyEmbeddedParameters()).Values;");
                 w.Line();
                 w.Line("/// <summary>The parameters as the passes read them: the weights compiled in, until there is an array.</summary>");
                 w.Line($"private {Names.ReadOnlySpan} ParameterValues =>");
                 using (w.Indent())
                     w.Line("_parameters is null && _embeddedParameters is not null ? _embeddedParameters.Values : Parameters;");
                 w.Line();
-                using (w.Block("private float[] CopyEmbeddedParameters()"))
+                using (w.Block("private global::Cnn.AlignedParameters CopyEmbeddedParameters()"))
                 {
-                    w.Line("var values = new float[ParameterCount];");
-                    w.Line("_embeddedParameters?.Values.CopyTo(values);");
+                    w.Line("var values = new global::Cnn.AlignedParameters(ParameterCount);");
+                    w.Line("_embeddedParameters?.Values.CopyTo(values.Values);");
                     w.Line("return global::System.Threading.Interlocked.CompareExchange(ref _parameters, values, null) ?? values;");
                 }
             }
             else
             {
-                w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+                w.Line("// Zeroed, and starting on a 64-byte boundary so that the kernels' vector loads of weights never straddle two cache lines.");
+                w.Line("private readonly global::Cnn.AlignedParameters _parameters = new(ParameterCount);");
                 w.Line();
                 w.Line("/// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>");
-                w.Line("public global::System.Span<float> Parameters => _parameters;");
+                w.Line("public global::System.Span<float> Parameters => _parameters.Values;");
             }
             w.Line();
             w.Line("/// <summary>Glorot-uniform kernels and zero biases (Keras defaults), drawn from <paramref name=\"seed\"/>.</summary>");
             using (w.Block("public void InitializeParameters(int seed)"))
             {
                 w.Line("var random = new global::Cnn.RandomSource(unchecked((ulong)seed));");
-                w.Line($"{Names.Span} p = {(spec.ReadsEmbeddedWeights ? "Parameters" : "_parameters")};");
+                w.Line($"{Names.Span} p = {(spec.ReadsEmbeddedWeights ? "Parameters" : "_parameters.Values")};");
                 foreach ((LayerContext context, ParameterTensor tensor, _) in Tensors(plan))
                 {
                     string slice = $"p.Slice({context.Offset(tensor.Name)}, {tensor.Length})";

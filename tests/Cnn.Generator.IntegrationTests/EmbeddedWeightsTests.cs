@@ -28,9 +28,9 @@ public class EmbeddedWeightsTests
         Assert.Contains(embedded.Parameters.ToArray(), v => v != 0);
     }
 
-    /// <summary>The model's own parameter array (null until something asks for Parameters), by reflection.</summary>
-    private static float[]? ParameterArray(object model) =>
-        (float[]?)model.GetType().GetField("_parameters", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(model);
+    /// <summary>The model's own parameter storage (null until something asks for Parameters), by reflection.</summary>
+    private static AlignedParameters? ParameterArray(object model) =>
+        (AlignedParameters?)model.GetType().GetField("_parameters", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(model);
 
     [Fact]
     public unsafe void CreateWithEmbeddedWeights_ReadsTheWeightsWhereTheAssemblyHoldsThem_UntilParametersIsAsked()

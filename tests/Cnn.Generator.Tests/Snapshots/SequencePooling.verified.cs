@@ -111,16 +111,17 @@ ________________________________________________________________________________
     private const int Size_global_average_pooling1d = 6; // 6
     private const int Size_dense = 3; // 3
 
-    private readonly float[] _parameters = new float[ParameterCount];
+    // Zeroed, and starting on a 64-byte boundary so that the kernels' vector loads of weights never straddle two cache lines.
+    private readonly global::Cnn.AlignedParameters _parameters = new(ParameterCount);
 
     /// <summary>All parameters, layer by layer, each kernel then its bias (SPEC §2). Writing into it changes the model.</summary>
-    public global::System.Span<float> Parameters => _parameters;
+    public global::System.Span<float> Parameters => _parameters.Values;
 
     /// <summary>Glorot-uniform kernels and zero biases (Keras defaults), drawn from <paramref name="seed"/>.</summary>
     public void InitializeParameters(int seed)
     {
         var random = new global::Cnn.RandomSource(unchecked((ulong)seed));
-        global::System.Span<float> p = _parameters;
+        global::System.Span<float> p = _parameters.Values;
         // dense.kernel [6, 3]: fan in 6, fan out 3
         global::Cnn.Initializers.GlorotUniform(p.Slice(Offset_dense__kernel, 18), 6, 3, ref random);
         p.Slice(Offset_dense__bias, 3).Clear(); // dense.bias [3]
@@ -145,7 +146,7 @@ ________________________________________________________________________________
     {
         global::Cnn.Kernels.CheckLength(input.Length, InputSize, nameof(input));
         global::Cnn.Kernels.CheckLength(output.Length, OutputSize, nameof(output));
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> p = _parameters.Values;
         global::System.Span<float> bufferA = stackalloc float[36];
         global::System.Span<float> bufferB = stackalloc float[18];
         // max_pooling1d: MaxPooling1D 3 stride 2 same, 11x6 -> 6x6
@@ -260,7 +261,7 @@ ________________________________________________________________________________
     [global::System.Runtime.CompilerServices.SkipLocalsInit]
     private float Backpropagate(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int outputIndex, global::System.Span<float> gradients, global::System.Span<float> inputGradient, bool dropout, ulong dropoutSeed, global::System.Span<float> output)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> p = _parameters.Values;
         // Every layer's output (63 floats), kept for the backward pass.
         global::System.Span<float> activations = stackalloc float[63];
         global::System.Span<float> y_max_pooling1d = activations.Slice(0, Size_max_pooling1d);
@@ -438,7 +439,7 @@ ________________________________________________________________________________
     /// </summary>
     private float BatchStep(BatchWorkspace ws, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> gradients, bool updateMovingStatistics, int threads, global::System.Span<float> outputs)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> p = _parameters.Values;
         int count = ws.Count;
         inputs.CopyTo(ws.Inputs);
         // The slices' buffers are zero: new, or cleared by the last step's sum (unless it stopped half-way).
@@ -461,7 +462,7 @@ ________________________________________________________________________________
     [global::System.Runtime.CompilerServices.SkipLocalsInit]
     private void BatchPhase(BatchWorkspace ws, int phase, int slice)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> p = _parameters.Values;
         global::System.Span<float> gradients = new global::System.Span<float>(ws.SliceGradients, slice * ParameterCount, ParameterCount);
         float scale = 1f / ws.Count; // the gradient of the mean loss
         for (int n = slice * ws.Count / ws.Slices; n < (slice + 1) * ws.Count / ws.Slices; n++)
@@ -551,7 +552,7 @@ ________________________________________________________________________________
     [global::System.Runtime.CompilerServices.SkipLocalsInit]
     private void ExplainLayer(global::System.ReadOnlySpan<float> input, int layerIndex, int channel, global::System.Span<float> output, global::System.Span<float> inputGradient)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> p = _parameters.Values;
         // Every layer's output (63 floats), kept for the backward pass.
         global::System.Span<float> activations = stackalloc float[63];
         global::System.Span<float> y_max_pooling1d = activations.Slice(0, Size_max_pooling1d);
