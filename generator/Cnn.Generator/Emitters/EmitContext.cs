@@ -156,6 +156,21 @@ internal sealed class BufferPlan
         return $"{Names.Span} {name} = ({field} ??= new float[{length}]); // per-thread: the model is over its stack budget";
     }
 
+    /// <summary>
+    /// The declaration of a layer method's scratch buffer <paramref name="name"/> of <paramref name="length"/> floats.
+    /// Layer methods never run inside one another, so in per-thread arrays one array per name serves every layer
+    /// (grown to the largest on first need): a large model's frames then take the memory of one, which stays in cache.
+    /// </summary>
+    public string DeclareScratch(string name, long length)
+    {
+        if (!Pooled) return $"{Names.Span} {name} = stackalloc float[{length}];";
+        string field = $"t_scratch_{name}";
+        int at = _fields.FindIndex(f => f.Field == field);
+        if (at < 0) _fields.Add((field, length));
+        else if (_fields[at].Length < length) _fields[at] = (field, length);
+        return $"{Names.Span} {name} = {Names.Kernels}.Scratch(ref {field}, {length}); // per-thread, shared by the layers: the model is over its stack budget";
+    }
+
     /// <summary>Writes the <c>[ThreadStatic]</c> fields of the pooled buffers.</summary>
     public void EmitFields(SourceWriter w)
     {
@@ -164,7 +179,7 @@ internal sealed class BufferPlan
         foreach ((string field, long length) in _fields)
         {
             w.Line("[global::System.ThreadStatic]");
-            w.Line($"private static float[]? {field}; // {Format.Thousands(length)} floats");
+            w.Line($"private static float[]? {field}; // {(field.StartsWith("t_scratch_", System.StringComparison.Ordinal) ? "up to " : "")}{Format.Thousands(length)} floats");
         }
         w.Line();
     }

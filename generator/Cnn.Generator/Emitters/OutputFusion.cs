@@ -97,8 +97,8 @@ internal static class OutputFusion
         if (fused.Spec is { } normalization)
         {
             w.Line($"// fused: {normalization.Name} (its moving statistics as y·scale + shift per channel){(fused.Residual is null && fused.Activation is not null ? $" and then {fused.Activation.Layer.Name}" : "")}, applied by the kernel.");
-            w.Line(context.Buffers.Declare("scale", normalization.Channels, $"{context.Layer.Name}_forward"));
-            w.Line(context.Buffers.Declare("shift", normalization.Channels, $"{context.Layer.Name}_forward"));
+            w.Line(context.Buffers.DeclareScratch("scale", normalization.Channels));
+            w.Line(context.Buffers.DeclareScratch("shift", normalization.Channels));
             w.Line($"if (fused) {normalization.ScaleAndShiftCall(fused.Normalization!, "scale", "shift")}");
             arguments += ", ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift)";
         }

@@ -248,7 +248,7 @@ internal static class Conv2DEmitter
             string source = "x";
             if (Padded(c) && !ForwardReadsInput(c))
             {
-                EmitPaddedCopy(w, context, "forward", "x", "padded");
+                EmitPaddedCopy(w, context, "x", "padded");
                 source = "padded";
             }
             string fused = OutputFusion.EmitEpilogueArguments(w, context);
@@ -267,8 +267,8 @@ internal static class Conv2DEmitter
     }
 
 
-    /// <summary>Copies <paramref name="x"/> into a new zero-padded stack buffer named <paramref name="padded"/>.</summary>
-    private static void EmitPaddedCopy(SourceWriter w, LayerContext context, string direction, string x, string padded)
+    /// <summary>Copies <paramref name="x"/> into a new zero-padded scratch buffer named <paramref name="padded"/>.</summary>
+    private static void EmitPaddedCopy(SourceWriter w, LayerContext context, string x, string padded)
     {
         var c = (Conv2DSpec)context.Layer;
         int hp = PaddedHeight(c), wp = PaddedWidth(c), ch = c.Input.Channels;
@@ -276,7 +276,7 @@ internal static class Conv2DEmitter
         w.Line(c.Sequence
             ? $"// The sequence after {c.PadTop} zero steps{(hp - c.PadTop > c.Input.Height ? $" and before {hp - c.PadTop - c.Input.Height}" : "")} ({hp} steps), so that every window is whole."
             : $"// The input inside a {hp}x{wp} frame of zeros ({c.PadTop} rows above, {c.PadLeft} columns left), so that every window is whole.");
-        w.Line(context.Buffers.Declare(padded, hp * wp * ch, $"{c.Name}_{direction}"));
+        w.Line(context.Buffers.DeclareScratch(padded, hp * wp * ch));
         int rows = Math.Min(c.Input.Height, hp - c.PadTop);
         w.Line($"{Names.Kernels}.CopyIntoFrame({x}, {padded}, rows: {rows}, rowLength: {columns * ch}, xRowStride: {c.Input.Width * ch}, paddedRowStride: {wp * ch}, offset: {(c.PadTop * wp + c.PadLeft) * ch});");
     }
@@ -298,7 +298,7 @@ internal static class Conv2DEmitter
             string source = "x";
             if (Padded(c))
             {
-                EmitPaddedCopy(w, context, "backward", "x", "padded");
+                EmitPaddedCopy(w, context, "x", "padded");
                 source = "padded";
             }
             using (w.Block("if (!gradients.IsEmpty)"))
@@ -348,9 +348,9 @@ internal static class Conv2DEmitter
         string tap = d > 1 ? $"·{d}" : "";
         w.Line($"// dx[iy, ix, c] = Σ_ky Σ_kx Σ_f dy[iy - ky{tap}, ix - kx{tap}, f] · kernel[ky, kx, c, f]: a convolution of dy framed by");
         w.Line($"// {frameRows} rows and {frameColumns} columns of zeros with flipped[ky, kx, f, c] = kernel[{kh - 1} - ky, {kw - 1} - kx, c, f]{(d > 1 ? $", dilated by {d} as well" : "")}.");
-        w.Line(context.Buffers.Declare("flipped", c.KernelSize, $"{c.Name}_backward"));
+        w.Line(context.Buffers.DeclareScratch("flipped", c.KernelSize));
         w.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.Offset("kernel")}, {c.KernelSize}), flipped, {kh}, {kw}, {ch}, {f});");
-        w.Line(context.Buffers.Declare("framed", g.InHeight * g.InWidth * f, $"{c.Name}_backward"));
+        w.Line(context.Buffers.DeclareScratch("framed", g.InHeight * g.InWidth * f));
         w.Line("framed.Clear();");
         using (w.Block($"for (int oy = 0; oy < {c.Output.Height}; oy++)"))
             w.Line($"dy.Slice(oy * {c.Output.Width * f}, {c.Output.Width * f}).CopyTo(framed.Slice((oy + {frameRows}) * {g.InWidth * f} + {frameColumns * f}, {c.Output.Width * f}));");
@@ -360,7 +360,7 @@ internal static class Conv2DEmitter
             return;
         }
         int hp = PaddedHeight(c), wp = PaddedWidth(c);
-        w.Line(context.Buffers.Declare("paddedGradient", hp * wp * ch, $"{c.Name}_backward"));
+        w.Line(context.Buffers.DeclareScratch("paddedGradient", hp * wp * ch));
         SimdKernels.EmitDispatch(w, $"InputGradient_{context.MethodSuffix}", $"{Ref("framed")}, {Ref("flipped")}, {Ref("flipped")}, {Ref("paddedGradient")}", Paths(context, c));
         w.Line("// Drop the padding: the gradient of the zeros around the input goes nowhere.");
         w.Line("dx.Clear();");
@@ -454,10 +454,10 @@ internal static class Conv2DEmitter
             w.Line($"// The (padded) input rows ≡ a (mod {sh}) and columns ≡ b (mod {sw}) only meet the taps ky ≡ a, kx ≡ b: each such phase is a");
             w.Line($"// stride-1 convolution of dy, framed by {Zeros(frame.TopRows, "row")} and {Zeros(frame.LeftColumns, "column")}, with its taps flipped and transposed.");
         }
-        w.Line(context.Buffers.Declare("framed", (long)frame.Height * frame.Width * f, $"{c.Name}_backward"));
+        w.Line(context.Buffers.DeclareScratch("framed", (long)frame.Height * frame.Width * f));
         w.Line($"{Names.Kernels}.CopyIntoFrame(dy, framed, rows: {c.Output.Height}, rowLength: {c.Output.Width * f}, xRowStride: {c.Output.Width * f}, paddedRowStride: {frame.Width * f}, offset: {(frame.TopRows * frame.Width + frame.LeftColumns) * f});");
-        w.Line(context.Buffers.Declare("phaseKernel", phases.Max(q => (long)q.TapRows * q.TapColumns * f * ch), $"{c.Name}_backward"));
-        w.Line(context.Buffers.Declare("phaseGradient", phases.Max(q => (long)q.Rows * q.Columns * ch), $"{c.Name}_backward"));
+        w.Line(context.Buffers.DeclareScratch("phaseKernel", phases.Max(q => (long)q.TapRows * q.TapColumns * f * ch)));
+        w.Line(context.Buffers.DeclareScratch("phaseGradient", phases.Max(q => (long)q.Rows * q.Columns * ch)));
         // Every input position lies in a phase with taps, and inside the windows, unless a kernel is smaller than its stride
         // or Valid windows leave the last rows or columns out: only then do some positions keep a zero gradient.
         bool covered = phases.Count == (long)sh * sw && c.PaddedHeight - c.PadTop >= c.Input.Height && c.PaddedWidth - c.PadLeft >= c.Input.Width;

@@ -319,7 +319,7 @@ internal static class DepthwiseEmitter
         w.Line(m > 1
             ? $"// The input with each channel repeated {m} times (output channel ci·{m} + j reads input channel ci){frame}."
             : $"// The input{frame}, so that every window is whole.");
-        w.Line(context.Buffers.Declare("source", plan.CopySize, $"{context.Layer.Name}_{direction}"));
+        w.Line(context.Buffers.DeclareScratch("source", plan.CopySize));
         if (m == 1)
         {
             w.Line($"{Names.Kernels}.CopyIntoFrame({x}, source, rows: {rows}, rowLength: {columns * c}, xRowStride: {plan.Input.Width * c}, paddedRowStride: {wp * cm}, offset: {(plan.PadTop * wp + plan.PadLeft) * cm});");
@@ -372,10 +372,9 @@ internal static class DepthwiseEmitter
     /// </summary>
     public static void EmitInputGradient(SourceWriter w, LayerContext context, DepthwisePlan plan, string dy, string tensor, string dx)
     {
-        string owner = $"{context.Layer.Name}_backward";
         int c = plan.Input.Channels, m = plan.Multiplier, cm = plan.Channels, wp = plan.PaddedWidth;
         string target = plan.Copied ? "dsource" : dx;
-        if (plan.Copied) w.Line(context.Buffers.Declare("dsource", plan.CopySize, owner));
+        if (plan.Copied) w.Line(context.Buffers.DeclareScratch("dsource", plan.CopySize));
         string kernelSpan = $"p.Slice({context.Offset(tensor)}, {plan.KernelSize})";
         if (plan.Strided)
         {
@@ -390,9 +389,9 @@ internal static class DepthwiseEmitter
             string d = plan.Dilation > 1 ? $"·{plan.Dilation}" : "";
             w.Line($"// dsource[iy, ix, o] = Σ_ky Σ_kx {dy}[iy - ky{d}, ix - kx{d}, o] · kernel[ky, kx, o]: a depthwise convolution of {dy} framed by");
             w.Line($"// {frameRows} rows and {frameColumns} columns of zeros with flipped[ky, kx, o] = kernel[{plan.KernelHeight - 1} - ky, {plan.KernelWidth - 1} - kx, o].");
-            w.Line(context.Buffers.Declare("flipped", plan.KernelSize, owner));
+            w.Line(context.Buffers.DeclareScratch("flipped", plan.KernelSize));
             w.Line($"{Names.Kernels}.FlipAndTranspose({kernelSpan}, flipped, {plan.KernelHeight}, {plan.KernelWidth}, 1, {cm});");
-            w.Line(context.Buffers.Declare("framed", (long)plan.FramedHeight * plan.FramedWidth * cm, owner));
+            w.Line(context.Buffers.DeclareScratch("framed", (long)plan.FramedHeight * plan.FramedWidth * cm));
             w.Line("framed.Clear();");
             using (w.Block($"for (int oy = 0; oy < {plan.OutHeight}; oy++)"))
                 w.Line($"{dy}.Slice(oy * {plan.OutWidth * cm}, {plan.OutWidth * cm}).CopyTo(framed.Slice((oy + {frameRows}) * {plan.FramedWidth * cm} + {frameColumns * cm}, {plan.OutWidth * cm}));");

@@ -122,7 +122,7 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
         // zeros (the backward pass still copies it into its frame, for the kernel gradient's geometry).
         if (Plan.ForwardReadsInput) source = "x";
         w.Line("// The depthwise half: each channel with its own kernels, no bias.");
-        w.Line(context.Buffers.Declare("depthwise", Plan.OutputSize, $"{Name}_{direction}"));
+        w.Line(context.Buffers.DeclareScratch("depthwise", Plan.OutputSize));
         SimdKernels.EmitDispatch(w, $"DepthwiseConvolve_{context.MethodSuffix}", $"{Ref(source)}, ref depthwiseKernel, ref depthwiseKernel, {Ref("depthwise")}", Plan.Paths(context.Target));
     }
 
@@ -184,9 +184,9 @@ internal sealed record SeparableConv2DSpec(int Filters, int KernelHeight, int Ke
                 }
             }
             code.Line($"// ddepthwise[oy, ox, o] = Σ_f dy[oy, ox, f] · pointwise_kernel[0, 0, o, f]: a 1x1 convolution with the transposed kernel");
-            code.Line(context.Buffers.Declare("transposed", (long)cm * Filters, $"{Name}_backward"));
+            code.Line(context.Buffers.DeclareScratch("transposed", (long)cm * Filters));
             code.Line($"{Names.Kernels}.FlipAndTranspose(p.Slice({context.Offset("pointwise_kernel")}, {cm * Filters}), transposed, 1, 1, {cm}, {Filters});");
-            code.Line(context.Buffers.Declare("ddepthwise", Plan.OutputSize, $"{Name}_backward"));
+            code.Line(context.Buffers.DeclareScratch("ddepthwise", Plan.OutputSize));
             SimdKernels.EmitDispatch(code, $"PointwiseInputGradient_{suffix}", $"{Ref("dy")}, {Ref("transposed")}, {Ref("transposed")}, {Ref("ddepthwise")}", Paths(context));
             using (code.Block("if (!gradients.IsEmpty)"))
                 DepthwiseEmitter.EmitKernelGradientCall(code, context, Plan, Plan.Copied ? "source" : "x", "ddepthwise", "depthwise_kernel");

@@ -92,6 +92,18 @@ public static class Kernels
     }
 
     /// <summary>
+    /// A layer's scratch buffer of <paramref name="length"/> floats in a per-thread array that every layer of a model
+    /// over its stack budget shares (layer methods never run inside one another): allocated, or grown, on first need,
+    /// then reused. It holds whatever the last layer left there, as a stack buffer would.
+    /// </summary>
+    public static Span<float> Scratch(ref float[]? array, int length)
+    {
+        float[]? buffer = array;
+        if (buffer is null || buffer.Length < length) array = buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>
     /// Puts <paramref name="rows"/> rows of <paramref name="x"/> inside a frame of zeros: row r, <paramref name="rowLength"/>
     /// floats from <c>x[r·xRowStride]</c>, goes to <c>padded[offset + r·paddedRowStride]</c>, and every other float of
     /// <paramref name="padded"/> becomes 0. Only the frame is cleared, not the whole buffer (for the zero padding of a
