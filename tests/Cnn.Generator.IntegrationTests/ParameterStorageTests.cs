@@ -14,6 +14,19 @@ public class ParameterStorageTests
     [Fact]
     public void AModelsParameters_StartOnA64ByteBoundary()
     {
+        // Models without [EmbeddedWeights]: the storage they own from the start.
+        for (int i = 0; i < 8; i++)
+        {
+            var model = new KerasMnist();
+            Assert.Equal(KerasMnist.ParameterCount, model.Parameters.Length);
+            Assert.Equal(0u, Address(model.Parameters) % 64);
+            Assert.Equal(0u, Address(new TinyConv().Parameters) % 64);
+        }
+    }
+
+    [Fact]
+    public void AnEmbeddedWeightsModelMadeWithNew_GetsItsStorageOnA64ByteBoundary()
+    {
         for (int i = 0; i < 8; i++)
         {
             var model = new EmbeddedFashionCnn();

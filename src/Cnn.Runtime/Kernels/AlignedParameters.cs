@@ -6,7 +6,7 @@ namespace Cnn;
 /// <summary>
 /// The storage behind a generated model's <c>Parameters</c>: <see cref="Count"/> floats, zeroed, that start on a
 /// 64-byte boundary and never move. The kernels read a filter's weights as whole vectors of up to 64 bytes; in a plain
-/// array the first value lies 16 bytes into a cache line, so every such load would straddle two lines (resnet18's
+/// array the first value lies 16 or 24 bytes into a cache line, so every such load would straddle two lines (resnet18's
 /// forward pass is 2-3 % faster aligned). SPEC §2's layout is unchanged: the tensors lie back to back from the first
 /// value, as before.
 /// </summary>
