@@ -7,8 +7,9 @@ namespace Cnn.Generator.IntegrationTests;
 /// <see cref="Inference.ForwardBatch{TModel}(TModel, ReadOnlyMemory{float}, Memory{float}, int)"/>, allocates 0 bytes
 /// per warm call, counted by the GC: on the calling thread for the single-threaded calls, in the whole process for
 /// the multi-threaded batch (so this class runs alone, beside no other test class). Models: the SPEC §1 network
-/// (<see cref="KerasMnist"/>), a Dense-only one (<see cref="IrisMlp"/>), and two with Same padding
-/// (<see cref="StridedSame"/>, <see cref="DigitsNet"/>, which also has Dropout).
+/// (<see cref="KerasMnist"/>), a Dense-only one (<see cref="IrisMlp"/>), two with Same padding
+/// (<see cref="StridedSame"/>, <see cref="DigitsNet"/>, which also has Dropout), and one whose convolutions are
+/// Winograd's, over its stack budget (<see cref="FusedWinograd"/>: per-thread scratch).
 /// </summary>
 [Collection(AllocationCollection.Name)]
 public class AllocationTests
@@ -16,7 +17,7 @@ public class AllocationTests
     /// <summary>Calls measured after the warm-up, three times: 8 bytes allocated in each of the three rounds fail the test.</summary>
     private const int Calls = 200;
 
-    public static TheoryData<string> Models => new() { nameof(KerasMnist), nameof(IrisMlp), nameof(StridedSame), nameof(DigitsNet) };
+    public static TheoryData<string> Models => new() { nameof(KerasMnist), nameof(IrisMlp), nameof(StridedSame), nameof(DigitsNet), nameof(FusedWinograd) };
 
     private static ICnnModel Create(string name)
     {
@@ -26,6 +27,7 @@ public class AllocationTests
             nameof(IrisMlp) => new IrisMlp(),
             nameof(StridedSame) => new StridedSame(),
             nameof(DigitsNet) => new DigitsNet(),
+            nameof(FusedWinograd) => new FusedWinograd(),
             _ => throw new ArgumentException(name),
         };
         model.InitializeParameters(3);

@@ -3,7 +3,8 @@ using Cnn.Generator.IntegrationTests.Models;
 namespace Cnn.Generator.IntegrationTests;
 
 /// <summary>
-/// The convolutions of SPEC §7 (dilation, depthwise with a depth multiplier, separable, 1-D with causal padding) against
+/// The convolutions of SPEC §7 (dilation, depthwise with a depth multiplier, separable, 1-D with causal padding, and the
+/// 3x3 convolutions that Forward computes by Winograd's algorithm) against
 /// PyTorch's outputs for the same parameters and input (Fixtures/Convolutions, made by its make_fixtures.py).
 /// Loading the parameters through <see cref="WeightFile"/> also checks their names and Keras shapes.
 /// </summary>
@@ -12,7 +13,7 @@ public class ConvolutionForwardTests
     public static TheoryData<string> Models => new()
     {
         nameof(ForwardDilatedConv), nameof(ForwardDilatedConvWide), nameof(ForwardDepthwise), nameof(ForwardDepthwiseWide),
-        nameof(ForwardSeparable), nameof(ForwardConv1D), nameof(ForwardConv1DWide),
+        nameof(ForwardSeparable), nameof(ForwardConv1D), nameof(ForwardConv1DWide), nameof(ForwardWinograd),
     };
 
     private static ICnnModel Create(string name) => name switch
@@ -24,6 +25,7 @@ public class ConvolutionForwardTests
         nameof(ForwardSeparable) => new ForwardSeparable(),
         nameof(ForwardConv1D) => new ForwardConv1D(),
         nameof(ForwardConv1DWide) => new ForwardConv1DWide(),
+        nameof(ForwardWinograd) => new ForwardWinograd(),
         _ => throw new ArgumentException(name),
     };
 

@@ -15,7 +15,7 @@ public class GradientCheckTests
         nameof(CheckManyFilters), nameof(CheckBigWindow), nameof(CheckGraph),
         nameof(CheckDilatedConv), nameof(CheckDilatedConvWide), nameof(CheckDepthwise), nameof(CheckDepthwiseWide),
         nameof(CheckSeparable), nameof(CheckSeparableWide), nameof(CheckUnusedEdges), nameof(CheckStridePhases), nameof(CheckStrideByPixel), nameof(CheckConv1D), nameof(CheckConv1DWide),
-        nameof(CheckReLUVariants), nameof(CheckGlobalMax), nameof(CheckSequencePooling), nameof(CheckSequenceMaxPooling),
+        nameof(CheckReLUVariants), nameof(CheckGlobalMax), nameof(CheckSequencePooling), nameof(CheckSequenceMaxPooling), nameof(CheckWinograd),
     };
 
     internal static ICnnModel Create(string name) => name switch
@@ -48,6 +48,7 @@ public class GradientCheckTests
         nameof(CheckGlobalMax) => new CheckGlobalMax(),
         nameof(CheckSequencePooling) => new CheckSequencePooling(),
         nameof(CheckSequenceMaxPooling) => new CheckSequenceMaxPooling(),
+        nameof(CheckWinograd) => new CheckWinograd(),
         _ => throw new ArgumentException(name),
     };
 

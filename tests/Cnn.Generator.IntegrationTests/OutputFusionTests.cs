@@ -16,6 +16,7 @@ public class OutputFusionTests
     {
         nameof(FusedChains), nameof(FusedWideConvolution), nameof(FusedMidConvolution), nameof(FusedSequence), nameof(FusedReLUs), nameof(ChunkedConvolution),
         nameof(PaddedDepthwise), nameof(PaddedMaxPool), nameof(FusedResidualBlocks), nameof(ChunkedResidual), nameof(FusedSequenceResidual),
+        nameof(FusedWinograd),
     };
 
     private static ICnnModel Create(string name) => name switch
@@ -31,6 +32,7 @@ public class OutputFusionTests
         nameof(FusedResidualBlocks) => new FusedResidualBlocks(),
         nameof(ChunkedResidual) => new ChunkedResidual(),
         nameof(FusedSequenceResidual) => new FusedSequenceResidual(),
+        nameof(FusedWinograd) => new FusedWinograd(),
         _ => throw new ArgumentException(name),
     };
 

@@ -94,14 +94,8 @@ internal static class OutputFusion
     {
         if (context.Fused is not { } fused) return "";
         string arguments = "";
-        if (fused.Spec is { } normalization)
-        {
-            w.Line($"// fused: {normalization.Name} (its moving statistics as y·scale + shift per channel){(fused.Residual is null && fused.Activation is not null ? $" and then {fused.Activation.Layer.Name}" : "")}, applied by the kernel.");
-            w.Line(context.Buffers.DeclareScratch("scale", normalization.Channels));
-            w.Line(context.Buffers.DeclareScratch("shift", normalization.Channels));
-            w.Line($"if (fused) {normalization.ScaleAndShiftCall(fused.Normalization!, "scale", "shift")}");
+        if (EmitNormalization(w, context))
             arguments += ", ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift)";
-        }
         if (fused.Residual is { } add)
         {
             w.Line($"// fused: {add.Layer.Name}, y + residual (its other input, laid out as y){(fused.Activation is null ? "" : $" and then {fused.Activation.Layer.Name}")}, applied by the kernel; not read unless fused.");
@@ -109,6 +103,20 @@ internal static class OutputFusion
             arguments += ", ref res";
         }
         return arguments + ", fused";
+    }
+
+    /// <summary>
+    /// Writes the scratch spans <c>scale</c> and <c>shift</c> of <paramref name="context"/>'s fused BatchNormalization,
+    /// filled when <c>fused</c>; returns whether there is one.
+    /// </summary>
+    public static bool EmitNormalization(SourceWriter w, LayerContext context)
+    {
+        if (context.Fused is not { Spec: { } normalization } fused) return false;
+        w.Line($"// fused: {normalization.Name} (its moving statistics as y·scale + shift per channel){(fused.Residual is null && fused.Activation is not null ? $" and then {fused.Activation.Layer.Name}" : "")}, applied by the kernel.");
+        w.Line(context.Buffers.DeclareScratch("scale", normalization.Channels));
+        w.Line(context.Buffers.DeclareScratch("shift", normalization.Channels));
+        w.Line($"if (fused) {normalization.ScaleAndShiftCall(fused.Normalization!, "scale", "shift")}");
+        return true;
     }
 
     /// <summary>

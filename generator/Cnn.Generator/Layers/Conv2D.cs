@@ -100,8 +100,8 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
         }
     }
 
-    /// <summary>The backward pass may hold the padded input, its gradient, the flipped kernel and the framed dy at once.</summary>
-    public override long ScratchSize => 2 * PaddedSize + KernelSize + FramedSize;
+    /// <summary>The backward pass may hold the padded input, its gradient, the flipped kernel and the framed dy at once; a Winograd forward pass its transformed kernel and tiles.</summary>
+    public override long ScratchSize => Math.Max(2 * PaddedSize + KernelSize + FramedSize, Conv2DEmitter.WinogradScratch(this));
 
     /// <inheritdoc/>
     public override void CheckArguments(LayerChecker check)
@@ -168,7 +168,7 @@ internal sealed record Conv2DSpec(int Filters, int KernelHeight, int KernelWidth
 /// hold a block of output pixels by filters in registers while those taps stream by; Same padding is a copy
 /// into a zero frame first, so the kernels never test bounds.
 /// </summary>
-internal static class Conv2DEmitter
+internal static partial class Conv2DEmitter
 {
     /// <summary>A one-line description for comments.</summary>
     public static string Describe(Conv2DSpec c) => c.Sequence
@@ -239,24 +239,16 @@ internal static class Conv2DEmitter
         if (OutputFusion.Summary(context) is { } fusedLine) w.Line($"/// {fusedLine}");
         w.Line("/// </summary>");
         context.EmitSkipLocalsInit(w);
+        bool winograd = UsesWinograd(c);
         using (w.Block($"private static void Forward_{context.MethodSuffix}({Names.ReadOnlySpan} p, {Names.ReadOnlySpan} x, {Names.Span} y{OutputFusion.Parameter(context)})"))
         {
-            w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {(c.Sequence ? "" : $"{c.KernelWidth}, ")}{c.Input.Channels}, {c.Filters}]");
-            w.Line(c.UseBias
-                ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
-                : "ref float bias = ref kernel; // no bias: not read");
-            string source = "x";
-            if (Padded(c) && !ForwardReadsInput(c))
-            {
-                EmitPaddedCopy(w, context, "x", "padded");
-                source = "padded";
-            }
-            string fused = OutputFusion.EmitEpilogueArguments(w, context);
-            SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}{fused}", Paths(context, c));
+            if (winograd) EmitWinogradForward(w, context, c, Paths(context, c)[0].Bits);
+            else EmitDirectForward(w, context, c);
             if (c.Activation != Activation.ReLU && ActivationCall(c.Activation, "y") is { } activation)
                 w.Line(activation);
         }
         w.Line();
+        if (winograd) return; // the runtime's Winograd kernel: no kernels of its own
         foreach (VectorPath path in Paths(context, c))
         {
             SimdKernels.EmitConvolution(k, $"Convolve_{context.MethodSuffix}", g, path, c.UseBias, c.Activation == Activation.ReLU,
@@ -264,6 +256,23 @@ internal static class Conv2DEmitter
                 epilogue: context.Fused?.Epilogue, wideBlocks: true);
             k.Line();
         }
+    }
+
+    /// <summary>The body of <c>Forward_{name}</c> by the generated SIMD kernels: the padded copy if any, then the convolution.</summary>
+    private static void EmitDirectForward(SourceWriter w, LayerContext context, Conv2DSpec c)
+    {
+        w.Line($"ref float kernel = ref Unsafe.Add({Ref("p")}, {context.Offset("kernel")}); // [{c.KernelHeight}, {(c.Sequence ? "" : $"{c.KernelWidth}, ")}{c.Input.Channels}, {c.Filters}]");
+        w.Line(c.UseBias
+            ? $"ref float bias = ref Unsafe.Add({Ref("p")}, {context.Offset("bias")}); // [{c.Filters}]"
+            : "ref float bias = ref kernel; // no bias: not read");
+        string source = "x";
+        if (Padded(c) && !ForwardReadsInput(c))
+        {
+            EmitPaddedCopy(w, context, "x", "padded");
+            source = "padded";
+        }
+        string fused = OutputFusion.EmitEpilogueArguments(w, context);
+        SimdKernels.EmitDispatch(w, $"Convolve_{context.MethodSuffix}", $"{Ref(source)}, ref kernel, ref bias, {Ref("y")}{fused}", Paths(context, c));
     }
 
 

@@ -149,3 +149,24 @@ public partial class ChunkedResidual;
 [ReLU(Name = "relu")]
 [Flatten]
 public partial class FusedSequenceResidual;
+
+/// <summary>
+/// Winograd convolutions (3x3, stride 1, 64 to 128 channels and filters: Cnn.Winograd) finishing every kind of chain:
+/// BatchNormalization and ReLU; BatchNormalization, the Add of the model's input and ReLU; no bias and a ReLU capped at 6;
+/// Valid (odd output sizes) and a LeakyReLU. The training buffers are over the stack budget (pooled scratch).
+/// </summary>
+#pragma warning disable CNN0007
+[Model(9, 7, 64, Loss = Loss.MeanSquaredError)]
+[Conv2D(64, 3, Padding = Padding.Same, Name = "c1")]
+[BatchNormalization(Name = "bn1")]
+[ReLU(Name = "r1")]
+[Conv2D(64, 3, Padding = Padding.Same, Name = "c2")]
+[BatchNormalization(Name = "bn2")]
+[Add("bn2", "input", Name = "add")]
+[ReLU(Name = "r2")]
+[Conv2D(80, 3, Padding = Padding.Same, UseBias = false, Name = "c3")]
+[ReLU(MaxValue = 6, Name = "r3")]
+[Conv2D(64, 3, Name = "c4")]
+[LeakyReLU(0.2, Name = "r4")]
+public partial class FusedWinograd;
+#pragma warning restore CNN0007

@@ -1,0 +1,88 @@
+using System;
+using Cnn.Generator.Emitters;
+using Cnn.Generator.Helpers;
+using Cnn.Generator.Model;
+
+namespace Cnn.Generator.Layers;
+
+/// <summary>
+/// The forward pass of a 3x3 stride-1 convolution by Winograd's F(2x2, 3x3) (<c>Cnn.Winograd.Convolve3x3</c> in the
+/// runtime): 16 multiplications for each 2x2 output pixels of a filter and channel instead of 36. Its sums differ from
+/// the direct convolution's by rounding only; the training passes and <c>LayerOutput</c> call the same forward method, so
+/// every pass of a model sees the same values.
+/// </summary>
+internal static partial class Conv2DEmitter
+{
+    /// <summary>Channels and filters are multiples of this (<c>Winograd.ChannelMultiple</c>): every vector width divides them.</summary>
+    private const int WinogradChannelMultiple = 16;
+
+    /// <summary>Bytes of transformed tiles and products per block of tiles, as <c>Winograd.TileBlockBytes</c> in the runtime.</summary>
+    private const int WinogradTileBlockBytes = 384 * 1024;
+
+    /// <summary>
+    /// Whether <paramref name="c"/>'s forward pass takes Winograd's F(2x2, 3x3): a 3x3 kernel, stride 1, no dilation, an
+    /// image (not a sequence), channels and filters multiples of 16 and at least 64 of each (below, the direct kernels'
+    /// register blocks win), at most 128x128 of them (the transformed kernel, 16·c·f floats, then fits in L2 beside a
+    /// block of tiles: resnet18's 256- and 512-channel stages ran 5 % and 4x slower by Winograd, each block of tiles
+    /// reading the whole transformed kernel from memory), and at least 4x4 output pixels.
+    /// </summary>
+    public static bool UsesWinograd(Conv2DSpec c) =>
+        !c.Sequence && c.KernelHeight == 3 && c.KernelWidth == 3 && c.StrideHeight == 1 && c.StrideWidth == 1 && c.DilationRate == 1
+        && c.Input.Channels % WinogradChannelMultiple == 0 && c.Filters % WinogradChannelMultiple == 0
+        && c.Input.Channels >= 64 && c.Filters >= 64 && (long)c.Input.Channels * c.Filters <= MostWinogradWeights
+        && c.Output.Height >= 4 && c.Output.Width >= 4 && c.PadTop <= 2 && c.PadLeft <= 2;
+
+    /// <summary>The most channels x filters a Winograd convolution has: 128x128, a 1 MiB transformed kernel.</summary>
+    private const long MostWinogradWeights = 128 * 128;
+
+    /// <summary>Floats of the transformed kernel: 16 per channel and filter (<c>Winograd.KernelScratchLength</c>).</summary>
+    private static long WinogradKernelLength(Conv2DSpec c) => 16L * c.Input.Channels * c.Filters;
+
+    /// <summary>Floats of one block of transformed tiles and products (<c>Winograd.TileScratchLength</c>).</summary>
+    private static long WinogradTileLength(Conv2DSpec c)
+    {
+        // As Winograd.TileBlock: a multiple of 6 tiles that fits the bytes, no more than the output has.
+        long fit = WinogradTileBlockBytes / (16L * 4 * ((long)c.Input.Channels + c.Filters));
+        long tiles = (long)((c.Output.Height + 1) / 2) * ((c.Output.Width + 1) / 2);
+        long block = Math.Max(6, Math.Min(Math.Max(6, fit / 6 * 6), (tiles + 5) / 6 * 6));
+        // Each of the 16 positions' planes is one cache line longer than its values (Winograd.Plane).
+        return 16 * (block * c.Input.Channels + 16) + 16 * (block * c.Filters + 16);
+    }
+
+    /// <summary>The scratch floats the Winograd forward pass needs (0 when it does not apply).</summary>
+    public static long WinogradScratch(Conv2DSpec c) => UsesWinograd(c) ? WinogradKernelLength(c) + WinogradTileLength(c) : 0;
+
+    /// <summary>The body of <c>Forward_{name}</c> by Winograd: the kernel transformed at each call, the padding read in place.</summary>
+    private static void EmitWinogradForward(SourceWriter w, LayerContext context, Conv2DSpec c, int widest)
+    {
+        int ch = c.Input.Channels, f = c.Filters;
+        w.Line($"// Winograd's F(2x2, 3x3): 4x4 tiles of x and each 3x3 kernel are transformed, multiplied position by position over the");
+        w.Line($"// {ch} channels (16 products per 2x2 outputs instead of 36), and transformed back; the zero padding is read in place.");
+        w.Line(context.Buffers.DeclareScratch("winogradKernel", WinogradKernelLength(c)));
+        w.Line(context.Buffers.DeclareScratch("winogradTiles", WinogradTileLength(c)));
+        string bias = c.UseBias ? $"p.Slice({context.Offset("bias")}, {f})" : "default";
+        string own = c.Activation == Activation.ReLU ? ", Activation = global::Cnn.OutputActivation.ReLU" : "";
+        string plain = $"new() {{ Bias = {bias}{own} }}";
+        if (context.Fused is { } fused)
+        {
+            OutputFusion.EmitNormalization(w, context);
+            string parts = fused.Spec is null ? "" : ", Scale = scale, Shift = shift";
+            if (fused.Residual is { } add)
+            {
+                w.Line($"// fused: {add.Layer.Name}, y + residual (its other input, laid out as y){(fused.Activation is null ? "" : $" and then {fused.Activation.Layer.Name}")}, applied on the way out.");
+                parts += ", Residual = residual";
+            }
+            if (fused.ReLU is { } relu)
+                parts += relu.Plain ? ", Activation = global::Cnn.OutputActivation.ReLU"
+                    : $", Activation = global::Cnn.OutputActivation.SlopeAndCap, Slope = {relu.Slope}, Cap = {relu.Cap}";
+            w.Line("global::Cnn.ConvolutionOutput output = fused");
+            w.Line($"    ? new() {{ Bias = {bias}{parts} }}");
+            w.Line($"    : {plain};");
+        }
+        else w.Line($"global::Cnn.ConvolutionOutput output = {plain};");
+        string width = widest >= 512 ? $"{Names.Kernels}.VectorWidth" : $"global::System.Math.Min({Names.Kernels}.VectorWidth, {widest})";
+        w.Line($"global::Cnn.Winograd.Convolve3x3(x, height: {c.Input.Height}, width: {c.Input.Width}, channels: {ch}, padTop: {c.PadTop}, padLeft: {c.PadLeft},");
+        w.Line($"    p.Slice({context.Offset("kernel")}, {c.KernelSize}), y, outHeight: {c.Output.Height}, outWidth: {c.Output.Width}, filters: {f},");
+        w.Line($"    winogradKernel, winogradTiles, output, {width});");
+    }
+}
