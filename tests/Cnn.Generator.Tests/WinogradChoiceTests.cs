@@ -4,7 +4,7 @@ namespace Cnn.Generator.Tests;
 
 /// <summary>
 /// Which convolutions Forward computes by Winograd's F(2x2, 3x3) (the runtime's <c>Winograd.Convolve3x3</c>) instead of
-/// the generated kernels: 3x3, stride 1, no dilation, 64 to 128 channels and filters in multiples of 16, at least 4x4
+/// the generated kernels: 3x3, stride 1, no dilation, 64 to 256 channels and filters in multiples of 16, at least 4x4
 /// output pixels. The numbers are checked by the integration tests (ConvolutionForwardTests against PyTorch,
 /// OutputFusionTests, GradientCheckTests) and the runtime's WinogradTests; these check the choice.
 /// </summary>
@@ -18,7 +18,8 @@ public class WinogradChoiceTests
     [InlineData(3, 64, 64, 3, 1, 1, false)] // fewer than 4x4 output pixels
     [InlineData(8, 32, 64, 3, 1, 1, false)] // too few channels: the generated kernels are faster
     [InlineData(8, 64, 72, 3, 1, 1, false)] // filters not a multiple of 16
-    [InlineData(8, 128, 256, 3, 1, 1, false)] // a transformed kernel of more than 1 MiB
+    [InlineData(4, 256, 256, 3, 1, 1, true)]
+    [InlineData(4, 256, 512, 3, 1, 1, false)] // a transformed kernel of more than 4 MiB
     [InlineData(8, 64, 64, 3, 2, 1, false)] // strided
     [InlineData(8, 64, 64, 3, 1, 2, false)] // dilated
     [InlineData(8, 64, 64, 5, 1, 1, false)] // not 3x3

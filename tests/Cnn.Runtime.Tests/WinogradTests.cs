@@ -18,6 +18,7 @@ public sealed class WinogradTests
         { 6, 13, 48, 80, 2, 0 },
         { 29, 31, 16, 64, 1, 1 },
         { 5, 4, 128, 16, 0, 2 },
+        { 13, 12, 144, 128, 1, 1 }, // a transformed kernel over 1 MiB: larger blocks of tiles
     };
 
     public static IEnumerable<object[]> ShapesAndWidths =>

@@ -19,12 +19,16 @@ internal static partial class Conv2DEmitter
     /// <summary>Bytes of transformed tiles and products per block of tiles, as <c>Winograd.TileBlockBytes</c> in the runtime.</summary>
     private const int WinogradTileBlockBytes = 384 * 1024;
 
+    /// <summary>The same for a transformed kernel over 1 MiB (<c>Winograd.LargeKernelTileBlockBytes</c>).</summary>
+    private const int WinogradLargeKernelTileBlockBytes = 2048 * 1024;
+
     /// <summary>
     /// Whether <paramref name="c"/>'s forward pass takes Winograd's F(2x2, 3x3): a 3x3 kernel, stride 1, no dilation, an
-    /// image (not a sequence), channels and filters multiples of 16 and at least 64 of each (below, the direct kernels'
-    /// register blocks win), at most 128x128 of them (the transformed kernel, 16·c·f floats, then fits in L2 beside a
-    /// block of tiles: resnet18's 256- and 512-channel stages ran 5 % and 4x slower by Winograd, each block of tiles
-    /// reading the whole transformed kernel from memory), and at least 4x4 output pixels.
+    /// image (not a sequence), channels and filters multiples of 16, at least 64 of each (below, the direct kernels'
+    /// register blocks win) and at most 256x256 of them (a transformed kernel of 16·c·f floats, up to 4 MiB: resnet18's
+    /// 512-channel stage, 16 MiB of it for 16 tiles, ran 4x slower than the direct kernels), and at least 4x4 output pixels.
+    /// Measured on imported resnet18 at 224 (12-01, interleaved runs): with the 64- and 128-channel stages 19.4 -> 16.4 ms,
+    /// with the 256-channel stage too 16.3 -> 15.8 ms.
     /// </summary>
     public static bool UsesWinograd(Conv2DSpec c) =>
         !c.Sequence && c.KernelHeight == 3 && c.KernelWidth == 3 && c.StrideHeight == 1 && c.StrideWidth == 1 && c.DilationRate == 1
@@ -32,8 +36,8 @@ internal static partial class Conv2DEmitter
         && c.Input.Channels >= 64 && c.Filters >= 64 && (long)c.Input.Channels * c.Filters <= MostWinogradWeights
         && c.Output.Height >= 4 && c.Output.Width >= 4 && c.PadTop <= 2 && c.PadLeft <= 2;
 
-    /// <summary>The most channels x filters a Winograd convolution has: 128x128, a 1 MiB transformed kernel.</summary>
-    private const long MostWinogradWeights = 128 * 128;
+    /// <summary>The most channels x filters a Winograd convolution has: 256x256, a 4 MiB transformed kernel.</summary>
+    private const long MostWinogradWeights = 256 * 256;
 
     /// <summary>Floats of the transformed kernel: 16 per channel and filter (<c>Winograd.KernelScratchLength</c>).</summary>
     private static long WinogradKernelLength(Conv2DSpec c) => 16L * c.Input.Channels * c.Filters;
@@ -42,7 +46,8 @@ internal static partial class Conv2DEmitter
     private static long WinogradTileLength(Conv2DSpec c)
     {
         // As Winograd.TileBlock: a multiple of 6 tiles that fits the bytes, no more than the output has.
-        long fit = WinogradTileBlockBytes / (16L * 4 * ((long)c.Input.Channels + c.Filters));
+        long bytes = 64L * c.Input.Channels * c.Filters > 1024 * 1024 ? WinogradLargeKernelTileBlockBytes : WinogradTileBlockBytes;
+        long fit = bytes / (16L * 4 * ((long)c.Input.Channels + c.Filters));
         long tiles = (long)((c.Output.Height + 1) / 2) * ((c.Output.Width + 1) / 2);
         long block = Math.Max(6, Math.Min(Math.Max(6, fit / 6 * 6), (tiles + 5) / 6 * 6));
         // Each of the 16 positions' planes is one cache line longer than its values (Winograd.Plane).

@@ -70,6 +70,15 @@ public static class Winograd
     /// <summary>Bytes of transformed tiles and products one block of tiles may take: with room in L2 for the transformed kernel.</summary>
     private const int TileBlockBytes = 384 * 1024;
 
+    /// <summary>
+    /// Bytes of transformed tiles and products one block may take when the transformed kernel is larger than
+    /// <see cref="CachedKernelBytes"/>: each block reads all of it from memory, so fewer, larger blocks.
+    /// </summary>
+    private const int LargeKernelTileBlockBytes = 2048 * 1024;
+
+    /// <summary>The largest transformed kernel that stays in L2 between blocks of tiles: 1 MiB (128 channels by 128 filters).</summary>
+    private const long CachedKernelBytes = 1024 * 1024;
+
     /// <summary>Rows (tiles) of one register block of the products.</summary>
     private const int BlockRows = 6;
 
@@ -92,11 +101,12 @@ public static class Winograd
 
     /// <summary>
     /// Tiles transformed and multiplied together: a multiple of the register block's rows that keeps them within
-    /// <see cref="TileBlockBytes"/>, and no more than the output has.
+    /// <see cref="TileBlockBytes"/> (or <see cref="LargeKernelTileBlockBytes"/>), and no more than the output has.
     /// </summary>
     private static int TileBlock(int outHeight, int outWidth, int channels, int filters)
     {
-        long fit = TileBlockBytes / (16L * 4 * ((long)channels + filters));
+        long bytes = 64L * channels * filters > CachedKernelBytes ? LargeKernelTileBlockBytes : TileBlockBytes;
+        long fit = bytes / (16L * 4 * ((long)channels + filters));
         long tiles = (long)((outHeight + 1) / 2) * ((outWidth + 1) / 2);
         long block = Math.Min(Math.Max(BlockRows, fit / BlockRows * BlockRows), (tiles + BlockRows - 1) / BlockRows * BlockRows);
         return (int)Math.Max(BlockRows, block);

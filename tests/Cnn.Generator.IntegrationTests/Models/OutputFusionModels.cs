@@ -151,9 +151,10 @@ public partial class ChunkedResidual;
 public partial class FusedSequenceResidual;
 
 /// <summary>
-/// Winograd convolutions (3x3, stride 1, 64 to 128 channels and filters: Cnn.Winograd) finishing every kind of chain:
+/// Winograd convolutions (3x3, stride 1, 64 to 256 channels and filters: Cnn.Winograd) finishing every kind of chain:
 /// BatchNormalization and ReLU; BatchNormalization, the Add of the model's input and ReLU; no bias and a ReLU capped at 6;
-/// Valid (odd output sizes) and a LeakyReLU. The training buffers are over the stack budget (pooled scratch).
+/// Valid (odd output sizes) onto 208 filters (a transformed kernel over 1 MiB: the larger blocks of tiles) and a
+/// LeakyReLU. The training buffers are over the stack budget (pooled scratch).
 /// </summary>
 #pragma warning disable CNN0007
 [Model(9, 7, 64, Loss = Loss.MeanSquaredError)]
@@ -166,7 +167,7 @@ public partial class FusedSequenceResidual;
 [ReLU(Name = "r2")]
 [Conv2D(80, 3, Padding = Padding.Same, UseBias = false, Name = "c3")]
 [ReLU(MaxValue = 6, Name = "r3")]
-[Conv2D(64, 3, Name = "c4")]
+[Conv2D(208, 3, Name = "c4")]
 [LeakyReLU(0.2, Name = "r4")]
 public partial class FusedWinograd;
 #pragma warning restore CNN0007
