@@ -52,4 +52,23 @@ public class ConvolutionForwardTests
             Assert.True(Math.Abs(output[i] - expected[i]) <= tolerance, $"{name} output[{i}]: PyTorch {expected[i]:G9}, generated {output[i]:G9}");
         }
     }
+
+    /// <summary>
+    /// The models meant to test Winograd's path take it: their convolutions have a Forward_ method and no generated kernel
+    /// (Forward calls Cnn.Winograd); a convolution on the direct path has its kernels.
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(ForwardWinograd), true, "conv2d", "conv2d_1", "conv2d_2")]
+    [InlineData(typeof(FusedWinograd), true, "c1", "c2", "c3", "c4")]
+    [InlineData(typeof(CheckWinograd), true, "conv2d")]
+    [InlineData(typeof(ForwardDilatedConvWide), false, "conv2d")]
+    public void WinogradModels_TakeWinogradsPath(Type model, bool winograd, params string[] layers)
+    {
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
+        foreach (string layer in layers)
+        {
+            Assert.NotNull(model.GetMethod("Forward_" + layer, Private));
+            Assert.Equal(!winograd, model.GetMethod($"Convolve_{layer}_512", Private) is not null);
+        }
+    }
 }

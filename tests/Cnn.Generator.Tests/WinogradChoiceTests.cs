@@ -4,25 +4,25 @@ namespace Cnn.Generator.Tests;
 
 /// <summary>
 /// Which convolutions Forward computes by Winograd's F(2x2, 3x3) (the runtime's <c>Winograd.Convolve3x3</c>) instead of
-/// the generated kernels: 3x3, stride 1, no dilation, 64 to 256 channels and filters in multiples of 16, at least 4x4
+/// the generated kernels: 3x3, stride 1, no dilation, 64 to 256 channels and filters in multiples of 16, at least 12x12
 /// output pixels. The numbers are checked by the integration tests (ConvolutionForwardTests against PyTorch,
 /// OutputFusionTests, GradientCheckTests) and the runtime's WinogradTests; these check the choice.
 /// </summary>
 public class WinogradChoiceTests
 {
     [Theory]
-    [InlineData(8, 64, 64, 3, 1, 1, true)]
-    [InlineData(8, 128, 128, 3, 1, 1, true)]
-    [InlineData(5, 64, 80, 3, 1, 1, true)] // odd sizes: tiles that reach past the output
-    [InlineData(4, 64, 64, 3, 1, 1, true)]
-    [InlineData(3, 64, 64, 3, 1, 1, false)] // fewer than 4x4 output pixels
-    [InlineData(8, 32, 64, 3, 1, 1, false)] // too few channels: the generated kernels are faster
-    [InlineData(8, 64, 72, 3, 1, 1, false)] // filters not a multiple of 16
-    [InlineData(4, 256, 256, 3, 1, 1, true)]
-    [InlineData(4, 256, 512, 3, 1, 1, false)] // a transformed kernel of more than 4 MiB
-    [InlineData(8, 64, 64, 3, 2, 1, false)] // strided
-    [InlineData(8, 64, 64, 3, 1, 2, false)] // dilated
-    [InlineData(8, 64, 64, 5, 1, 1, false)] // not 3x3
+    [InlineData(16, 64, 64, 3, 1, 1, true)]
+    [InlineData(16, 128, 128, 3, 1, 1, true)]
+    [InlineData(13, 64, 80, 3, 1, 1, true)] // odd sizes: tiles that reach past the output
+    [InlineData(12, 64, 64, 3, 1, 1, true)]
+    [InlineData(11, 64, 64, 3, 1, 1, false)] // fewer than 12x12 output pixels: the kernel transform is not paid back
+    [InlineData(16, 32, 64, 3, 1, 1, false)] // too few channels: the generated kernels are faster
+    [InlineData(16, 64, 72, 3, 1, 1, false)] // filters not a multiple of 16
+    [InlineData(12, 256, 256, 3, 1, 1, true)]
+    [InlineData(12, 256, 512, 3, 1, 1, false)] // a transformed kernel of more than 4 MiB
+    [InlineData(16, 64, 64, 3, 2, 1, false)] // strided
+    [InlineData(16, 64, 64, 3, 1, 2, false)] // dilated
+    [InlineData(16, 64, 64, 5, 1, 1, false)] // not 3x3
     public void TheChoice(int size, int channels, int filters, int kernel, int stride, int dilation, bool winograd)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run($$"""
@@ -49,7 +49,7 @@ public class WinogradChoiceTests
         string forward = GeneratorHarness.Run("""
             using Cnn;
             namespace Samples;
-                        [Model(8, 8, 64, Loss = Loss.MeanSquaredError)]
+                        [Model(12, 12, 64, Loss = Loss.MeanSquaredError)]
             [Conv2D(64, 3, Padding = Padding.Same, Name = "c")]
             [BatchNormalization(Name = "bn")]
             [Add("bn", "input", Name = "add")]

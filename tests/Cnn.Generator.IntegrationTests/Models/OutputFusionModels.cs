@@ -153,11 +153,11 @@ public partial class FusedSequenceResidual;
 /// <summary>
 /// Winograd convolutions (3x3, stride 1, 64 to 256 channels and filters: Cnn.Winograd) finishing every kind of chain:
 /// BatchNormalization and ReLU; BatchNormalization, the Add of the model's input and ReLU; no bias and a ReLU capped at 6;
-/// Valid (odd output sizes) onto 208 filters (a transformed kernel over 1 MiB: the larger blocks of tiles) and a
+/// Valid (14x11: odd) onto 208 filters (a transformed kernel over 1 MiB: the larger blocks of tiles) and a
 /// LeakyReLU. The training buffers are over the stack budget (pooled scratch).
 /// </summary>
 #pragma warning disable CNN0007
-[Model(9, 7, 64, Loss = Loss.MeanSquaredError)]
+[Model(16, 13, 64, Loss = Loss.MeanSquaredError)]
 [Conv2D(64, 3, Padding = Padding.Same, Name = "c1")]
 [BatchNormalization(Name = "bn1")]
 [ReLU(Name = "r1")]

@@ -163,7 +163,7 @@ m.save()
 # Odd sizes (tiles that reach past the output), Same and Valid, with and without bias. The kernels are scaled by
 # 2/sqrt(fan-in), as initialised and trained networks' are, so that the activations stay of order 1: with the other
 # models' ±0.6 over 576-720 taps, the last layer's sums are in the hundreds and cancel to 0.1, below float32's reach.
-m = Builder("ForwardWinograd", (9, 11, 64))
+m = Builder("ForwardWinograd", (16, 15, 64))
 m.conv2d("conv2d", 80, 3, 3, padding="same", activation="relu", weight_scale=2 / (9 * 64) ** 0.5)
 m.conv2d("conv2d_1", 64, 3, 3, weight_scale=2 / (9 * 80) ** 0.5)
 m.conv2d("conv2d_2", 128, 3, 3, padding="same", bias=False, activation="tanh", weight_scale=2 / (9 * 64) ** 0.5)
