@@ -94,6 +94,13 @@ public sealed class WinogradTests
         Assert.Contains("tileScratch has", Assert.Throws<ArgumentException>(() => Call(x, 16, 1, y, ks, new float[10])).Message);
         Assert.Contains("bias has", Assert.Throws<ArgumentException>(() => Call(x, 16, 1, y, ks, ts, bias: new float[3])).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Call(x, 16, 1, y, ks, ts, vectorWidth: 64));
+        // Sizes whose products pass int: an error, never a wrapped length that lets a short span through.
+        Assert.Contains("floats", Assert.Throws<ArgumentException>(() => Winograd.KernelScratchLength(16 * 4096, 16 * 4096)).Message);
+        Assert.Contains("floats", Assert.Throws<ArgumentException>(() => Winograd.KernelScratchLength(-16, 16)).Message);
+        Assert.Contains("floats", Assert.Throws<ArgumentException>(() => Winograd.TileScratchLength(4, 4, int.MaxValue - 15, 16)).Message);
+        // 9·c·f fits in int but 16·c·f does not: the kernel itself is refused first (a 1 GiB kernel is not allocated here).
+        Assert.Contains("kernel has", Assert.Throws<ArgumentException>(() =>
+            Winograd.Convolve3x3(x, 4, 4, 16, 1, 1, kernel, y, 4, 4, 16 * 800_000, ks, ts, new ConvolutionOutput(), 512)).Message);
     }
 
     private static float[] Values(Random random, int count)

@@ -26,7 +26,8 @@ internal static partial class Conv2DEmitter
     /// Whether <paramref name="c"/>'s forward pass takes Winograd's F(2x2, 3x3): a 3x3 kernel, stride 1, no dilation, an
     /// image (not a sequence), channels and filters multiples of 16, at least 64 of each (below, the direct kernels'
     /// register blocks win) and at most 256x256 of them (a transformed kernel of 16·c·f floats, up to 4 MiB: resnet18's
-    /// 512-channel stage, 16 MiB of it for 16 tiles, ran 4x slower than the direct kernels), and at least
+    /// 512-channel stage, 16 MiB of it for 16 tiles, ran 4x slower than the direct kernels in blocks of 6 tiles; its
+    /// 7x7 pixels are below the next limit too), and at least
     /// <see cref="FewestWinogradPixels"/> output pixels (the kernel transform, redone at every call, is paid back by
     /// the tiles: MLPerf Tiny's ResNet-8, 8x8 pixels of 64 channels, went from 0.85-0.88 of ONNX Runtime's time to 1.00).
     /// Measured on imported resnet18 at 224 (12-01, interleaved runs): with the 64- and 128-channel stages 19.4 -> 16.4 ms,

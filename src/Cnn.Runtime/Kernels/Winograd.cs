@@ -83,14 +83,24 @@ public static class Winograd
     private const int BlockRows = 6;
 
     /// <summary>Floats of the transformed kernel: 16 per channel and filter.</summary>
-    public static int KernelScratchLength(int channels, int filters) => 16 * channels * filters;
+    /// <exception cref="ArgumentException">Negative sizes, or more floats than a span holds.</exception>
+    public static int KernelScratchLength(int channels, int filters) => Floats(KernelScratch(channels, filters), "the transformed kernel");
 
     /// <summary>Floats of the transformed tiles and products of one block of tiles, for an output of <paramref name="outHeight"/> x <paramref name="outWidth"/>.</summary>
-    public static int TileScratchLength(int outHeight, int outWidth, int channels, int filters)
+    /// <exception cref="ArgumentException">Negative sizes, or more floats than a span holds.</exception>
+    public static int TileScratchLength(int outHeight, int outWidth, int channels, int filters) =>
+        Floats(TileScratch(outHeight, outWidth, channels, filters), "a block of tiles");
+
+    private static long KernelScratch(int channels, int filters) => 16L * channels * filters;
+
+    private static long TileScratch(int outHeight, int outWidth, int channels, int filters)
     {
-        int block = TileBlock(outHeight, outWidth, channels, filters);
-        return 16 * (Plane(block, channels) + Plane(block, filters));
+        long block = TileBlock(outHeight, outWidth, channels, filters);
+        return 16 * (block * channels + 16 + block * filters + 16);
     }
+
+    private static int Floats(long floats, string what) =>
+        floats < 0 || floats > Array.MaxLength ? throw new ArgumentException($"The sizes give {floats} floats for {what}: between 0 and {Array.MaxLength} are possible.") : (int)floats;
 
     /// <summary>
     /// Floats from one position's transformed tiles (or products) to the next: a block's <paramref name="columns"/> values per
@@ -106,8 +116,8 @@ public static class Winograd
     private static int TileBlock(int outHeight, int outWidth, int channels, int filters)
     {
         long bytes = 64L * channels * filters > CachedKernelBytes ? LargeKernelTileBlockBytes : TileBlockBytes;
-        long fit = bytes / (16L * 4 * ((long)channels + filters));
-        long tiles = (long)((outHeight + 1) / 2) * ((outWidth + 1) / 2);
+        long fit = bytes / (16L * 4 * Math.Max(1L, (long)channels + filters));
+        long tiles = ((outHeight + 1L) / 2) * ((outWidth + 1L) / 2);
         long block = Math.Min(Math.Max(BlockRows, fit / BlockRows * BlockRows), (tiles + BlockRows - 1) / BlockRows * BlockRows);
         return (int)Math.Max(BlockRows, block);
     }
@@ -163,8 +173,8 @@ public static class Winograd
         Need(xLength, (long)height * width * channels, "x");
         Need(kernelLength, 9L * channels * filters, "kernel");
         Need(yLength, (long)outHeight * outWidth * filters, "y");
-        Need(kernelScratch, KernelScratchLength(channels, filters), "kernelScratch");
-        Need(tileScratch, TileScratchLength(outHeight, outWidth, channels, filters), "tileScratch");
+        Need(kernelScratch, KernelScratch(channels, filters), "kernelScratch");
+        Need(tileScratch, TileScratch(outHeight, outWidth, channels, filters), "tileScratch");
         if (!output.Bias.IsEmpty) Need(output.Bias.Length, filters, "bias");
         if (!output.Scale.IsEmpty || !output.Shift.IsEmpty)
         {
