@@ -98,12 +98,16 @@ internal static class OutputFusion
             arguments += ", ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift)";
         if (fused.Residual is { } add)
         {
-            w.Line($"// fused: {add.Layer.Name}, y + residual (its other input, laid out as y){(fused.Activation is null ? "" : $" and then {fused.Activation.Layer.Name}")}, applied by the kernel; not read unless fused.");
+            w.Line($"{ResidualComment(fused, add)}; not read unless fused.");
             w.Line("ref float res = ref fused ? ref MemoryMarshal.GetReference(residual) : ref MemoryMarshal.GetReference(y);");
             arguments += ", ref res";
         }
         return arguments + ", fused";
     }
+
+    /// <summary>"// fused: add, y + residual (its other input, laid out as y) and then relu, applied by the kernel": the comment on a fused Add.</summary>
+    public static string ResidualComment(FusedOutput fused, LayerContext add) =>
+        $"// fused: {add.Layer.Name}, y + residual (its other input, laid out as y){(fused.Activation is null ? "" : $" and then {fused.Activation.Layer.Name}")}, applied by the kernel";
 
     /// <summary>
     /// Writes the scratch spans <c>scale</c> and <c>shift</c> of <paramref name="context"/>'s fused BatchNormalization,

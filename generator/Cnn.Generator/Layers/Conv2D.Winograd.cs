@@ -1,4 +1,3 @@
-using System;
 using Cnn.Generator.Emitters;
 using Cnn.Generator.Helpers;
 using Cnn.Generator.Model;
@@ -13,15 +12,6 @@ namespace Cnn.Generator.Layers;
 /// </summary>
 internal static partial class Conv2DEmitter
 {
-    /// <summary>Channels and filters are multiples of this (<c>Winograd.ChannelMultiple</c>): every vector width divides them.</summary>
-    private const int WinogradChannelMultiple = 16;
-
-    /// <summary>Bytes of transformed tiles and products per block of tiles, as <c>Winograd.TileBlockBytes</c> in the runtime.</summary>
-    private const int WinogradTileBlockBytes = 384 * 1024;
-
-    /// <summary>The same for a transformed kernel over 1 MiB (<c>Winograd.LargeKernelTileBlockBytes</c>).</summary>
-    private const int WinogradLargeKernelTileBlockBytes = 2048 * 1024;
-
     /// <summary>
     /// Whether <paramref name="c"/>'s forward pass takes Winograd's F(2x2, 3x3): a 3x3 kernel, stride 1, no dilation, an
     /// image (not a sequence), channels and filters multiples of 16, at least 64 of each (below, the direct kernels'
@@ -35,7 +25,7 @@ internal static partial class Conv2DEmitter
     /// </summary>
     public static bool UsesWinograd(Conv2DSpec c) =>
         !c.Sequence && c.KernelHeight == 3 && c.KernelWidth == 3 && c.StrideHeight == 1 && c.StrideWidth == 1 && c.DilationRate == 1
-        && c.Input.Channels % WinogradChannelMultiple == 0 && c.Filters % WinogradChannelMultiple == 0
+        && c.Input.Channels % WinogradSizes.ChannelMultiple == 0 && c.Filters % WinogradSizes.ChannelMultiple == 0
         && c.Input.Channels >= 64 && c.Filters >= 64 && (long)c.Input.Channels * c.Filters <= MostWinogradWeights
         && (long)c.Output.Height * c.Output.Width >= FewestWinogradPixels && c.PadTop <= 2 && c.PadLeft <= 2;
 
@@ -45,20 +35,11 @@ internal static partial class Conv2DEmitter
     /// <summary>The most channels x filters a Winograd convolution has: 256x256, a 4 MiB transformed kernel.</summary>
     private const long MostWinogradWeights = 256 * 256;
 
-    /// <summary>Floats of the transformed kernel: 16 per channel and filter (<c>Winograd.KernelScratchLength</c>).</summary>
-    private static long WinogradKernelLength(Conv2DSpec c) => 16L * c.Input.Channels * c.Filters;
+    /// <summary>Floats of the transformed kernel (<see cref="WinogradSizes"/>, shared with the runtime).</summary>
+    private static long WinogradKernelLength(Conv2DSpec c) => WinogradSizes.KernelScratch(c.Input.Channels, c.Filters);
 
-    /// <summary>Floats of one block of transformed tiles and products (<c>Winograd.TileScratchLength</c>).</summary>
-    private static long WinogradTileLength(Conv2DSpec c)
-    {
-        // As Winograd.TileBlock: a multiple of 6 tiles that fits the bytes, no more than the output has.
-        long bytes = 64L * c.Input.Channels * c.Filters > 1024 * 1024 ? WinogradLargeKernelTileBlockBytes : WinogradTileBlockBytes;
-        long fit = bytes / (16L * 4 * ((long)c.Input.Channels + c.Filters));
-        long tiles = (long)((c.Output.Height + 1) / 2) * ((c.Output.Width + 1) / 2);
-        long block = Math.Max(6, Math.Min(Math.Max(6, fit / 6 * 6), (tiles + 5) / 6 * 6));
-        // Each of the 16 positions' planes is one cache line longer than its values (Winograd.Plane).
-        return 16 * (block * c.Input.Channels + 16) + 16 * (block * c.Filters + 16);
-    }
+    /// <summary>Floats of one block of transformed tiles and products (<see cref="WinogradSizes"/>, shared with the runtime).</summary>
+    private static long WinogradTileLength(Conv2DSpec c) => WinogradSizes.TileScratch(c.Output.Height, c.Output.Width, c.Input.Channels, c.Filters);
 
     /// <summary>The scratch floats the Winograd forward pass needs (0 when it does not apply).</summary>
     public static long WinogradScratch(Conv2DSpec c) => UsesWinograd(c) ? WinogradKernelLength(c) + WinogradTileLength(c) : 0;
@@ -80,7 +61,7 @@ internal static partial class Conv2DEmitter
             string parts = fused.Spec is null ? "" : ", Scale = scale, Shift = shift";
             if (fused.Residual is { } add)
             {
-                w.Line($"// fused: {add.Layer.Name}, y + residual (its other input, laid out as y){(fused.Activation is null ? "" : $" and then {fused.Activation.Layer.Name}")}, applied on the way out.");
+                w.Line(OutputFusion.ResidualComment(fused, add) + ".");
                 parts += ", Residual = residual";
             }
             if (fused.ReLU is { } relu)

@@ -65,62 +65,19 @@ public readonly ref struct ConvolutionOutput
 public static class Winograd
 {
     /// <summary>Channels and filters must be multiples of this (every vector width then divides them).</summary>
-    public const int ChannelMultiple = 16;
-
-    /// <summary>Bytes of transformed tiles and products one block of tiles may take: with room in L2 for the transformed kernel.</summary>
-    private const int TileBlockBytes = 384 * 1024;
-
-    /// <summary>
-    /// Bytes of transformed tiles and products one block may take when the transformed kernel is larger than
-    /// <see cref="CachedKernelBytes"/>: each block reads all of it from memory, so fewer, larger blocks.
-    /// </summary>
-    private const int LargeKernelTileBlockBytes = 2048 * 1024;
-
-    /// <summary>The largest transformed kernel that stays in L2 between blocks of tiles: 1 MiB (128 channels by 128 filters).</summary>
-    private const long CachedKernelBytes = 1024 * 1024;
-
-    /// <summary>Rows (tiles) of one register block of the products.</summary>
-    private const int BlockRows = 6;
+    public const int ChannelMultiple = WinogradSizes.ChannelMultiple;
 
     /// <summary>Floats of the transformed kernel: 16 per channel and filter.</summary>
     /// <exception cref="ArgumentException">Negative sizes, or more floats than a span holds.</exception>
-    public static int KernelScratchLength(int channels, int filters) => Floats(KernelScratch(channels, filters), "the transformed kernel");
+    public static int KernelScratchLength(int channels, int filters) => Floats(WinogradSizes.KernelScratch(channels, filters), "the transformed kernel");
 
     /// <summary>Floats of the transformed tiles and products of one block of tiles, for an output of <paramref name="outHeight"/> x <paramref name="outWidth"/>.</summary>
     /// <exception cref="ArgumentException">Negative sizes, or more floats than a span holds.</exception>
     public static int TileScratchLength(int outHeight, int outWidth, int channels, int filters) =>
-        Floats(TileScratch(outHeight, outWidth, channels, filters), "a block of tiles");
-
-    private static long KernelScratch(int channels, int filters) => 16L * channels * filters;
-
-    private static long TileScratch(int outHeight, int outWidth, int channels, int filters)
-    {
-        long block = TileBlock(outHeight, outWidth, channels, filters);
-        return 16 * (block * channels + 16 + block * filters + 16);
-    }
+        Floats(WinogradSizes.TileScratch(outHeight, outWidth, channels, filters), "a block of tiles");
 
     private static int Floats(long floats, string what) =>
         floats < 0 || floats > Array.MaxLength ? throw new ArgumentException($"The sizes give {floats} floats for {what}: between 0 and {Array.MaxLength} are possible.") : (int)floats;
-
-    /// <summary>
-    /// Floats from one position's transformed tiles (or products) to the next: a block's <paramref name="columns"/> values per
-    /// tile plus one cache line, so that the 16 positions, written side by side, do not fall on the same L1 sets (a
-    /// multiple of 4 KiB apart, they would).
-    /// </summary>
-    private static int Plane(int tiles, int columns) => tiles * columns + 16;
-
-    /// <summary>
-    /// Tiles transformed and multiplied together: a multiple of the register block's rows that keeps them within
-    /// <see cref="TileBlockBytes"/> (or <see cref="LargeKernelTileBlockBytes"/>), and no more than the output has.
-    /// </summary>
-    private static int TileBlock(int outHeight, int outWidth, int channels, int filters)
-    {
-        long bytes = 64L * channels * filters > CachedKernelBytes ? LargeKernelTileBlockBytes : TileBlockBytes;
-        long fit = bytes / (16L * 4 * Math.Max(1L, (long)channels + filters));
-        long tiles = ((outHeight + 1L) / 2) * ((outWidth + 1L) / 2);
-        long block = Math.Min(Math.Max(BlockRows, fit / BlockRows * BlockRows), (tiles + BlockRows - 1) / BlockRows * BlockRows);
-        return (int)Math.Max(BlockRows, block);
-    }
 
     /// <summary>
     /// y[oy, ox, f] = output(Σ_ky Σ_kx Σ_c x[oy + ky - padTop, ox + kx - padLeft, c] · kernel[ky, kx, c, f]) for every output
@@ -147,7 +104,7 @@ public static class Winograd
     {
         Check(x.Length, height, width, channels, padTop, padLeft, kernel.Length, y.Length, outHeight, outWidth, filters,
             kernelScratch.Length, tileScratch.Length, output);
-        var shape = new Shape(height, width, channels, padTop, padLeft, outHeight, outWidth, filters, TileBlock(outHeight, outWidth, channels, filters));
+        var shape = new Shape(height, width, channels, padTop, padLeft, outHeight, outWidth, filters, (int)WinogradSizes.TileBlock(outHeight, outWidth, channels, filters));
         ref float xr = ref MemoryMarshal.GetReference(x), kr = ref MemoryMarshal.GetReference(kernel), yr = ref MemoryMarshal.GetReference(y);
         ref float ur = ref MemoryMarshal.GetReference(kernelScratch), tr = ref MemoryMarshal.GetReference(tileScratch);
         switch (vectorWidth)
@@ -173,8 +130,8 @@ public static class Winograd
         Need(xLength, (long)height * width * channels, "x");
         Need(kernelLength, 9L * channels * filters, "kernel");
         Need(yLength, (long)outHeight * outWidth * filters, "y");
-        Need(kernelScratch, KernelScratch(channels, filters), "kernelScratch");
-        Need(tileScratch, TileScratch(outHeight, outWidth, channels, filters), "tileScratch");
+        Need(kernelScratch, WinogradSizes.KernelScratch(channels, filters), "kernelScratch");
+        Need(tileScratch, WinogradSizes.TileScratch(outHeight, outWidth, channels, filters), "tileScratch");
         if (!output.Bias.IsEmpty) Need(output.Bias.Length, filters, "bias");
         if (!output.Scale.IsEmpty || !output.Shift.IsEmpty)
         {
@@ -202,7 +159,7 @@ public static class Winograd
     {
         TransformKernel<L, V>(s, ref kernel, ref u);
         int count = s.TileRows * s.TileColumns;
-        int inPlane = Plane(s.TileBlock, s.Channels), outPlane = Plane(s.TileBlock, s.Filters);
+        int inPlane = (int)WinogradSizes.Plane(s.TileBlock, s.Channels), outPlane = (int)WinogradSizes.Plane(s.TileBlock, s.Filters);
         ref float transformed = ref tiles;
         ref float products = ref Unsafe.Add(ref tiles, 16 * inPlane);
         for (int first = 0; first < count; first += s.TileBlock)
@@ -253,7 +210,7 @@ public static class Winograd
     /// </summary>
     private static void TransformTiles<L, V>(in Shape s, ref float x, int first, int block, ref float v) where L : struct, ILanes<V> where V : struct
     {
-        int c = s.Channels, row = s.Width * c, plane = Plane(s.TileBlock, c);
+        int c = s.Channels, row = s.Width * c, plane = (int)WinogradSizes.Plane(s.TileBlock, c);
         for (int t = 0; t < block; t++)
         {
             int tile = first + t, ty = tile / s.TileColumns, tx = tile - ty * s.TileColumns;
@@ -272,10 +229,11 @@ public static class Winograd
             ref float target = ref Unsafe.Add(ref v, t * c);
             for (int ch = 0; ch < c; ch += L.Count)
             {
+                nint at = origin + ch;
                 V d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33;
                 if (inside)
                 {
-                    ref float o = ref Unsafe.Add(ref x, origin + ch);
+                    ref float o = ref Unsafe.Add(ref x, at);
                     d00 = L.Load(ref o, 0); d01 = L.Load(ref o, c); d02 = L.Load(ref o, 2 * c); d03 = L.Load(ref o, 3 * c);
                     d10 = L.Load(ref o, row); d11 = L.Load(ref o, row + c); d12 = L.Load(ref o, row + 2 * c); d13 = L.Load(ref o, row + 3 * c);
                     d20 = L.Load(ref o, 2 * row); d21 = L.Load(ref o, 2 * row + c); d22 = L.Load(ref o, 2 * row + 2 * c); d23 = L.Load(ref o, 2 * row + 3 * c);
@@ -283,14 +241,14 @@ public static class Winograd
                 }
                 else
                 {
-                    d00 = Edge<L, V>(ref x, origin + ch, rows, columns, 0, 0, row, c); d01 = Edge<L, V>(ref x, origin + ch, rows, columns, 0, 1, row, c);
-                    d02 = Edge<L, V>(ref x, origin + ch, rows, columns, 0, 2, row, c); d03 = Edge<L, V>(ref x, origin + ch, rows, columns, 0, 3, row, c);
-                    d10 = Edge<L, V>(ref x, origin + ch, rows, columns, 1, 0, row, c); d11 = Edge<L, V>(ref x, origin + ch, rows, columns, 1, 1, row, c);
-                    d12 = Edge<L, V>(ref x, origin + ch, rows, columns, 1, 2, row, c); d13 = Edge<L, V>(ref x, origin + ch, rows, columns, 1, 3, row, c);
-                    d20 = Edge<L, V>(ref x, origin + ch, rows, columns, 2, 0, row, c); d21 = Edge<L, V>(ref x, origin + ch, rows, columns, 2, 1, row, c);
-                    d22 = Edge<L, V>(ref x, origin + ch, rows, columns, 2, 2, row, c); d23 = Edge<L, V>(ref x, origin + ch, rows, columns, 2, 3, row, c);
-                    d30 = Edge<L, V>(ref x, origin + ch, rows, columns, 3, 0, row, c); d31 = Edge<L, V>(ref x, origin + ch, rows, columns, 3, 1, row, c);
-                    d32 = Edge<L, V>(ref x, origin + ch, rows, columns, 3, 2, row, c); d33 = Edge<L, V>(ref x, origin + ch, rows, columns, 3, 3, row, c);
+                    d00 = Edge<L, V>(ref x, at, rows, columns, 0, 0, row, c); d01 = Edge<L, V>(ref x, at, rows, columns, 0, 1, row, c);
+                    d02 = Edge<L, V>(ref x, at, rows, columns, 0, 2, row, c); d03 = Edge<L, V>(ref x, at, rows, columns, 0, 3, row, c);
+                    d10 = Edge<L, V>(ref x, at, rows, columns, 1, 0, row, c); d11 = Edge<L, V>(ref x, at, rows, columns, 1, 1, row, c);
+                    d12 = Edge<L, V>(ref x, at, rows, columns, 1, 2, row, c); d13 = Edge<L, V>(ref x, at, rows, columns, 1, 3, row, c);
+                    d20 = Edge<L, V>(ref x, at, rows, columns, 2, 0, row, c); d21 = Edge<L, V>(ref x, at, rows, columns, 2, 1, row, c);
+                    d22 = Edge<L, V>(ref x, at, rows, columns, 2, 2, row, c); d23 = Edge<L, V>(ref x, at, rows, columns, 2, 3, row, c);
+                    d30 = Edge<L, V>(ref x, at, rows, columns, 3, 0, row, c); d31 = Edge<L, V>(ref x, at, rows, columns, 3, 1, row, c);
+                    d32 = Edge<L, V>(ref x, at, rows, columns, 3, 2, row, c); d33 = Edge<L, V>(ref x, at, rows, columns, 3, 3, row, c);
                 }
                 // Bᵀ·d, column by column.
                 V t00 = L.Subtract(d00, d20), t01 = L.Subtract(d01, d21), t02 = L.Subtract(d02, d22), t03 = L.Subtract(d03, d23);
@@ -322,7 +280,7 @@ public static class Winograd
     }
 
     /// <summary>
-    /// m[t, f] = Σ_c v[t, c]·u[c, f] for the block's tiles at one position: blocks of <see cref="BlockRows"/> tiles by 4
+    /// m[t, f] = Σ_c v[t, c]·u[c, f] for the block's tiles at one position: blocks of <see cref="WinogradSizes.BlockRows"/> tiles by 4
     /// vectors of filters (2 on the 256-bit path, for AVX2's 16 registers) held in registers while the channels stream by.
     /// </summary>
     private static void Multiply<L, V>(in Shape s, int block, ref float v, ref float u, ref float m) where L : struct, ILanes<V> where V : struct
@@ -333,7 +291,7 @@ public static class Winograd
         for (; f0 + width <= f; f0 += width)
         {
             int t = 0;
-            for (; t + BlockRows <= block; t += BlockRows)
+            for (; t + WinogradSizes.BlockRows <= block; t += WinogradSizes.BlockRows)
             {
                 if (L.Count == 8) Block6x2<L, V>(c, f, ref Unsafe.Add(ref v, t * c), ref Unsafe.Add(ref u, f0), ref Unsafe.Add(ref m, t * f + f0));
                 else Block6x4<L, V>(c, f, ref Unsafe.Add(ref v, t * c), ref Unsafe.Add(ref u, f0), ref Unsafe.Add(ref m, t * f + f0));
@@ -429,7 +387,7 @@ public static class Winograd
     private static void TransformOutputs<L, V>(in Shape s, int first, int block, ref float m, ref float y, scoped in ConvolutionOutput output)
         where L : struct, ILanes<V> where V : struct
     {
-        int f = s.Filters, plane = Plane(s.TileBlock, f), row = s.OutWidth * f;
+        int f = s.Filters, plane = (int)WinogradSizes.Plane(s.TileBlock, f), row = s.OutWidth * f;
         bool bias = !output.Bias.IsEmpty, normalize = !output.Scale.IsEmpty, residual = !output.Residual.IsEmpty;
         ref float b = ref MemoryMarshal.GetReference(output.Bias);
         ref float scale = ref MemoryMarshal.GetReference(output.Scale), shift = ref MemoryMarshal.GetReference(output.Shift);
